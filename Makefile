@@ -1,0 +1,40 @@
+# Two commands do all the set-up from a fresh clone with only Python 3.11:
+#   make demo   value the example contracts
+#   make test   run the test suite
+# Both create .venv, install sroi with its extras and register the Jupyter
+# kernel "sroi" inside .venv (nothing is installed outside the project folder).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test test-fast benchmark strip clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name sroi --display-name "Python (sroi)" >/dev/null
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/sroi value data/examples/worked_check/impact_map.csv --inputs data/examples/worked_check/inputs.csv
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+benchmark: setup
+	$(BIN)/python benchmarks/valuation.py
+
+# Strip outputs from every notebook (the tests refuse committed outputs).
+strip: setup
+	$(BIN)/nbstripout notebooks/*.ipynb
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .hypothesis

@@ -1,0 +1,103 @@
+"""Errors raised for a user's mistakes, as opposed to faults in sroi itself.
+
+A user mistake is never a crash: it is an :class:`InputError` holding one
+:class:`Problem` per thing that is wrong, each naming the file, the row (as a
+spreadsheet shows it: the header is row 1), the column, what is wrong and how to
+fix it. The command line prints every problem and exits with code 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Problem", "InputError", "Problems"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a user's input.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in plain words (for example ``"-3 is below zero"``).
+    file : str, optional
+        The file's name as the user gave it.
+    row : int, optional
+        The row as a spreadsheet shows it (the header is row 1).
+    column : str, optional
+        The column's name as it appears in the file.
+    fix : str, optional
+        How to put it right.
+    sheet : str, optional
+        The worksheet, for Excel files.
+    """
+
+    message: str
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    fix: str | None = None
+    sheet: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The location as one phrase, e.g. ``map.csv, row 4, column 'deadweight'``."""
+        parts = []
+        if self.file:
+            parts.append(Path(self.file).name)
+        if self.sheet:
+            parts.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        if self.fix:
+            text = f"{text.rstrip('.')}. {self.fix}"
+        return text
+
+
+class InputError(Exception):
+    """One or more problems with a user's input files or options.
+
+    Parameters
+    ----------
+    problems : Problem, str or list of Problem
+        Everything that is wrong. A bare string becomes one problem.
+    """
+
+    def __init__(self, problems: Problem | str | list[Problem]):
+        if isinstance(problems, (Problem, str)):
+            problems = [problems]
+        self.problems: list[Problem] = [
+            p if isinstance(p, Problem) else Problem(str(p)) for p in problems
+        ]
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class Problems(list):
+    """A list of :class:`Problem` that raises them all together.
+
+    Examples
+    --------
+    >>> found = Problems()
+    >>> found.add("is empty", file="map.csv", row=3, column="outcome")
+    >>> found.raise_if_any()
+    Traceback (most recent call last):
+    ...
+    sroi_lib.errors.InputError: map.csv, row 3, column 'outcome': is empty
+    """
+
+    def add(self, message: str, **where) -> None:
+        """Record a problem; ``where`` takes the fields of :class:`Problem`."""
+        self.append(Problem(message, **where))
+
+    def raise_if_any(self) -> None:
+        """Raise an :class:`InputError` holding every problem recorded, if any."""
+        if self:
+            raise InputError(list(self))

@@ -1,0 +1,26 @@
+"""Where sroi finds its shipped data (proxies, reference tables, frameworks).
+
+The data folder sits beside the package in the repository (``data/``). Set the
+environment variable ``SROI_DATA_DIR`` to use another copy, for example a
+council's own reviewed release of the reference tables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["data_dir", "reference_file"]
+
+
+def data_dir() -> Path:
+    """The data folder: ``$SROI_DATA_DIR`` if set, else ``data/`` in the repository."""
+    override = os.environ.get("SROI_DATA_DIR")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def reference_file(name: str) -> Path:
+    """A file in ``data/reference/``."""
+    return data_dir() / "reference" / name
