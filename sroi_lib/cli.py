@@ -79,7 +79,7 @@ def _cmd_value(args) -> int:
     from .io import read_impact_map, read_inputs
     from .prices import load_deflators
     from .schema import CellError, parse_number
-    from .valuation import value
+    from .valuation import investment_inputs, value, zero_inputs_problem
 
     problems: list[Problem] = []
     deflators = load_deflators()
@@ -114,11 +114,14 @@ def _cmd_value(args) -> int:
             problems.extend(exc.problems)
     else:
         try:
-            inputs = parse_number(args.investment, money=True)
-            if inputs is None or inputs < 0:
+            amount = parse_number(args.investment, money=True)
+            if amount is None or amount < 0:
                 raise CellError(f"'{args.investment}' is not an amount of 0 or more", "")
+            inputs = investment_inputs(amount, "Investment (given with --investment)")
         except CellError as exc:
             problems.append(Problem(f"--investment {exc.message}", fix="Give an amount in pounds, such as 100000 or £100,000."))
+    if inputs is not None and zero_inputs_problem(inputs):
+        problems.append(zero_inputs_problem(inputs))
     if problems:
         raise InputError(problems)
 

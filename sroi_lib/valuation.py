@@ -35,7 +35,7 @@ from .discounting import DiscountSchedule, parse_discounting
 from .errors import InputError, Problem
 from .prices import DeflatorSeries, load_deflators
 
-__all__ = ["Valuation", "value", "investment_inputs", "NOT_STATED"]
+__all__ = ["Valuation", "value", "investment_inputs", "zero_inputs_problem", "NOT_STATED"]
 
 NOT_STATED = "not stated"
 BREAKDOWNS = ("stakeholder", "outcome", "value_type", "theme")
@@ -179,6 +179,15 @@ class Valuation:
         }
 
 
+def zero_inputs_problem(inputs: pd.DataFrame, column: str = "value") -> Problem | None:
+    """The problem to report when the inputs total £0 (the SROI ratio is then undefined)."""
+    if inputs[column].sum() > 0:
+        return None
+    return Problem("the total of the inputs is £0, so the SROI ratio (value ÷ inputs) is undefined",
+                   file=inputs.attrs.get("file"), column="value",
+                   fix="Give the investment (cash and in-kind) with a value above £0.")
+
+
 def _plain(v):
     if isinstance(v, (np.integer,)):
         return int(v)
@@ -281,11 +290,9 @@ def value(
     inputs_frame["year"] = inputs_frame["year"].fillna(0).astype(np.int64)
     inputs_frame["discount_factor"] = schedule.factors(inputs_frame["year"].to_numpy())
     inputs_frame["present_value"] = inputs_frame["value"].to_numpy(float) * inputs_frame["discount_factor"]
-    if not inputs_frame["present_value"].sum() > 0:
-        raise InputError(Problem(
-            "the total of the inputs is £0, so the SROI ratio (value ÷ inputs) is undefined",
-            file=inputs_frame.attrs.get("file"), column="value",
-            fix="Give the investment (cash and in-kind) with a value above £0."))
+    zero = zero_inputs_problem(inputs_frame, "present_value")
+    if zero:
+        raise InputError(zero)
 
     lines = lines[_LINE_ORDER + [c for c in lines.columns if c not in _LINE_ORDER]]
     lines.attrs["file"] = file
@@ -313,7 +320,7 @@ def _complete_map(impact_map: pd.DataFrame, proxies) -> pd.DataFrame:
             lines[col] = default
     lines["proxy_id"] = lines["proxy_id"].fillna("").astype(str)
     lines["value"] = lines["value"].astype(float)
-    price_year = lines["price_year"].astype(object).to_numpy()
+    price_year = lines["price_year"].astype(object).to_numpy(copy=True)
     value = lines["value"].to_numpy(copy=True)
     proxy_name = np.full(len(lines), "", dtype=object)
     source = np.full(len(lines), "as stated in the impact map", dtype=object)

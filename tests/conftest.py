@@ -1,0 +1,55 @@
+"""Shared helpers for the test suite."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "data" / "examples"
+
+# The worked check of shared/reference/method.md, as an impact map row.
+WORKED_ROW = {
+    "stakeholder": "Local residents", "outcome": "Moved into sustained work", "quantity": "100",
+    "value": "1000", "price_year": "2024", "deadweight": "20%", "displacement": "0%",
+    "attribution": "25%", "drop_off": "10%", "duration": "3", "start_year": "1",
+}
+
+
+def write_csv(path: Path, rows: list[dict] | list[list], header: list[str] | None = None) -> Path:
+    """Write rows (dicts, or lists under ``header``) to ``path`` as CSV."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        if rows and isinstance(rows[0], dict):
+            header = header or list(rows[0])
+            w = csv.DictWriter(fh, fieldnames=header)
+            w.writeheader()
+            w.writerows(rows)
+        else:
+            w = csv.writer(fh)
+            if header:
+                w.writerow(header)
+            w.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def worked_map(tmp_path) -> Path:
+    return write_csv(tmp_path / "impact_map.csv", [WORKED_ROW])
+
+
+@pytest.fixture
+def worked_inputs(tmp_path) -> Path:
+    return write_csv(tmp_path / "inputs.csv", [{"stakeholder": "Council", "description": "Grant", "value": "100000"}])
+
+
+def run_sroi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the installed ``sroi`` command in a real process."""
+    return subprocess.run(
+        [sys.executable, "-m", "sroi_lib.cli", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
