@@ -139,6 +139,65 @@ class DiscountSchedule:
             out = cumulative[t]
         return float(out) if np.ndim(out) == 0 else out
 
+    def log_discount(self, horizon: int) -> np.ndarray:
+        """``L[t] = −ln DF(t) = Σ_{k=1..t} ln(1 + r_k)`` for t = 0 … horizon."""
+        return np.concatenate(([0.0], np.cumsum(np.log1p(self.rates(np.arange(1, horizon + 1))))))
+
+    def series_factors(self, start, duration, log_growth) -> np.ndarray:
+        """Present value of a yearly series of 1 that grows by a fixed factor, per series.
+
+        For each series *i* (vectorised over arrays)::
+
+            S_i = Σ_{t=s..s+D−1} g^(t − s) × DF(t),   g = exp(log_growth)
+
+        so a line's present value is ``impact × S`` with ``g = 1 − drop_off``.
+        Within a band of rate ``r`` the terms form a geometric series of ratio
+        ``x = g / (1 + r)``, summed in closed form as
+        ``g^(lo − s) × DF(lo) × (x^n − 1) / (x − 1)`` (with ``expm1`` for accuracy
+        when ``x`` is near 1); a series that crosses a band boundary is split at
+        it. The cost grows with the number of series, not their length.
+
+        Parameters
+        ----------
+        start : array of int
+            First year ``s`` (≥ 1, or 0 for an undiscounted first term).
+        duration : array of int
+            Number of years ``D`` (≥ 1).
+        log_growth : array of float
+            ``ln g``; ``ln(1 − drop_off)``. Use a large negative number (−1e300)
+            for ``g = 0``.
+        """
+        start = np.asarray(start, dtype=np.int64)
+        end = start + np.asarray(duration, dtype=np.int64) - 1
+        log_growth = np.asarray(log_growth, dtype=float)
+        horizon = int(end.max()) if end.size else 0
+        df_table = np.exp(-self.log_discount(horizon))
+        total = np.zeros(start.shape, dtype=float)
+        for band in self.bands:
+            if band.from_year > horizon:
+                break
+            first_band = band.from_year <= 1
+            lo = start if first_band else np.maximum(start, band.from_year)
+            hi = end if band.to_year is None else np.minimum(end, band.to_year)
+            count = hi - lo + 1
+            inside = count > 0
+            idx = slice(None) if inside.all() else np.flatnonzero(inside)
+            lo_i, n, g = lo[idx], count[idx], log_growth[idx]
+            if n.size == 0:
+                continue
+            log_x = g - np.log1p(band.rate)
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                ratio = np.expm1(n * log_x)
+                ratio /= np.expm1(log_x)
+            flat = log_x == 0
+            if flat.any():
+                ratio[flat] = n[flat]
+            first = df_table[lo_i]  # DF(lo)
+            if not first_band:
+                first = first * np.exp((lo_i - start[idx]) * g)  # × g^(lo − s)
+            total[idx] += first * ratio
+        return total
+
     def describe(self) -> str:
         """One line for reports, e.g. ``HM Treasury Green Book standard schedule (...)``."""
         return f"{self.label} [{self.vintage}]" if self.vintage else self.label

@@ -27,11 +27,12 @@ Network. HM Treasury (2026). The Green Book.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from .discounting import DiscountSchedule, parse_discounting
+from .discounting import DiscountSchedule, no_discounting, parse_discounting
 from .errors import InputError, Problem
 from .prices import DeflatorSeries, load_deflators
 
@@ -76,11 +77,27 @@ class Valuation:
     """
 
     lines: pd.DataFrame
-    years: pd.DataFrame
     inputs: pd.DataFrame
     price_year: int
     discounting: DiscountSchedule
     deflators: DeflatorSeries = field(repr=False)
+
+    @cached_property
+    def years(self) -> pd.DataFrame:
+        """One row per line per year it lasts (built from ``lines`` when first asked for).
+
+        ``value = impact × (1 − drop_off)^(year − start_year)``,
+        ``present_value = value × discount_factor``.
+        """
+        ln = self.lines
+        duration = ln["duration"].to_numpy(np.int64)
+        line_idx = np.repeat(np.arange(len(ln)), duration)
+        offset = np.arange(line_idx.size) - (np.cumsum(duration) - duration)[line_idx]
+        year = ln["start_year"].to_numpy(np.int64)[line_idx] + offset
+        value_t = ln["impact"].to_numpy(float)[line_idx] * (1 - ln["drop_off"].to_numpy(float)[line_idx]) ** offset
+        df = self.discounting.factors(year)
+        return pd.DataFrame({"line": line_idx, "row": ln["row"].to_numpy()[line_idx], "year": year,
+                             "value": value_t, "discount_factor": df, "present_value": value_t * df})
 
     @property
     def present_value(self) -> float:
@@ -256,36 +273,28 @@ def value(
         )
     lines = _complete_map(impact_map, proxies)
     inputs_frame = investment_inputs(inputs) if np.isscalar(inputs) else inputs.copy()
-    file = impact_map.attrs.get("file")
 
     # Re-price every value to the analysis price year.
-    lines["reprice_factor"] = deflators.factor(lines["price_year"].to_numpy(dtype=np.int64), price_year)
-    lines["value_per_unit"] = lines["value"].to_numpy(float) * lines["reprice_factor"].to_numpy(float)
+    factor = deflators.factor(lines["price_year"].astype(np.int64), price_year)
+    per_unit = lines["value"] * factor
+    impact = (lines["quantity"] * per_unit * (1 - lines["deadweight"]) * (1 - lines["displacement"])
+              * (1 - lines["attribution"]))
+    duration, start, drop = lines["duration"], lines["start_year"], lines["drop_off"]
 
-    q = lines["quantity"].to_numpy(float)
-    impact = (
-        q * lines["value_per_unit"].to_numpy(float)
-        * (1 - lines["deadweight"].to_numpy(float))
-        * (1 - lines["displacement"].to_numpy(float))
-        * (1 - lines["attribution"].to_numpy(float))
-    )
-    lines["impact"] = impact
+    # ln(1 − drop_off), by log1p so tiny drop-offs stay exact; −1e300 stands in for ln 0
+    # (a drop-off of 100%) so the first year counts in full and later years as exactly 0.
+    with np.errstate(divide="ignore"):
+        log_keep = np.maximum(np.log1p(-drop), -1e300)
+    # Σ_t (1 − drop_off)^(t − start) × DF(t), in closed form per line (see series_factors);
+    # undiscounted, the same sum with DF = 1.
+    pv = impact * schedule.series_factors(start, duration, log_keep)
+    undiscounted = impact * no_discounting().series_factors(start, duration, log_keep)
 
-    # Expand to one entry per line per year it lasts.
-    duration = lines["duration"].to_numpy(np.int64)
-    start = lines["start_year"].to_numpy(np.int64)
-    drop = lines["drop_off"].to_numpy(float)
-    line_idx = np.repeat(np.arange(len(lines)), duration)
-    offset = np.arange(duration.sum()) - np.repeat(np.cumsum(duration) - duration, duration)
-    year = start[line_idx] + offset
-    value_t = impact[line_idx] * (1 - drop[line_idx]) ** offset
-    df = schedule.factors(year)
-    pv_t = value_t * df
-    lines["end_year"] = start + duration - 1
-    lines["undiscounted_value"] = np.bincount(line_idx, weights=value_t, minlength=len(lines))
-    lines["present_value"] = np.bincount(line_idx, weights=pv_t, minlength=len(lines))
-    years = pd.DataFrame({"line": line_idx, "row": lines["row"].to_numpy()[line_idx], "year": year,
-                          "value": value_t, "discount_factor": df, "present_value": pv_t})
+    lines.update(reprice_factor=factor, value_per_unit=per_unit, impact=impact, end_year=start + duration - 1,
+                 undiscounted_value=undiscounted, present_value=pv)
+    frame = pd.DataFrame({k: lines[k] for k in _LINE_ORDER} | {k: v for k, v in lines.items() if k not in _LINE_ORDER},
+                         copy=False)
+    frame.attrs["file"] = impact_map.attrs.get("file")
 
     inputs_frame["year"] = inputs_frame["year"].fillna(0).astype(np.int64)
     inputs_frame["discount_factor"] = schedule.factors(inputs_frame["year"].to_numpy())
@@ -293,10 +302,7 @@ def value(
     zero = zero_inputs_problem(inputs_frame, "present_value")
     if zero:
         raise InputError(zero)
-
-    lines = lines[_LINE_ORDER + [c for c in lines.columns if c not in _LINE_ORDER]]
-    lines.attrs["file"] = file
-    return Valuation(lines=lines, years=years, inputs=inputs_frame, price_year=int(price_year),
+    return Valuation(lines=frame, inputs=inputs_frame, price_year=int(price_year),
                      discounting=schedule, deflators=deflators)
 
 
@@ -306,49 +312,86 @@ _LINE_ORDER = [
     "displacement", "attribution", "drop_off", "start_year", "duration", "end_year", "impact",
     "undiscounted_value", "present_value", "value_type", "theme", "evidence", "ward",
 ]
+_NUMBERS = {"quantity": None, "value": np.nan, "deadweight": 0.0, "displacement": 0.0, "attribution": 0.0,
+            "drop_off": 0.0}
+_WHOLE = {"duration": None, "start_year": 1}
+_TEXT = ("stakeholder", "outcome", "indicator", "proxy_id", "value_type", "theme", "evidence", "ward")
+INLINE_SOURCE = "as stated in the impact map"
 
-_DEFAULTS = {"row": None, "indicator": "", "proxy_id": "", "value": np.nan, "price_year": pd.NA,
-             "deadweight": 0.0, "displacement": 0.0, "attribution": 0.0, "drop_off": 0.0,
-             "start_year": 1, "value_type": "", "theme": "", "evidence": "", "ward": ""}
+
+def _constant(n: int, text: str) -> pd.Series:
+    out = np.empty(n, dtype=object)
+    out[:] = text
+    return pd.Series(out, dtype=object, copy=False)
 
 
-def _complete_map(impact_map: pd.DataFrame, proxies) -> pd.DataFrame:
-    """Fill defaults and resolve proxies: value, price year, type, theme and source per line."""
-    lines = impact_map.copy()
-    for col, default in _DEFAULTS.items():
-        if col not in lines.columns:
-            lines[col] = default
-    lines["proxy_id"] = lines["proxy_id"].fillna("").astype(str)
-    lines["value"] = lines["value"].astype(float)
-    price_year = lines["price_year"].astype(object).to_numpy(copy=True)
-    value = lines["value"].to_numpy(copy=True)
-    proxy_name = np.full(len(lines), "", dtype=object)
-    source = np.full(len(lines), "as stated in the impact map", dtype=object)
-    source_url = np.full(len(lines), "", dtype=object)
-    value_type = lines["value_type"].fillna("").astype(str).to_numpy(copy=True).astype(object)
-    theme = lines["theme"].fillna("").astype(str).to_numpy(copy=True).astype(object)
-    problems = []
-    for i in np.flatnonzero(lines["proxy_id"].to_numpy() != ""):
-        pid = lines["proxy_id"].iat[i]
-        if proxies is None or pid not in proxies:
-            problems.append(Problem(f"proxy '{pid}' is not in the proxy library", file=impact_map.attrs.get("file"),
-                                    row=_row(lines, i), column="proxy_id",
-                                    fix="Give a known proxy_id, or a value and price_year instead."))
-            continue
-        p = proxies[pid]
-        value[i], price_year[i] = float(p.value), int(p.price_year)
-        proxy_name[i], source[i], source_url[i] = p.name, p.source, p.source_url
-        value_type[i] = value_type[i] or p.value_type
-        theme[i] = theme[i] or p.theme
-    if problems:
-        raise InputError(problems)
-    lines["value"], lines["price_year"] = value, price_year
-    lines["proxy_name"], lines["source"], lines["source_url"] = proxy_name, source, source_url
-    lines["value_type"], lines["theme"] = value_type, theme
-    lines = lines.reset_index(drop=True)
+def _complete_map(impact_map: pd.DataFrame, proxies) -> dict:
+    """Columns with defaults filled and proxies resolved (value, price year, type, theme, source).
+
+    Numbers come back as NumPy arrays, text as Series (left as they are: no copy)."""
+    n = len(impact_map)
+    cols = impact_map.columns
+
+    def number(name, default, dtype):
+        if name in cols:
+            values = impact_map[name]
+            if default is not None and values.hasnans:
+                values = values.fillna(default)
+            return values.to_numpy(dtype=dtype, copy=True)
+        if default is None:
+            raise InputError(f"The impact map has no '{name}' column.")
+        return np.full(n, default, dtype=dtype)
+
+    blank = _constant(n, "")  # one shared, read-only column for every absent text column
+
+    def text(name):
+        if name not in cols:
+            return blank
+        values = impact_map[name].reset_index(drop=True)
+        return values.fillna("") if values.dtype == object and values.hasnans else values
+
+    lines: dict = {"row": impact_map["row"].to_numpy(dtype=float, na_value=np.nan) if "row" in cols
+                   else np.full(n, np.nan)}
+    lines |= {k: number(k, d, float) for k, d in _NUMBERS.items()}
+    lines |= {k: number(k, d, np.int64) for k, d in _WHOLE.items()}
+    lines |= {k: text(k) for k in _TEXT}
+    lines["price_year"] = (impact_map["price_year"].to_numpy(dtype=float, na_value=-1).astype(np.int64)
+                           if "price_year" in cols else np.full(n, -1))
+    lines["proxy_name"], lines["source"], lines["source_url"] = blank, _constant(n, INLINE_SOURCE), blank
+    for c in cols:
+        if c not in lines:
+            lines[c] = impact_map[c].reset_index(drop=True)
+
+    uses = np.flatnonzero(lines["proxy_id"].to_numpy(dtype=object) != "") if "proxy_id" in cols else []
+    if len(uses):
+        _resolve_proxies(lines, uses, proxies, impact_map.attrs.get("file"))
+    missing = np.isnan(lines["value"]) | (lines["price_year"] < 0)
+    if missing.any():
+        raise InputError("Every line needs a value and price year, or a proxy_id; validate the map with "
+                         "sroi_lib.io.read_impact_map first.")
+    lines["row"] = pd.array(lines["row"], dtype="Int64")
     return lines
 
 
-def _row(lines: pd.DataFrame, i: int):
-    r = lines["row"].iat[i]
-    return None if pd.isna(r) else int(r)
+def _resolve_proxies(lines: dict, uses, proxies, file) -> None:
+    """Put each proxy's value, price year, name and source on the lines that use it."""
+    edit = {k: lines[k].to_numpy(dtype=object, copy=True)
+            for k in ("proxy_id", "proxy_name", "source", "source_url", "value_type", "theme")}
+    problems = []
+    for i in uses:
+        pid = edit["proxy_id"][i]
+        if proxies is None or pid not in proxies:
+            row = lines["row"][i]
+            problems.append(Problem(f"proxy '{pid}' is not in the proxy library", file=file,
+                                    row=None if np.isnan(row) else int(row), column="proxy_id",
+                                    fix="Give a known proxy_id, or a value and price_year instead."))
+            continue
+        p = proxies[pid]
+        lines["value"][i], lines["price_year"][i] = float(p.value), int(p.price_year)
+        edit["proxy_name"][i], edit["source"][i], edit["source_url"][i] = p.name, p.source, p.source_url
+        edit["value_type"][i] = edit["value_type"][i] or p.value_type
+        edit["theme"][i] = edit["theme"][i] or p.theme
+    if problems:
+        raise InputError(problems)
+    for k in ("proxy_name", "source", "source_url", "value_type", "theme"):
+        lines[k] = pd.Series(edit[k], dtype=object, copy=False)
