@@ -26,10 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
-
 from .errors import InputError
-from .paths import reference_file
+from .paths import read_yaml, reference_file
 
 __all__ = [
     "Band",
@@ -237,12 +235,7 @@ def _pct(rate: float) -> str:
 def load_schedules(path: str | Path | None = None) -> dict[str, DiscountSchedule]:
     """Read the named schedules (``green-book``, ``health``) from YAML."""
     path = Path(path) if path else reference_file(DEFAULT_FILE)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: the discount schedule file was not found.") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({exc}).") from None
+    raw = read_yaml(path, "discount schedule file")
     out = {}
     for name, spec in (raw.get("schedules") or {}).items():
         try:

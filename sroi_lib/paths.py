@@ -10,7 +10,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["data_dir", "reference_file"]
+import yaml
+
+from .errors import InputError
+
+__all__ = ["data_dir", "reference_file", "read_yaml"]
 
 
 def data_dir() -> Path:
@@ -24,3 +28,17 @@ def data_dir() -> Path:
 def reference_file(name: str) -> Path:
     """A file in ``data/reference/``."""
     return data_dir() / "reference" / name
+
+
+def read_yaml(path: str | Path, what: str):
+    """Read a YAML file with the safe loader; a missing or malformed file is an :class:`InputError`.
+
+    ``what`` names the file for the message, e.g. ``"deflator file"``.
+    """
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: the {what} was not found.") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: the {what} is not valid YAML ({exc}).") from None

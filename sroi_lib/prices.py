@@ -17,10 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
-
 from .errors import InputError
-from .paths import reference_file
+from .paths import read_yaml, reference_file
 
 __all__ = ["DeflatorSeries", "load_deflators", "reprice"]
 
@@ -153,12 +151,7 @@ def _load_default() -> DeflatorSeries:
 
 
 def _read(path: Path) -> DeflatorSeries:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: the deflator file was not found.") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({exc}).") from None
+    raw = read_yaml(path, "deflator file")
     if not isinstance(raw, dict) or not isinstance(raw.get("index"), dict):
         raise InputError(f"{path}: expected an 'index' mapping of year to value.")
     try:
