@@ -41,9 +41,63 @@ def _parser() -> argparse.ArgumentParser:
                    help="price year of the results (default: the latest year of the GDP deflator series)")
     p.add_argument("--discount", metavar="SCHEDULE", default="green-book",
                    help="green-book (default), health, none, or a flat rate such as 3.5%%")
+    p.add_argument("--proxies", metavar="FILE", help="your own proxy library (CSV or XLSX), added to the shipped one; "
+                   "its rows replace shipped rows with the same id")
+    p.add_argument("--framework", metavar="NAME", default="best_city_ambition",
+                   help="framework for the value-by-priority breakdown: a shipped name or a YAML file "
+                   "(default: best_city_ambition)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.set_defaults(handler=_cmd_value)
+
+    _add_proxies_commands(sub)
     return parser
+
+
+def _add_proxies_commands(sub) -> None:
+    px = sub.add_parser("proxies", help="search, show, check and import financial proxies",
+                        description="The proxy library: financial proxies with their sources, re-priced to any year.")
+    psub = px.add_subparsers(dest="proxies_command", metavar="ACTION")
+    psub.required = True
+
+    def library_options(p):
+        p.add_argument("--proxies", metavar="FILE", help="add your own proxy library file to the shipped one")
+        p.add_argument("--price-year", metavar="YEAR", default=None,
+                       help="show values re-priced to this year (default: the latest year of the GDP deflator)")
+        p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p = psub.add_parser("search", help="find proxies by words", description="Find proxies by words in their name, "
+                        "outcome, theme and unit; best matches first.")
+    p.add_argument("words", nargs="*", metavar="WORDS", help="what to look for, e.g. gp appointment")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="at most N results (default 10)")
+    p.add_argument("--theme", help="only proxies with this theme, e.g. 'health and care'")
+    p.add_argument("--value-type", choices=["fiscal", "economic", "social"], help="only this value type")
+    p.add_argument("--pillar", help="only themes in this group of the framework, e.g. 'Zero carbon'")
+    p.add_argument("--framework", default="best_city_ambition", help="framework for --pillar (default best_city_ambition)")
+    library_options(p)
+    p.set_defaults(handler=_cmd_proxies_search)
+
+    p = psub.add_parser("show", help="show one proxy with its source", description="Show one proxy in full.")
+    p.add_argument("proxy_id", metavar="ID")
+    library_options(p)
+    p.set_defaults(handler=_cmd_proxies_show)
+
+    p = psub.add_parser("import", help="import a Social Value Engine export, a TOMs sheet or any table",
+                        description="Import proxies from another list into a library CSV. Every row that cannot be "
+                        "imported is listed with the reason; the rest are imported.")
+    p.add_argument("file", metavar="FILE", help="the file to import (CSV or XLSX)")
+    p.add_argument("--format", required=True, choices=["sve", "toms", "csv"],
+                   help="sve: a Social Value Engine proxy export; toms: a National TOMs measures sheet; "
+                   "csv: any table, with --map")
+    p.add_argument("--map", action="append", default=[], metavar="COL=FIELD",
+                   help="with --format csv: take library FIELD from the file's column COL (repeat for each)")
+    p.add_argument("--source-url", default=None, help="with --format toms: the address to cite as the source")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.csv", help="the library CSV to write")
+    p.set_defaults(handler=_cmd_proxies_import)
+
+    p = psub.add_parser("check", help="check a proxy library file, listing every problem",
+                        description="Check a proxy library file; exit 0 when clean, 2 when not.")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(handler=_cmd_proxies_check)
 
 
 def _version() -> str:
@@ -58,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except InputError as exc:
-        print(f"sroi {args.command}: cannot continue, because of {_count(len(exc.problems))}:", file=sys.stderr)
+        name = " ".join(filter(None, [args.command, getattr(args, "proxies_command", None)]))
+        print(f"sroi {name}: cannot continue, because of {_count(len(exc.problems))}:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_INPUT
@@ -76,7 +131,9 @@ def _count(n: int) -> str:
 def _cmd_value(args) -> int:
     from . import formatting as fmt
     from .discounting import parse_discounting
+    from .frameworks import load_framework
     from .io import read_impact_map, read_inputs
+    from .proxies import library_with
     from .prices import load_deflators
     from .schema import CellError, parse_number
     from .valuation import investment_inputs, value, zero_inputs_problem
@@ -85,26 +142,28 @@ def _cmd_value(args) -> int:
     deflators = load_deflators()
 
     price_year = None
-    if args.price_year is not None:
-        try:
-            price_year = int(args.price_year)
-        except ValueError:
-            problems.append(Problem(f"--price-year '{args.price_year}' is not a year",
-                                    fix=f"Give a year from {deflators.describe_range()}."))
-        else:
-            if not deflators.covers(price_year):
-                problems.append(Problem(
-                    f"--price-year {price_year} is outside the GDP deflator series ({deflators.describe_range()})",
-                    fix=f"Give a year from {deflators.describe_range()}."))
+    try:
+        price_year = _price_year(args.price_year, deflators)
+    except InputError as exc:
+        problems.extend(exc.problems)
     schedule = None
     try:
         schedule = parse_discounting(args.discount)
     except InputError as exc:
         problems.extend(Problem(f"--discount: {p.message}") for p in exc.problems)
 
+    library = framework = None
+    try:
+        library = library_with(args.proxies)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    try:
+        framework = load_framework(args.framework)
+    except InputError as exc:
+        problems.extend(Problem(f"--framework: {p}") for p in exc.problems)
     impact_map = inputs = None
     try:
-        impact_map = read_impact_map(args.impact_map, proxies=None, deflators=deflators)
+        impact_map = read_impact_map(args.impact_map, proxies=library, deflators=deflators)
     except InputError as exc:
         problems.extend(exc.problems)
     if args.inputs is not None:
@@ -125,15 +184,18 @@ def _cmd_value(args) -> int:
     if problems:
         raise InputError(problems)
 
-    valuation = value(impact_map, inputs, price_year=price_year, discounting=schedule, deflators=deflators)
+    for warning in library.warnings:
+        print(f"sroi value: note: {warning}", file=sys.stderr)
+    valuation = value(impact_map, inputs, price_year=price_year, discounting=schedule, deflators=deflators,
+                      proxies=library)
     if args.json:
-        print(json.dumps(valuation.to_dict(), indent=2, allow_nan=False))
+        print(json.dumps(valuation.to_dict(frameworks=[framework]), indent=2, allow_nan=False))
     else:
-        print(render_text(valuation, args.impact_map, fmt))
+        print(render_text(valuation, args.impact_map, fmt, framework))
     return EXIT_OK
 
 
-def render_text(v, title: str, fmt) -> str:
+def render_text(v, title: str, fmt, framework=None) -> str:
     """The readable summary printed by ``sroi value``."""
     s = v.summary()
     out = [
@@ -168,14 +230,132 @@ def render_text(v, title: str, fmt) -> str:
             right={0, 3, 4, 6},
         ),
     ]
-    for by, heading in (("stakeholder", "Value by stakeholder"), ("value_type", "Value by value type"),
-                        ("theme", "Value by theme")):
-        b = v.breakdown(by)
+    tables = [("stakeholder", "Value by stakeholder", v.breakdown("stakeholder")),
+              ("value_type", "Value by value type", v.breakdown("value_type")),
+              ("theme", "Value by theme", v.breakdown("theme"))]
+    if framework is not None:
+        tables.append((framework.name, f"Value by {framework.title}", v.by_framework(framework)))
+    for by, heading, b in tables:
         out += ["", heading, fmt.text_table(
-            [by.replace("_", " ").capitalize(), "Present value", "Share"],
+            ["Group" if by == getattr(framework, "name", None) else by.replace("_", " ").capitalize(),
+             "Present value", "Share"],
             [[g, fmt.money(pv), fmt.percent(sh)] for g, pv, sh in zip(b[by], b["present_value"], b["share"])],
             right={1, 2})]
     return "\n".join(out)
+
+
+def _price_year(text, deflators) -> int:
+    """A --price-year option, checked against the deflator series."""
+    if text is None:
+        return deflators.last_year
+    try:
+        year = int(text)
+    except ValueError:
+        raise InputError(Problem(f"--price-year '{text}' is not a year",
+                                 fix=f"Give a year from {deflators.describe_range()}.")) from None
+    if not deflators.covers(year):
+        raise InputError(Problem(f"--price-year {year} is outside the GDP deflator series ({deflators.describe_range()})",
+                                 fix=f"Give a year from {deflators.describe_range()}."))
+    return year
+
+
+def _library(args):
+    from .proxies import library_with
+
+    library = library_with(args.proxies)
+    for warning in library.warnings:
+        print(f"sroi proxies: note: {warning}", file=sys.stderr)
+    return library
+
+
+def _proxy_records(table) -> list[dict]:
+    from .proxies import COLUMNS
+
+    cols = COLUMNS + [c for c in ("value_repriced", "repriced_to", "score") if c in table.columns]
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in table[cols].to_dict("records")]
+
+
+def _cmd_proxies_search(args) -> int:
+    from . import formatting as fmt
+    from .frameworks import load_framework
+
+    library = _library(args)
+    year = _price_year(args.price_year, library.deflators)
+    themes = load_framework(args.framework).themes_of(args.pillar) if args.pillar else None
+    if args.limit < 1:
+        raise InputError(Problem("--limit must be 1 or more"))
+    found = library.repriced(year, library.search(" ".join(args.words), limit=args.limit, theme=args.theme,
+                                                  value_type=args.value_type, themes=themes))
+    if args.json:
+        print(json.dumps(_proxy_records(found), indent=2))
+        return EXIT_OK
+    if found.empty:
+        print(f"No proxies match '{' '.join(args.words)}'. Try fewer or shorter words.")
+        return EXIT_OK
+    print(fmt.text_table(
+        ["Id", "Name", "Unit", f"Value ({year} prices)", "Stated", "Theme", "Source"],
+        [[r.proxy_id, r.name, r.unit, fmt.money(r.value_repriced), f"{fmt.money(r.value)} ({r.price_year})", r.theme,
+          r.source] for r in found.itertuples()],
+        right={3}, max_width=40))
+    print(f"\n{len(found)} shown. `sroi proxies show ID` gives the full source and licence.")
+    return EXIT_OK
+
+
+def _cmd_proxies_show(args) -> int:
+    from . import formatting as fmt
+
+    library = _library(args)
+    year = _price_year(args.price_year, library.deflators)
+    if args.proxy_id not in library:
+        close = library.search(args.proxy_id.replace("-", " "), limit=3)["proxy_id"].tolist()
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise InputError(Problem(f"there is no proxy with id '{args.proxy_id}'.{hint}",
+                                 fix="Find ids with `sroi proxies search WORDS`."))
+    p = library[args.proxy_id]
+    repriced = library.deflators.reprice(p.value, p.price_year, year)
+    if args.json:
+        print(json.dumps(_proxy_records(library.repriced(year, library.table[library.table["proxy_id"] == p.proxy_id]))[0],
+                         indent=2))
+        return EXIT_OK
+    rows = [["Id", p.proxy_id], ["Name", p.name], ["Outcome", p.outcome], ["Unit", p.unit],
+            ["Value as published", f"{fmt.money(p.value)} in {p.price_year} prices"],
+            [f"Value in {year} prices", f"{fmt.money(repriced)} (GDP deflator, {library.deflators.vintage})"],
+            ["Value type", p.value_type or "not stated"], ["Theme", p.theme], ["Source", p.source],
+            ["Source address", p.source_url], ["Licence", p.licence], ["Notes", p.notes or ""],
+            ["From file", p.origin]]
+    width = max(len(r[0]) for r in rows)
+    print("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
+    return EXIT_OK
+
+
+def _cmd_proxies_import(args) -> int:
+    from .importers import import_mapped, import_sve, import_toms, parse_mapping, write_library
+
+    if args.map and args.format != "csv":
+        raise InputError(Problem("--map is only used with --format csv"))
+    if args.format == "sve":
+        result = import_sve(args.file)
+    elif args.format == "toms":
+        result = import_toms(args.file, **({"source_url": args.source_url} if args.source_url else {}))
+    else:
+        result = import_mapped(args.file, parse_mapping(args.map))
+    if result.table.empty:
+        raise InputError([Problem("no row could be imported", file=args.file)] + result.skipped)
+    write_library(result.table, args.output)
+    print(f"Imported {len(result.table)} proxies from {args.file} into {args.output}.")
+    if result.skipped:
+        print(f"{len(result.skipped)} rows not imported:", file=sys.stderr)
+        for problem in result.skipped:
+            print(f"  - {problem}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_proxies_check(args) -> int:
+    from .proxies import load_library
+
+    library = load_library(args.file)
+    print(f"{args.file}: {len(library)} proxies, no problems found.")
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -32,12 +32,14 @@ __all__ = [
     "Column",
     "IMPACT_MAP_COLUMNS",
     "INPUT_COLUMNS",
+    "PROXY_COLUMNS",
     "ADJUSTMENTS",
     "VALUE_TYPES",
     "normalise_header",
     "parse_number",
     "parse_fraction",
     "CellError",
+    "validate_rows",
     "validate_impact_map",
     "validate_inputs",
 ]
@@ -81,6 +83,21 @@ IMPACT_MAP_COLUMNS: tuple[Column, ...] = (
     Column("theme", "text", default="", help="theme, for frameworks"),
     Column("evidence", "text", default="", help="why these assumptions"),
     Column("ward", "text", default="", help="ward, for maps and portfolios"),
+)
+
+PROXY_COLUMNS: tuple[Column, ...] = (
+    Column("proxy_id", "text", required=True, help="a unique id such as hw-gp-appointment"),
+    Column("name", "text", required=True, help="a short title"),
+    Column("outcome", "text", required=True, help="the outcome it values"),
+    Column("unit", "text", required=True, help="what one unit is, e.g. per person per year"),
+    Column("value", "money", required=True, help="value per unit in pounds"),
+    Column("price_year", "whole", required=True, minimum=1, help="the year whose prices the value is in"),
+    Column("value_type", "value_type", default="", help="fiscal, economic or social"),
+    Column("theme", "text", required=True, help="theme, e.g. health and care"),
+    Column("source", "text", required=True, help="the publication the value comes from"),
+    Column("source_url", "text", required=True, help="the web address of the source"),
+    Column("licence", "text", required=True, help="the licence the source is published under"),
+    Column("notes", "text", default="", help="where in the source, and how it was checked"),
 )
 
 INPUT_COLUMNS: tuple[Column, ...] = (
@@ -274,7 +291,12 @@ def _column_letter(pos: int) -> str:
     return letters
 
 
-def _validate(raw: RawTable, columns: tuple[Column, ...], found: Problems) -> tuple[list[dict], dict, list[str]]:
+def validate_rows(raw: RawTable, columns: tuple[Column, ...], found: Problems) -> tuple[list[dict], dict, list[str]]:
+    """Parse every row of ``raw`` against ``columns``, adding each problem to ``found``.
+
+    Returns the parsed records (with ``row``), the header label of each known
+    column, and the headers of extra columns.
+    """
     positions, labels, extras = _map_header(raw, columns, found)
     if not raw.rows:
         found.add("has a header but no data rows", **raw.where(), fix="Add at least one row below the header.")
@@ -308,7 +330,7 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
 
     deflators = deflators or load_deflators()
     found = Problems()
-    records, labels, extras = _validate(raw, IMPACT_MAP_COLUMNS, found)
+    records, labels, extras = validate_rows(raw, IMPACT_MAP_COLUMNS, found)
     if "proxy_id" not in labels and "value" not in labels:
         found.add("needs a 'proxy_id' column or a 'value' column (with 'price_year')", **raw.where(row=1),
                   fix="Add a proxy_id column to use the proxy library, or value and price_year columns for your own values.")
@@ -348,7 +370,7 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
 def validate_inputs(raw: RawTable) -> pd.DataFrame:
     """Check an inputs table (``stakeholder, description, value[, year]``)."""
     found = Problems()
-    records, _, extras = _validate(raw, INPUT_COLUMNS, found)
+    records, _, extras = validate_rows(raw, INPUT_COLUMNS, found)
     found.raise_if_any()
     frame = pd.DataFrame.from_records(records, columns=["row"] + [c.name for c in INPUT_COLUMNS])
     frame["value"] = frame["value"].astype(float)

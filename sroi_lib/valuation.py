@@ -146,14 +146,13 @@ class Valuation:
 
         Blank groups show as "not stated". Sorted by present value, largest first.
         """
-        keys = [by] if isinstance(by, str) else list(by)
-        frame = self.lines[keys + ["impact", "present_value"]].copy()
-        for k in keys:
-            frame[k] = frame[k].replace("", NOT_STATED).fillna(NOT_STATED)
-        out = frame.groupby(keys, sort=False, as_index=False)[["impact", "present_value"]].sum()
-        total = out["present_value"].sum()
-        out["share"] = out["present_value"] / total if total else 0.0
-        return out.sort_values("present_value", ascending=False, kind="stable").reset_index(drop=True)
+        return _breakdown(self.lines, [by] if isinstance(by, str) else list(by))
+
+    def by_framework(self, framework) -> pd.DataFrame:
+        """Present value by the groups of a :class:`~sroi_lib.frameworks.Framework` (e.g. the three
+        Best City Ambition pillars), from each line's theme; themes outside it show as "not mapped"."""
+        lines = self.lines.assign(**{framework.name: framework.assign(self.lines["theme"]).to_numpy()})
+        return _breakdown(lines, [framework.name])
 
     def by_year(self) -> pd.DataFrame:
         """Value and present value in each year, summed over lines."""
@@ -174,8 +173,9 @@ class Valuation:
             "undiscounted_value": self.undiscounted_value,
         }
 
-    def to_dict(self) -> dict:
-        """Everything, JSON-ready: headline figures, lines, inputs, years, breakdowns."""
+    def to_dict(self, frameworks=()) -> dict:
+        """Everything, JSON-ready: headline figures, lines, inputs, years, breakdowns
+        (by stakeholder, outcome, value type, theme, and each framework given)."""
         from . import __version__
 
         def records(frame: pd.DataFrame) -> list[dict]:
@@ -192,8 +192,19 @@ class Valuation:
             "lines": records(self.lines),
             "inputs": records(self.inputs),
             "by_year": records(self.by_year()),
-            "breakdowns": {k: records(self.breakdown(k)) for k in BREAKDOWNS},
+            "breakdowns": {k: records(self.breakdown(k)) for k in BREAKDOWNS}
+            | {f.name: records(self.by_framework(f)) for f in frameworks},
         }
+
+
+def _breakdown(lines: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    frame = lines[keys + ["impact", "present_value"]].copy()
+    for k in keys:
+        frame[k] = frame[k].replace("", NOT_STATED).fillna(NOT_STATED)
+    out = frame.groupby(keys, sort=False, as_index=False)[["impact", "present_value"]].sum()
+    total = out["present_value"].sum()
+    out["share"] = out["present_value"] / total if total else 0.0
+    return out.sort_values("present_value", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def zero_inputs_problem(inputs: pd.DataFrame, column: str = "value") -> Problem | None:
