@@ -69,10 +69,16 @@ def normalise_words(text: str) -> list[str]:
     >>> normalise_words("Café visits; Families & Homes")
     ['cafe', 'visit', 'family', 'home']
     """
-    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return [_singular(w) for w in re.findall(r"[a-z0-9]+", plain)]
+    text = str(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return [_singular(w) for w in _WORD.findall(text.lower())]
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)
 def _singular(word: str) -> str:
     if len(word) <= 3 or word.endswith(("ss", "us", "is")):
         return word
@@ -104,7 +110,7 @@ class ProxyLibrary:
             self.table["origin"] = ""
         self.deflators = deflators or load_deflators()
         self._position = {pid: i for i, pid in enumerate(self.table["proxy_id"])}
-        self._index = None
+        self._index = self._build_search_index()  # built once here, so every search is quick
         self.warnings: list[str] = []
 
     # -- lookup ---------------------------------------------------------------------------
@@ -176,7 +182,7 @@ class ProxyLibrary:
         score = np.zeros(n)
         matched = np.zeros(n, dtype=np.int64)
         if terms:
-            index, vocab = self._search_index()
+            index, vocab = self._index
             for term in terms:
                 hit = np.zeros(n)
                 for field, weight in SEARCH_FIELDS.items():
@@ -196,19 +202,18 @@ class ProxyLibrary:
         out.insert(0, "score", score[order])
         return out.reset_index(drop=True)
 
-    def _search_index(self):
-        if self._index is None:
-            index: dict[str, dict[str, np.ndarray]] = {}
-            vocab: dict[str, list[str]] = {}
-            for field in SEARCH_FIELDS:
-                postings: dict[str, list[int]] = defaultdict(list)
-                for i, text in enumerate(self.table[field].astype(str)):
-                    for word in set(normalise_words(text.replace("-", " "))):
-                        postings[word].append(i)
-                index[field] = {w: np.array(rows) for w, rows in postings.items()}
-                vocab[field] = sorted(postings)
-            self._index = (index, vocab)
-        return self._index
+    def _build_search_index(self):
+        """For each search field: word → rows holding it, and the sorted words (for prefixes)."""
+        index: dict[str, dict[str, np.ndarray]] = {}
+        vocab: dict[str, list[str]] = {}
+        for field in SEARCH_FIELDS:
+            postings: dict[str, list[int]] = defaultdict(list)
+            for i, text in enumerate(self.table[field].astype(str)):
+                for word in set(normalise_words(text)):
+                    postings[word].append(i)
+            index[field] = {w: np.array(rows) for w, rows in postings.items()}
+            vocab[field] = sorted(postings)
+        return index, vocab
 
     # -- combining ------------------------------------------------------------------------
     def merged_with(self, other: "ProxyLibrary") -> "ProxyLibrary":
