@@ -31,6 +31,7 @@ test-fast: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/valuation.py
+	$(BIN)/python benchmarks/proxies.py
 
 # Strip outputs from every notebook (the tests refuse committed outputs).
 strip: setup
