@@ -26,9 +26,11 @@ def test_search_json_with_a_user_library(capsys):
 
 
 def test_search_table_and_limit(capsys):
-    code, out, _ = sroi(capsys, "proxies", "search", "--proxies", FIX / "proxies_small.csv", "--limit", "2",
-                        "--theme", "health and care")
+    code, out, _ = sroi(capsys, "proxies", "search", "gp", "appointment", "--proxies", FIX / "proxies_small.csv",
+                        "--limit", "2", "--theme", "health and care")
     assert code == 0 and "t-gp-appointment" in out and "2 shown" in out
+    code, out, _ = sroi(capsys, "proxies", "search", "zebra", "crossing", "--proxies", FIX / "proxies_small.csv")
+    assert code == 0 and "No proxies match" in out
 
 
 def test_search_by_pillar(capsys):
