@@ -136,3 +136,10 @@ def test_shipped_library_is_valid_sourced_and_large_enough():
                   "environment and carbon", "education and young people", "volunteering and community"):
         assert theme in themes, theme
     assert not t["licence"].str.contains("HACT|TOMs|Social Value Engine", case=False).any()
+
+
+def test_binary_file_is_not_a_table(tmp_path):
+    fake = tmp_path / "picture.csv"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(InputError, match="not a text CSV file"):
+        load_library(fake)
