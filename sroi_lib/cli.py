@@ -50,7 +50,43 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_value)
 
     _add_proxies_commands(sub)
+    _add_report_commands(sub)
     return parser
+
+
+def _add_report_commands(sub) -> None:
+    def notebook_options(p):
+        p.add_argument("--kernel", default="sroi", help="Jupyter kernel to run the notebook with (default: sroi)")
+        p.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
+                       help="stop a notebook cell that runs longer than this (default 600)")
+
+    p = sub.add_parser("run", help="write the report folder for one contract",
+                       description="Check a contract's parameters and inputs, execute the report notebook with "
+                       "papermill, and write reports/<contract_id>/ (report.ipynb, report.html, results.json, "
+                       "lines.csv, manifest.json).")
+    p.add_argument("params", metavar="PARAMS.yaml")
+    p.add_argument("--out", default="reports", metavar="DIR", help="folder for report folders (default: reports)")
+    p.add_argument("--pdf", action="store_true", help="also print report.pdf with headless Chromium")
+    notebook_options(p)
+    p.set_defaults(handler=_cmd_run)
+
+    p = sub.add_parser("batch", help="write report folders for every contract in a folder",
+                       description="Run every parameters file in a folder, in parallel worker processes. One "
+                       "failing contract does not stop the others. Exit 1 if any failed.")
+    p.add_argument("params_dir", metavar="PARAMS_DIR")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes (default: the number of cores, at most 4)")
+    p.add_argument("--out", default="reports", metavar="DIR")
+    p.add_argument("--pdf", action="store_true")
+    notebook_options(p)
+    p.set_defaults(handler=_cmd_batch)
+
+    p = sub.add_parser("audit", help="verify a report folder by re-running it",
+                       description="Check that every input still hashes to what the manifest recorded, that no "
+                       "report file was edited, and that re-executing the notebook gives the same figures.")
+    p.add_argument("report_dir", metavar="REPORT_DIR")
+    notebook_options(p)
+    p.set_defaults(handler=_cmd_audit)
 
 
 def _add_proxies_commands(sub) -> None:
@@ -356,6 +392,63 @@ def _cmd_proxies_check(args) -> int:
     library = load_library(args.file)
     print(f"{args.file}: {len(library)} proxies, no problems found.")
     return EXIT_OK
+
+
+def _cmd_run(args) -> int:
+    from .runner import RunFailed, run_contract
+
+    try:
+        result = run_contract(args.params, args.out, pdf=args.pdf, kernel=args.kernel, timeout=args.timeout)
+    except RunFailed as exc:
+        print(f"sroi run: the report for {args.params} was not written: {exc}", file=sys.stderr)
+        print("Any previous report is unchanged.", file=sys.stderr)
+        return 1
+    for note in result.notes:
+        print(f"sroi run: note: {note}", file=sys.stderr)
+    print(f"Report for {result.contract_id} written to {result.folder} in {result.seconds:.1f} s.")
+    return EXIT_OK
+
+
+def _cmd_batch(args) -> int:
+    import os
+
+    from .runner import run_batch
+
+    workers = args.workers or min(4, os.cpu_count() or 1)
+    if workers < 1:
+        raise InputError(Problem("--workers must be 1 or more"))
+    results = run_batch(args.params_dir, args.out, workers=workers, pdf=args.pdf, kernel=args.kernel,
+                        timeout=args.timeout)
+    done = [r for r in results if r[1] == "done"]
+    failed = [r for r in results if r[1] == "failed"]
+    print(f"{len(done)} of {len(results)} contracts done; reports are in {args.out}/")
+    for file, _, result in done:
+        print(f"  done    {result.contract_id}  ({result.seconds:.1f} s)")
+        for note in result.notes:
+            print(f"          note: {note}")
+    if failed:
+        print(f"{len(failed)} failed:")
+        for file, _, reason in failed:
+            print(f"  failed  {file}: {reason}")
+    return 1 if failed else EXIT_OK
+
+
+def _cmd_audit(args) -> int:
+    from .audit import audit_report
+
+    result = audit_report(args.report_dir, kernel=args.kernel, timeout=args.timeout)
+    if result.verified:
+        print(f"VERIFIED: {args.report_dir}")
+        for item in result.checked:
+            print(f"  - {item}")
+        return EXIT_OK
+    print(f"NOT VERIFIED: {args.report_dir} ({len(result.differences)} differences)")
+    for item in result.differences:
+        print(f"  - {item}")
+    print("Checked:")
+    for item in result.checked:
+        print(f"  - {item}")
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,64 @@
+"""Figures for reports, in one consistent style (matplotlib and seaborn).
+
+Kept apart from the calculation: nothing here computes a figure, it only draws
+what :mod:`sroi_lib.valuation` produced.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FuncFormatter
+
+__all__ = ["use_style", "bar_chart", "year_profile", "PALETTE"]
+
+PALETTE = ["#1b6b93", "#4fa095", "#a2c579", "#f2c14e", "#f78154", "#5d576b", "#9aa0a8"]
+
+
+def use_style() -> None:
+    """The house style: white background, muted palette, readable sizes."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=1.0)
+    plt.rcParams.update({"figure.figsize": (8, 3.6), "figure.dpi": 100, "axes.titleweight": "bold",
+                         "axes.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False})
+
+
+def _pounds(x, _pos=None) -> str:
+    if abs(x) >= 1e6:
+        return f"£{x / 1e6:,.1f}m"
+    if abs(x) >= 1e3:
+        return f"£{x / 1e3:,.0f}k"
+    return f"£{x:,.0f}"
+
+
+def bar_chart(breakdown: pd.DataFrame, by: str, title: str):
+    """Horizontal bars of present value by group, each labelled with its share."""
+    use_style()
+    data = breakdown.sort_values("present_value", ascending=True)
+    fig, ax = plt.subplots(figsize=(8, max(1.6, 0.5 * len(data) + 0.8)))
+    ax.barh(data[by].astype(str), data["present_value"], color=PALETTE[0])
+    for y, (pv, share) in enumerate(zip(data["present_value"], data["share"])):
+        ax.text(pv, y, f"  {_pounds(pv)} ({share:.0%})", va="center", fontsize=9)
+    ax.xaxis.set_major_formatter(FuncFormatter(_pounds))
+    ax.set_xlabel("Present value")
+    ax.set_ylabel("")
+    ax.set_title(title, loc="left")
+    ax.set_xlim(0, max(1.0, data["present_value"].max()) * 1.35)
+    fig.tight_layout()
+    return fig
+
+
+def year_profile(by_year: pd.DataFrame, title: str = "Value by year"):
+    """Bars of each year's value before discounting, with its present value beside it."""
+    use_style()
+    fig, ax = plt.subplots()
+    width = 0.4
+    ax.bar(by_year["year"] - width / 2, by_year["value"], width, label="Value in the year", color=PALETTE[1])
+    ax.bar(by_year["year"] + width / 2, by_year["present_value"], width, label="Present value", color=PALETTE[0])
+    ax.yaxis.set_major_formatter(FuncFormatter(_pounds))
+    ax.set_xlabel("Year")
+    ax.set_xticks(by_year["year"])
+    ax.legend(frameon=False)
+    ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,156 @@
+"""One contract, valued and laid out for its report.
+
+:func:`load_contract` checks a parameters file and everything it points to,
+reporting every problem at once, then values the contract. The other functions
+turn the result into the tables the report notebook shows and the files a
+report folder holds (``results.json``, ``lines.csv``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import formatting as fmt
+from .checks import overclaiming_checks
+from .errors import InputError
+from .frameworks import Framework, load_framework
+from .params import ContractParams, load_params
+from .proxies import ProxyLibrary, library_with
+from .valuation import Valuation, value
+
+__all__ = ["ContractRun", "load_contract", "contract_results", "save_results", "headline_table",
+           "assumptions_table", "proxies_table", "checks_table", "title_markdown", "RESULTS_FILE", "LINES_FILE"]
+
+RESULTS_FILE, LINES_FILE = "results.json", "lines.csv"
+METADATA = ("contract_id", "title", "supplier", "directorate", "analysis_type", "illustrative", "description")
+
+
+@dataclass
+class ContractRun:
+    """A valued contract: its parameters, the library and framework used, and the valuation."""
+
+    params: ContractParams
+    library: ProxyLibrary
+    framework: Framework
+    valuation: Valuation
+    checks: pd.DataFrame
+
+
+def load_contract(params_file: str | Path) -> ContractRun:
+    """Check a parameters file and its inputs, then value the contract.
+
+    Raises
+    ------
+    InputError
+        Every problem in the parameters, impact map, inputs and proxy library, together.
+    """
+    from .io import read_impact_map, read_inputs
+
+    params = load_params(params_file)
+    library = library_with(params.proxies)
+    problems = []
+    impact_map = inputs = None
+    try:
+        impact_map = read_impact_map(params.impact_map, proxies=library)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    try:
+        inputs = read_inputs(params.inputs)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    valuation = value(impact_map, inputs, price_year=params.price_year, discounting=params.discounting,
+                      proxies=library)
+    return ContractRun(params=params, library=library, framework=load_framework(params.framework),
+                       valuation=valuation, checks=overclaiming_checks(valuation.lines))
+
+
+def contract_results(run: ContractRun) -> dict:
+    """results.json: the figures of ``sroi value --json``, the contract's metadata and the checks."""
+    checks = run.checks.astype(object).where(pd.notna(run.checks), None)
+    return {
+        "contract": {k: getattr(run.params, k) for k in METADATA},
+        **run.valuation.to_dict(frameworks=[run.framework]),
+        "framework": {"name": run.framework.name, "title": run.framework.title},
+        "overclaiming_checks": checks.to_dict(orient="records"),
+    }
+
+
+def save_results(run: ContractRun, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``results.json`` and ``lines.csv`` into ``out_dir``; returns their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results = out / RESULTS_FILE
+    results.write_text(json.dumps(contract_results(run), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    lines = out / LINES_FILE
+    run.valuation.lines.to_csv(lines, index=False)
+    return {"results": results, "lines": lines}
+
+
+def headline_table(run: ContractRun) -> pd.DataFrame:
+    """The headline figures in words and pounds."""
+    s = run.valuation.summary()
+    return pd.DataFrame({
+        "Figure": ["SROI ratio", "Net SROI ratio", "Present value of outcomes", "Total inputs",
+                   "Net present value (NPV)", "Payback"],
+        "Value": [fmt.ratio(s["sroi_ratio"]), f"{s['net_sroi_ratio']:,.2f}", fmt.money(s["present_value"]),
+                  fmt.money(s["total_inputs"]), fmt.money(s["npv"]), fmt.months(s["payback_months"])],
+    }).set_index("Figure")
+
+
+def assumptions_table(run: ContractRun) -> pd.DataFrame:
+    """Each line of the impact map with its assumptions, result and evidence."""
+    ln = run.valuation.lines
+    pct = lambda col: ln[col].map(lambda x: fmt.percent(x))  # noqa: E731
+    return pd.DataFrame({
+        "Row": ln["row"], "Stakeholder": ln["stakeholder"], "Outcome": ln["outcome"],
+        "Quantity": ln["quantity"].map(lambda x: f"{x:,.6g}"), "Proxy": ln["proxy_id"].where(ln["proxy_id"] != "", "own value"),
+        "Value per unit": ln["value_per_unit"].map(fmt.money), "Deadweight": pct("deadweight"),
+        "Displacement": pct("displacement"), "Attribution": pct("attribution"), "Drop-off": pct("drop_off"),
+        "Years": [f"{s}–{e}" for s, e in zip(ln["start_year"], ln["end_year"])],
+        "Present value": ln["present_value"].map(fmt.money), "Evidence": ln["evidence"],
+    }).set_index("Row")
+
+
+def proxies_table(run: ContractRun) -> pd.DataFrame:
+    """The proxies this contract uses, each with its value, price year, source and licence."""
+    ids = [p for p in dict.fromkeys(run.valuation.lines["proxy_id"]) if p]
+    rows = []
+    for pid in ids:
+        p = run.library[pid]
+        repriced = run.library.deflators.reprice(p.value, p.price_year, run.valuation.price_year)
+        rows.append({"Proxy": pid, "Name": p.name, "Unit": p.unit,
+                     "As published": f"{fmt.money(p.value)} ({p.price_year} prices)",
+                     f"In {run.valuation.price_year} prices": fmt.money(repriced),
+                     "Source": p.source, "Address": p.source_url, "Licence": p.licence})
+    return pd.DataFrame(rows)
+
+
+def checks_table(run: ContractRun) -> pd.DataFrame:
+    """The over-claiming checks in words, or one row saying none was flagged."""
+    if run.checks.empty:
+        return pd.DataFrame({"Result": ["No line was flagged by the over-claiming checks."]})
+    c = run.checks
+    return pd.DataFrame({"Check": c["check_name"], "Row": c["row"], "Stakeholder": c["stakeholder"],
+                         "Outcome": c["outcome"], "Why it is flagged": c["detail"]})
+
+
+def title_markdown(run: ContractRun) -> str:
+    """The report's heading: title, supplier, directorate, analysis type, prices and discounting."""
+    p, v = run.params, run.valuation
+    lines = [f"# {p.title}", "",
+             f"**Contract** {p.contract_id} · **Supplier** {p.supplier} · **Directorate** {p.directorate} · "
+             f"**Analysis** {p.analysis_type}", "",
+             f"All figures in {v.price_year} prices ({v.deflators.title}, {v.deflators.vintage}); "
+             f"discounting: {v.discounting.describe()}."]
+    if p.description:
+        lines += ["", p.description]
+    if p.illustrative:
+        lines += ["", "> **Illustrative example.** The figures are made up to show the method; "
+                      "this is not a real contract's valuation."]
+    return "\n".join(lines)

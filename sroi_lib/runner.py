@@ -1,0 +1,319 @@
+"""Run the report notebook for a contract with papermill and write its report folder.
+
+``reports/<contract_id>/`` holds:
+
+* ``report.ipynb``: the executed notebook (papermill records the parameters,
+  timings and any error in its metadata);
+* ``report.html``: the same without code cells, figures embedded, readable offline;
+* ``results.json`` and ``lines.csv``: written by the notebook itself;
+* ``manifest.json``: the sha256 of every input and output, and the versions used;
+* ``report.pdf`` when asked for and Chromium is installed.
+
+Everything is written to a temporary folder beside the destination and moved
+into place at the end, so a failed run leaves the previous report as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import contextlib
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError, Problem
+from .paths import data_dir, reference_file
+
+__all__ = ["RunResult", "run_contract", "run_batch", "sha256", "REPORT_NOTEBOOK", "DEFAULT_KERNEL",
+           "DEFAULT_TIMEOUT", "RunFailed", "find_chromium"]
+
+REPORT_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "contract_report.ipynb"
+DEFAULT_KERNEL = "sroi"
+DEFAULT_TIMEOUT = 600  # seconds per cell
+OUTPUTS = ("results.json", "lines.csv", "report.html", "report.ipynb")
+
+
+class RunFailed(Exception):
+    """The notebook could not be executed (not a user's input mistake)."""
+
+
+@dataclass
+class RunResult:
+    """A finished report: its folder, the files in it, and any note for the user."""
+
+    contract_id: str
+    folder: Path
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+
+def sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes, as hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def find_chromium() -> str | None:
+    """The path of a Chromium (or Chrome) executable, if one is installed."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _git_commit(folder: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _git_root(folder: Path) -> Path | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True,
+                             timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(out.stdout.strip()) if out.returncode == 0 else None
+
+
+def input_files(run) -> dict[str, Path]:
+    """Every file a contract's valuation depends on, by role."""
+    files = dict(run.params.input_files())
+    for path in sorted((data_dir() / "proxies").glob("*.csv")):
+        files[f"proxies/{path.name}"] = path
+    files["deflators"] = reference_file("gdp_deflators.yaml")
+    files["discount_schedules"] = reference_file("discount_schedules.yaml")
+    fw = run.params.framework
+    files["framework"] = Path(fw) if fw.endswith((".yaml", ".yml")) else data_dir() / "frameworks" / f"{fw}.yaml"
+    return files
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path.resolve())
+
+
+def write_manifest(run, folder: Path, parameters: dict, kernel: str) -> Path:
+    """manifest.json: hashes of every input and output, versions, parameters, git commit."""
+    import numpy
+    import pandas
+    import papermill
+
+    from . import __version__
+
+    root = _git_root(run.params.path.parent) or run.params.path.parent
+    manifest = {
+        "contract_id": run.params.contract_id,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "root": str(root),
+        "inputs": {role: {"path": _relative(p, root), "sha256": sha256(p)} for role, p in input_files(run).items()},
+        "outputs": {name: sha256(folder / name) for name in OUTPUTS},
+        "parameters": {"params_file": _relative(run.params.path, root), **run.params.to_dict(),
+                       "path": _relative(run.params.path, root)},
+        "papermill_parameters": {k: v for k, v in parameters.items() if k != "out_dir"},
+        "notebook": _relative(REPORT_NOTEBOOK, root) if REPORT_NOTEBOOK.exists() else str(REPORT_NOTEBOOK),
+        "kernel": kernel,
+        "versions": {"sroi": __version__, "python": platform.python_version(), "pandas": pandas.__version__,
+                     "numpy": numpy.__version__, "papermill": papermill.__version__},
+        "git_commit": _git_commit(run.params.path.parent),
+    }
+    for key in ("impact_map", "inputs", "proxies"):
+        if manifest["parameters"].get(key):
+            manifest["parameters"][key] = _relative(Path(manifest["parameters"][key]), root)
+    path = folder / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def export_html(notebook: Path, html: Path) -> None:
+    """The executed notebook as HTML without code cells; images are embedded (readable offline)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    # The report needs no scripts from the internet: drop every external or empty script tag.
+    body = re.sub(r'<script[^>]*\bsrc="(https?:)?[^"]*"[^>]*>\s*</script>', "", body)
+    html.write_text(body, encoding="utf-8")
+
+
+def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
+    """Print the HTML report to PDF with headless Chromium."""
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={profile}",
+               "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0 or not pdf.exists():
+        raise RunFailed(f"Chromium could not print the PDF: {result.stderr.strip()[-300:]}")
+
+
+def execute(params_path: Path, folder: Path, kernel: str, timeout: int) -> dict:
+    """Execute the report notebook into ``folder``; returns the parameters passed."""
+    import papermill as pm
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    parameters = {"params_file": str(params_path), "out_dir": str(folder)}
+    try:
+        with _kernel_chatter_to(folder / ".kernel.log"):
+            pm.execute_notebook(str(REPORT_NOTEBOOK), str(folder / "report.ipynb"), parameters=parameters,
+                                kernel_name=kernel, execution_timeout=timeout, progress_bar=False,
+                                cwd=str(REPORT_NOTEBOOK.parent), report_mode=False)
+    except NoSuchKernel:
+        raise RunFailed(f"the Jupyter kernel '{kernel}' is not installed. Run `make setup` (it registers the "
+                        f"'sroi' kernel), or pass --kernel with an installed one.") from None
+    except pm.PapermillExecutionError as exc:
+        raise RunFailed(f"the report notebook stopped at cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+    finally:
+        (folder / ".kernel.log").unlink(missing_ok=True)
+    return parameters
+
+
+@contextlib.contextmanager
+def _kernel_chatter_to(log: Path):
+    """Send what the kernel process prints on stderr (start-up warnings) to a log file, not the user's terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "wb") as fh:
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, pdf: bool = False,
+                 kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT) -> RunResult:
+    """Value a contract and write ``<out_root>/<contract_id>/`` atomically.
+
+    The parameters and every input are checked first (an :class:`InputError`
+    lists every problem, and nothing is written). Then the report notebook runs
+    in a temporary folder beside the destination; only when everything has
+    been written is the folder moved into place, replacing any previous report.
+
+    Raises
+    ------
+    InputError
+        For problems in the parameters or inputs.
+    RunFailed
+        If the notebook cannot be executed, or the PDF cannot be printed.
+    """
+    from .report import load_contract
+
+    started = time.perf_counter()
+    run = load_contract(params_file)  # checks everything before any notebook runs
+    out_root = Path(out_root)
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(Problem(f"the output folder cannot be created ({exc.strerror})", file=str(out_root))) from None
+    notes = []
+    chromium = find_chromium() if pdf else None
+    if pdf and not chromium:
+        notes.append("No PDF was made: Chromium is not installed (on Debian or Ubuntu: apt-get install chromium). "
+                     "report.html prints to PDF from any browser.")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{run.params.contract_id}-", dir=out_root))
+    try:
+        parameters = execute(run.params.path, tmp, kernel, timeout)
+        missing = [name for name in ("results.json", "lines.csv") if not (tmp / name).exists()]
+        if missing:
+            raise RunFailed(f"the report notebook did not write {', '.join(missing)}")
+        export_html(tmp / "report.ipynb", tmp / "report.html")
+        write_manifest(run, tmp, parameters, kernel)
+        if chromium:
+            print_pdf(tmp / "report.html", tmp / "report.pdf", chromium)
+        final = out_root / run.params.contract_id
+        _replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return RunResult(run.params.contract_id, final, time.perf_counter() - started, notes)
+
+
+def _replace(new: Path, final: Path) -> None:
+    """Move ``new`` to ``final``, replacing an existing folder with one rename each way."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}-old-{os.getpid()}-{time.time_ns()}")
+        os.replace(final, old)
+    try:
+        os.replace(new, final)
+    except BaseException:
+        if old is not None:
+            os.replace(old, final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _run_one(args) -> tuple[str, str, object]:
+    """Worker: run one contract; returns (file, status, detail) and never raises."""
+    params_file, out_root, pdf, kernel, timeout = args
+    try:
+        result = run_contract(params_file, out_root, pdf=pdf, kernel=kernel, timeout=timeout)
+        return str(params_file), "done", result
+    except InputError as exc:
+        return str(params_file), "failed", "; ".join(str(p) for p in exc.problems)
+    except RunFailed as exc:
+        return str(params_file), "failed", str(exc)
+    except Exception as exc:  # a fault in sroi itself: keep the other contracts going, but say what it was
+        return str(params_file), "failed", f"unexpected error {type(exc).__name__}: {exc}"
+
+
+def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, workers: int = 1, pdf: bool = False,
+              kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT, progress: bool = True):
+    """Run every ``*.yaml`` in ``params_dir`` in ``workers`` processes; one failure does not stop the rest.
+
+    Returns a list of ``(file, status, detail)`` in file order.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import multiprocessing
+
+    folder = Path(params_dir)
+    if not folder.is_dir():
+        raise InputError(Problem("is not a folder of parameters files", file=str(folder)))
+    files = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
+    if not files:
+        raise InputError(Problem("holds no parameters files (*.yaml)", file=str(folder)))
+    jobs = [(f, out_root, pdf, kernel, timeout) for f in files]
+    results = {}
+    bar = _progress(len(jobs), progress)
+    if workers <= 1:
+        for job in jobs:
+            results[str(job[0])] = _run_one(job)
+            bar.update(1)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_run_one, job) for job in jobs]
+            for fut in as_completed(futures):
+                file, status, detail = fut.result()
+                results[file] = (file, status, detail)
+                bar.update(1)
+    bar.close()
+    return [results[str(f)] for f in files]
+
+
+def _progress(total: int, show: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="contracts", unit="contract", file=sys.stderr, disable=not show)
