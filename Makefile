@@ -1,5 +1,5 @@
 # Two commands do all the set-up from a fresh clone with only Python 3.11:
-#   make demo   value the example contracts
+#   make demo   write a report for each illustrative example contract
 #   make test   run the test suite
 # Both create .venv, install sroi with its extras and register the Jupyter
 # kernel "sroi" inside .venv (nothing is installed outside the project folder).
@@ -21,7 +21,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/sroi value data/examples/worked_check/impact_map.csv --inputs data/examples/worked_check/inputs.csv
+	$(BIN)/sroi batch parameters/ --out reports
+	@echo
+	@echo "Reports for the illustrative example contracts are in reports/:"
+	@ls -1d reports/*/ | sed 's/^/  /'
+	@echo "Open reports/<contract>/report.html in a browser; check one with: .venv/bin/sroi audit reports/<contract>"
 
 test: setup
 	$(BIN)/python -m pytest
@@ -32,6 +36,7 @@ test-fast: setup
 benchmark: setup
 	$(BIN)/python benchmarks/valuation.py
 	$(BIN)/python benchmarks/proxies.py
+	$(BIN)/python benchmarks/reports.py
 
 # Strip outputs from every notebook (the tests refuse committed outputs).
 strip: setup

@@ -23,7 +23,7 @@ from .proxies import ProxyLibrary, library_with
 from .valuation import Valuation, value
 
 __all__ = ["ContractRun", "load_contract", "contract_results", "save_results", "headline_table",
-           "assumptions_table", "proxies_table", "checks_table", "title_markdown", "RESULTS_FILE", "LINES_FILE"]
+           "assumptions_table", "proxies_table", "checks_table", "title_markdown", "year_table", "setup_display", "RESULTS_FILE", "LINES_FILE"]
 
 RESULTS_FILE, LINES_FILE = "results.json", "lines.csv"
 METADATA = ("contract_id", "title", "supplier", "directorate", "analysis_type", "illustrative", "description")
@@ -117,9 +117,28 @@ def assumptions_table(run: ContractRun) -> pd.DataFrame:
     }).set_index("Row")
 
 
+def year_table(run: ContractRun) -> pd.DataFrame:
+    """Each year's value, discount factor and present value, in pounds."""
+    y = run.valuation.by_year()
+    return pd.DataFrame({"Year": y["year"], "Value in the year": y["value"].map(fmt.money),
+                         "Discount factor": y["discount_factor"].map(lambda x: f"{x:.4f}"),
+                         "Present value": y["present_value"].map(fmt.money)}).set_index("Year")
+
+
+def setup_display() -> None:
+    """Show whole cells in tables (evidence and sources are long) and use the house figure style."""
+    from .plots import use_style
+
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_columns", None)
+    use_style()
+
+
 def proxies_table(run: ContractRun) -> pd.DataFrame:
     """The proxies this contract uses, each with its value, price year, source and licence."""
     ids = [p for p in dict.fromkeys(run.valuation.lines["proxy_id"]) if p]
+    if not ids:
+        return pd.DataFrame({"Proxies": ["None: every value is stated in the impact map, with its own source."]})
     rows = []
     for pid in ids:
         p = run.library[pid]
@@ -128,16 +147,16 @@ def proxies_table(run: ContractRun) -> pd.DataFrame:
                      "As published": f"{fmt.money(p.value)} ({p.price_year} prices)",
                      f"In {run.valuation.price_year} prices": fmt.money(repriced),
                      "Source": p.source, "Address": p.source_url, "Licence": p.licence})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index("Proxy")
 
 
 def checks_table(run: ContractRun) -> pd.DataFrame:
     """The over-claiming checks in words, or one row saying none was flagged."""
     if run.checks.empty:
-        return pd.DataFrame({"Result": ["No line was flagged by the over-claiming checks."]})
+        return pd.DataFrame({"Result": ["No line was flagged by the over-claiming checks."]}).set_index("Result")
     c = run.checks
     return pd.DataFrame({"Check": c["check_name"], "Row": c["row"], "Stakeholder": c["stakeholder"],
-                         "Outcome": c["outcome"], "Why it is flagged": c["detail"]})
+                         "Outcome": c["outcome"], "Why it is flagged": c["detail"]}).set_index("Check")
 
 
 def title_markdown(run: ContractRun) -> str:

@@ -1,0 +1,89 @@
+"""Benchmark: `sroi run` for one contract against its floor, and batch throughput.
+
+* Floor: papermill executing a notebook that only imports what the report
+  notebook imports (sroi_lib.report, sroi_lib.plots, so pandas, matplotlib and
+  seaborn), with the same kernel. No report can be quicker than that.
+* One report: `run_contract` end to end (check inputs, execute the report
+  notebook, export HTML, hash everything, move into place). Target: within 1.5×
+  the floor.
+* Batch: ten contracts (the five examples, each twice under another id) with
+  1 and with 2 worker processes. Target: 2 workers give at least 1.7× the
+  throughput of 1.
+
+Run:  .venv/bin/python benchmarks/reports.py
+Record the figures in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+
+from sroi_lib.runner import DEFAULT_KERNEL, run_batch, run_contract
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAMS = sorted((ROOT / "parameters").glob("*.yaml"))
+
+
+def floor_notebook(path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('params_file = ""\nout_dir = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("from IPython.display import Markdown, display\n"
+                                                  "from sroi_lib import plots, report")]
+    nb.metadata["kernelspec"] = {"name": DEFAULT_KERNEL, "display_name": "Python (sroi)", "language": "python"}
+    nbformat.write(nb, str(path))
+
+
+def best(fn, n=3) -> float:
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def ten_contracts(folder: Path) -> None:
+    for copy in (1, 2):
+        for p in PARAMS:
+            text = p.read_text().replace("../data/", str(ROOT / "data") + "/")
+            text = re.sub(r"^contract_id: (\S+)", rf"contract_id: \1-copy{copy}", text, flags=re.M)
+            (folder / f"{p.stem}-copy{copy}.yaml").write_text(text)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        floor_nb = tmp / "floor.ipynb"
+        floor_notebook(floor_nb)
+        floor = best(lambda: pm.execute_notebook(str(floor_nb), str(tmp / "floor-out.ipynb"), kernel_name=DEFAULT_KERNEL,
+                                                 progress_bar=False, parameters={"params_file": "x"}))
+        one = best(lambda: run_contract(PARAMS[0], tmp / "reports"))
+        batch_params = tmp / "batch"
+        batch_params.mkdir()
+        ten_contracts(batch_params)
+        n = len(list(batch_params.glob("*.yaml")))
+        t0 = time.perf_counter()
+        r1 = run_batch(batch_params, tmp / "b1", workers=1, progress=False)
+        one_worker = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        r2 = run_batch(batch_params, tmp / "b2", workers=2, progress=False)
+        two_workers = time.perf_counter() - t0
+        assert all(s == "done" for _, s, _ in r1 + r2), [d for _, s, d in r1 + r2 if s != "done"]
+    print(f"cores: {os.cpu_count()}")
+    print(f"floor (papermill, imports only, best of 3): {floor:.2f} s")
+    print(f"one report, {PARAMS[0].stem} (best of 3): {one:.2f} s = {one / floor:.2f}x the floor (target 1.5x or less)")
+    print(f"batch of {n}, 1 worker: {one_worker:.1f} s = {n / one_worker * 60:.1f} contracts/min")
+    print(f"batch of {n}, 2 workers: {two_workers:.1f} s = {n / two_workers * 60:.1f} contracts/min "
+          f"= {one_worker / two_workers:.2f}x the throughput of 1 (target 1.7x or more)")
+
+
+if __name__ == "__main__":
+    main()
