@@ -11,7 +11,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 
-__all__ = ["use_style", "bar_chart", "year_profile", "PALETTE"]
+__all__ = ["use_style", "bar_chart", "bar_charts", "year_profile", "PALETTE"]
 
 PALETTE = ["#1b6b93", "#4fa095", "#a2c579", "#f2c14e", "#f78154", "#5d576b", "#9aa0a8"]
 
@@ -31,11 +31,8 @@ def _pounds(x, _pos=None) -> str:
     return f"£{x:,.0f}"
 
 
-def bar_chart(breakdown: pd.DataFrame, by: str, title: str):
-    """Horizontal bars of present value by group, each labelled with its share."""
-    use_style()
+def _bars(ax, breakdown: pd.DataFrame, by: str, title: str) -> None:
     data = breakdown.sort_values("present_value", ascending=True)
-    fig, ax = plt.subplots(figsize=(8, max(1.6, 0.5 * len(data) + 0.8)))
     ax.barh(data[by].astype(str), data["present_value"], color=PALETTE[0])
     for y, (pv, share) in enumerate(zip(data["present_value"], data["share"])):
         ax.text(pv, y, f"  {_pounds(pv)} ({share:.0%})", va="center", fontsize=9)
@@ -44,6 +41,21 @@ def bar_chart(breakdown: pd.DataFrame, by: str, title: str):
     ax.set_ylabel("")
     ax.set_title(title, loc="left")
     ax.set_xlim(0, max(1.0, data["present_value"].max()) * 1.35)
+
+
+def bar_chart(breakdown: pd.DataFrame, by: str, title: str):
+    """Horizontal bars of present value by group, each labelled with its share."""
+    return bar_charts([(breakdown, by, title)])
+
+
+def bar_charts(panels: list[tuple[pd.DataFrame, str, str]]):
+    """Several breakdowns (``(breakdown, column, title)``), one panel each, stacked in one figure."""
+    use_style()
+    heights = [max(1.0, 0.45 * len(b) + 0.7) for b, _, _ in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, sum(heights) + 0.3 * len(panels)),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, (breakdown, by, title) in zip(axes[:, 0], panels):
+        _bars(ax, breakdown, by, title)
     fig.tight_layout()
     return fig
 

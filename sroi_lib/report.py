@@ -132,6 +132,15 @@ def setup_display() -> None:
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_columns", None)
     use_style()
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - outside Jupyter there is nothing to configure
+        return
+    shell = get_ipython()
+    if shell is not None:
+        # Figures are laid out with tight_layout already; skipping the inline backend's second
+        # "tight" bounding-box pass halves the time each figure takes to render.
+        shell.run_line_magic("config", "InlineBackend.print_figure_kwargs = {'bbox_inches': None}")
 
 
 def proxies_table(run: ContractRun) -> pd.DataFrame:

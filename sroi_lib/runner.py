@@ -32,6 +32,11 @@ from pathlib import Path
 from .errors import InputError, Problem
 from .paths import data_dir, reference_file
 
+# nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyterlab brings it) and
+# compiles 38 grammars on import: 3 to 6 seconds before any notebook runs. Notebook validation never checks
+# IRI syntax, so keep that module out of this process; jsonschema then skips that one format check.
+sys.modules.setdefault("rfc3987_syntax", None)
+
 __all__ = ["RunResult", "run_contract", "run_batch", "sha256", "REPORT_NOTEBOOK", "DEFAULT_KERNEL",
            "DEFAULT_TIMEOUT", "RunFailed", "find_chromium"]
 
