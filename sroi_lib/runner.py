@@ -175,7 +175,8 @@ def execute(params_path: Path, folder: Path, kernel: str, timeout: int) -> dict:
     import papermill as pm
     from jupyter_client.kernelspec import NoSuchKernel
 
-    parameters = {"params_file": str(params_path), "out_dir": str(folder)}
+    # Absolute paths: the notebook runs with its own folder as the working directory.
+    parameters = {"params_file": str(Path(params_path).resolve()), "out_dir": str(Path(folder).resolve())}
     try:
         with _kernel_chatter_to(folder / ".kernel.log"):
             pm.execute_notebook(str(REPORT_NOTEBOOK), str(folder / "report.ipynb"), parameters=parameters,

@@ -142,6 +142,16 @@ def test_failed_run_leaves_the_previous_report_intact(tmp_path, capsys):
     assert [p.name for p in (tmp_path / "reports").iterdir()] == [folder.name]
 
 
+def test_run_with_a_relative_output_folder(tmp_path, monkeypatch, capsys):
+    params = copy_contract(tmp_path, PARAMS[0].stem)
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", str(params.relative_to(tmp_path)), "--out", "reports"])
+    assert code == 0, capsys.readouterr().err
+    folder = tmp_path / "reports" / PARAMS[0].stem
+    assert (folder / "results.json").is_file() and (folder / "lines.csv").is_file()
+    assert not (ROOT / "notebooks" / "reports").exists()
+
+
 def test_bad_parameters_exit_2_and_write_nothing(tmp_path, capsys):
     params = copy_contract(tmp_path, PARAMS[0].stem)
     params.write_text(params.read_text() + "colour: blue\n")
