@@ -70,7 +70,7 @@ def year_profile(by_year: pd.DataFrame, title: str = "Value by year"):
     ax.yaxis.set_major_formatter(FuncFormatter(_pounds))
     ax.set_xlabel("Year")
     ax.set_xticks(by_year["year"])
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
     ax.set_title(title, loc="left")
     fig.tight_layout()
     return fig
