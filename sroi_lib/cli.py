@@ -81,6 +81,26 @@ def _add_report_commands(sub) -> None:
     notebook_options(p)
     p.set_defaults(handler=_cmd_batch)
 
+    p = sub.add_parser("template", help="write a workbook for a supplier to fill in",
+                       description="Write a template workbook. `sroi template returns` writes the quarterly returns "
+                       "workbook for a contract's supplier.")
+    tsub = p.add_subparsers(dest="template_kind", metavar="KIND")
+    tsub.required = True
+    t = tsub.add_parser("returns", help="the supplier's quarterly returns workbook")
+    t.add_argument("--contract", required=True, metavar="PARAMS.yaml")
+    t.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    t.set_defaults(handler=_cmd_template_returns)
+
+    p = sub.add_parser("returns", help="check a supplier's returns workbook")
+    rsub = p.add_subparsers(dest="returns_command", metavar="ACTION")
+    rsub.required = True
+    r = rsub.add_parser("check", help="list every problem in a filled returns workbook",
+                        description="Check a filled returns workbook against the contract; exit 0 when clean, "
+                        "2 when not (and nothing from it is used).")
+    r.add_argument("file", metavar="FILE.xlsx")
+    r.add_argument("--contract", required=True, metavar="PARAMS.yaml")
+    r.set_defaults(handler=_cmd_returns_check)
+
     p = sub.add_parser("audit", help="verify a report folder by re-running it",
                        description="Check that every input still hashes to what the manifest recorded, that no "
                        "report file was edited, and that re-executing the notebook gives the same figures.")
@@ -148,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except InputError as exc:
-        name = " ".join(filter(None, [args.command, getattr(args, "proxies_command", None)]))
+        name = " ".join(filter(None, [args.command, getattr(args, "proxies_command", None),
+                                      getattr(args, "template_kind", None), getattr(args, "returns_command", None)]))
         print(f"sroi {name}: cannot continue, because of {_count(len(exc.problems))}:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
@@ -391,6 +412,40 @@ def _cmd_proxies_check(args) -> int:
 
     library = load_library(args.file)
     print(f"{args.file}: {len(library)} proxies, no problems found.")
+    return EXIT_OK
+
+
+def _contract_commitments(params_file):
+    from .params import load_params
+    from .proxies import library_with
+    from .tracking import read_commitments
+
+    params = load_params(params_file)
+    if not params.commitments:
+        raise InputError(Problem("records no commitments, so there is nothing to return",
+                                 file=str(params_file), column="commitments",
+                                 fix="Add 'commitments: FILE' (and contract_start, contract_end) to the parameters."))
+    return params, read_commitments(params.commitments, library_with(params.proxies))
+
+
+def _cmd_template_returns(args) -> int:
+    from .returns import write_template
+
+    params, commitments = _contract_commitments(args.contract)
+    path = write_template(args.output, params, commitments, params.periods)
+    print(f"Returns workbook for {params.contract_id} written to {path}: {len(params.periods)} quarters × "
+          f"{len(commitments)} measures. Send it to {params.supplier}.")
+    return EXIT_OK
+
+
+def _cmd_returns_check(args) -> int:
+    from .returns import check_returns
+
+    params, commitments = _contract_commitments(args.contract)
+    rows = check_returns(args.file, commitments, params.periods)
+    quarters = sorted(set(rows["period"]))
+    print(f"{args.file}: no problems found. {len(rows)} quantities for {len(quarters)} quarter(s)"
+          + (f" ({quarters[0]} to {quarters[-1]})." if quarters else "."))
     return EXIT_OK
 
 

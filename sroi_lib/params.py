@@ -47,6 +47,12 @@ KEYS: dict[str, tuple[type | tuple, bool, str]] = {
     "inputs": (str, True, "the inputs file, relative to this file"),
     "proxies": ((str, type(None)), False, "your own proxy library file, relative to this file"),
     "illustrative": (bool, False, "true for example data that is not a real contract"),
+    "contract_start": (str, False, "the contract's first quarter, e.g. 2025-Q2"),
+    "contract_end": (str, False, "the contract's last quarter, e.g. 2027-Q1"),
+    "commitments": ((str, type(None)), False, "the supplier's commitments file, relative to this file"),
+    "returns": ((str, type(None)), False, "the supplier's filled returns workbook (.xlsx), relative to this file"),
+    "rag_green": ((int, float), False, "delivery rate for green, e.g. 0.95"),
+    "rag_amber": ((int, float), False, "delivery rate for amber, e.g. 0.8"),
     "description": (str, False, "a sentence or two on what is valued"),
 }
 ANALYSIS_TYPES = ("forecast", "evaluation")
@@ -71,6 +77,21 @@ class ContractParams:
     proxies: Path | None = None
     illustrative: bool = False
     description: str = ""
+    contract_start: str | None = None
+    contract_end: str | None = None
+    commitments: Path | None = None
+    returns: Path | None = None
+    rag_green: float = 0.95
+    rag_amber: float = 0.80
+
+    @property
+    def periods(self) -> list[str]:
+        """The contract's quarters, first to last (empty without a start and end)."""
+        from .tracking import period_range
+
+        if not (self.contract_start and self.contract_end):
+            return []
+        return period_range(self.contract_start, self.contract_end)
 
     def to_dict(self) -> dict:
         """JSON-ready: paths as text."""
@@ -79,8 +100,9 @@ class ContractParams:
     def input_files(self) -> dict[str, Path]:
         """The files this contract reads, by role."""
         files = {"parameters": self.path, "impact_map": self.impact_map, "inputs": self.inputs}
-        if self.proxies:
-            files["user_proxies"] = self.proxies
+        for key in ("proxies", "commitments", "returns"):
+            if getattr(self, key):
+                files["user_proxies" if key == "proxies" else key] = getattr(self, key)
         return files
 
 
@@ -158,7 +180,7 @@ def load_params(path: str | Path) -> ContractParams:
         add("analysis_type", f"'{values['analysis_type']}' is not an analysis type", fix="Use forecast or evaluation.")
     elif "analysis_type" in values:
         values["analysis_type"] = values["analysis_type"].lower()
-    for key in ("impact_map", "inputs", "proxies"):
+    for key in ("impact_map", "inputs", "proxies", "commitments", "returns"):
         if values.get(key):
             target = (base / values[key]).resolve()
             if not target.is_file():
@@ -185,9 +207,39 @@ def load_params(path: str | Path) -> ContractParams:
             load_framework(fw)
         except InputError as exc:
             add("framework", exc.problems[0].message)
+    _check_tracking(values, add)
     if problems:
         raise InputError(problems)
     return ContractParams(path=p.resolve(), **{k: v for k, v in values.items()})
+
+
+def _check_tracking(values: dict, add) -> None:
+    """Quarters that parse and run forwards; commitments need both; sensible RAG thresholds."""
+    from .tracking import parse_period, period_range
+
+    for key in ("contract_start", "contract_end"):
+        if key in values:
+            try:
+                parse_period(values[key])
+            except ValueError as exc:
+                add(key, str(exc), fix="Write the quarter like 2025-Q2.")
+                values.pop(key)
+    if "contract_start" in values and "contract_end" in values:
+        try:
+            period_range(values["contract_start"], values["contract_end"])
+        except ValueError as exc:
+            add("contract_end", str(exc))
+    if values.get("commitments") or values.get("returns"):
+        for key in ("contract_start", "contract_end"):
+            if key not in values:
+                add(key, f"'{key}' is needed to track commitments", fix="Add it, e.g. contract_start: 2025-Q2.")
+    if values.get("returns") and not values.get("commitments"):
+        add("returns", "returns are given but no commitments to compare them with", fix="Add 'commitments: FILE'.")
+    for key in ("rag_green", "rag_amber"):
+        if key in values and not 0 < values[key] <= 1:
+            add(key, f"{values[key]} is not a fraction between 0 and 1", fix="For 95% write 0.95.")
+    if values.get("rag_green", 0.95) <= values.get("rag_amber", 0.80):
+        add("rag_green", "the green threshold must be above the amber threshold")
 
 
 def _kind_words(kinds: tuple) -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 
-__all__ = ["use_style", "bar_chart", "bar_charts", "year_profile", "PALETTE"]
+__all__ = ["use_style", "bar_chart", "bar_charts", "year_profile", "delivery_chart", "PALETTE"]
 
 PALETTE = ["#1b6b93", "#4fa095", "#a2c579", "#f2c14e", "#f78154", "#5d576b", "#9aa0a8"]
 
@@ -71,6 +71,26 @@ def year_profile(by_year: pd.DataFrame, title: str = "Value by year"):
     ax.set_xlabel("Year")
     ax.set_xticks(by_year["year"])
     ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+    ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def delivery_chart(tracking, title: str = "Social value committed and delivered, by quarter"):
+    """Bars of the £ value committed and delivered each quarter; None when there is no tracking."""
+    if tracking is None:
+        return None
+    use_style()
+    bp = tracking.by_period
+    x = range(len(bp))
+    fig, ax = plt.subplots()
+    width = 0.4
+    ax.bar([i - width / 2 for i in x], bp["value_committed"], width, label="Committed", color=PALETTE[6])
+    ax.bar([i + width / 2 for i in x], bp["value_delivered"].fillna(0), width, label="Delivered", color=PALETTE[0])
+    ax.set_xticks(list(x))
+    ax.set_xticklabels(bp["period"], rotation=0, fontsize=9)
+    ax.yaxis.set_major_formatter(FuncFormatter(_pounds))
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     ax.set_title(title, loc="left")
     fig.tight_layout()
     return fig

@@ -23,7 +23,7 @@ from .proxies import ProxyLibrary, library_with
 from .valuation import Valuation, value
 
 __all__ = ["ContractRun", "load_contract", "contract_results", "save_results", "headline_table",
-           "assumptions_table", "proxies_table", "checks_table", "title_markdown", "year_table", "setup_display", "RESULTS_FILE", "LINES_FILE"]
+           "assumptions_table", "proxies_table", "checks_table", "title_markdown", "year_table", "setup_display", "delivery_table", "load_tracking", "RESULTS_FILE", "LINES_FILE"]
 
 RESULTS_FILE, LINES_FILE = "results.json", "lines.csv"
 METADATA = ("contract_id", "title", "supplier", "directorate", "analysis_type", "illustrative", "description")
@@ -38,6 +38,7 @@ class ContractRun:
     framework: Framework
     valuation: Valuation
     checks: pd.DataFrame
+    tracking: object = None  # sroi_lib.tracking.Tracking when the contract has commitments
 
 
 def load_contract(params_file: str | Path) -> ContractRun:
@@ -67,7 +68,24 @@ def load_contract(params_file: str | Path) -> ContractRun:
     valuation = value(impact_map, inputs, price_year=params.price_year, discounting=params.discounting,
                       proxies=library)
     return ContractRun(params=params, library=library, framework=load_framework(params.framework),
-                       valuation=valuation, checks=overclaiming_checks(valuation.lines))
+                       valuation=valuation, checks=overclaiming_checks(valuation.lines),
+                       tracking=load_tracking(params, library, valuation.price_year))
+
+
+def load_tracking(params: ContractParams, library: ProxyLibrary, price_year: int):
+    """Commitments against the supplier's returns, when the contract records commitments."""
+    from .returns import check_returns
+    from .tracking import read_commitments, track
+
+    if not params.commitments:
+        return None
+    commitments = read_commitments(params.commitments, library)
+    periods = params.periods
+    returns = (check_returns(params.returns, commitments, periods) if params.returns
+               else pd.DataFrame(columns=["period", "measure", "quantity", "evidence"]))
+    unit_values = {pid: library.deflators.reprice(library[pid].value, library[pid].price_year, price_year)
+                   for pid in commitments["proxy_id"].unique()}
+    return track(commitments, returns, periods, unit_values, green=params.rag_green, amber=params.rag_amber)
 
 
 def contract_results(run: ContractRun) -> dict:
@@ -78,6 +96,8 @@ def contract_results(run: ContractRun) -> dict:
         **run.valuation.to_dict(frameworks=[run.framework]),
         "framework": {"name": run.framework.name, "title": run.framework.title},
         "overclaiming_checks": checks.to_dict(orient="records"),
+        "contract_period": {"start": run.params.contract_start, "end": run.params.contract_end},
+        "tracking": run.tracking.to_dict() if run.tracking is not None else None,
     }
 
 
@@ -182,3 +202,31 @@ def title_markdown(run: ContractRun) -> str:
         lines += ["", "> **Illustrative example.** The figures are made up to show the method; "
                       "this is not a real contract's valuation."]
     return "\n".join(lines)
+
+
+def delivery_table(run: ContractRun) -> pd.DataFrame:
+    """Each measure: committed and delivered to date, in units and pounds, the forecast and its RAG status."""
+    if run.tracking is None:
+        return pd.DataFrame({"Delivery": ["No commitments are recorded for this contract."]}).set_index("Delivery")
+    m = run.tracking.measures
+    t = run.tracking.totals
+    table = pd.DataFrame({
+        "Measure": m["measure"], "Description": m["description"], "Unit": m["unit"],
+        "Committed to date": m["committed_to_date"].map(lambda x: f"{x:,.6g}"),
+        "Delivered to date": m["delivered_to_date"].map(lambda x: f"{x:,.6g}"),
+        "Delivery rate": m["delivery_rate"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.0%}"),
+        "Value committed to date": m["value_committed_to_date"].map(fmt.money),
+        "Value delivered to date": m["value_delivered_to_date"].map(fmt.money),
+        "Variance": m["value_variance"].map(fmt.money),
+        "Forecast to the end": m["value_forecast_to_end"].map(fmt.money),
+        "Committed over the contract": m["value_committed_total"].map(fmt.money),
+        "Status": m["rag"].str.upper(),
+    }).set_index("Measure")
+    total = {"Description": f"All measures, {t['periods_elapsed']} of {t['periods_total']} quarters reported",
+             "Unit": "", "Committed to date": "", "Delivered to date": "",
+             "Delivery rate": "n/a" if t["delivery_rate"] != t["delivery_rate"] else f"{t['delivery_rate']:.0%}",
+             "Value committed to date": fmt.money(t["value_committed_to_date"]),
+             "Value delivered to date": fmt.money(t["value_delivered_to_date"]),
+             "Variance": fmt.money(t["value_variance"]), "Forecast to the end": fmt.money(t["value_forecast_to_end"]),
+             "Committed over the contract": fmt.money(t["value_committed_total"]), "Status": str(t["rag"]).upper()}
+    return pd.concat([table, pd.DataFrame([total], index=["Total"])])
