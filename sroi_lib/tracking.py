@@ -129,7 +129,7 @@ class Tracking:
             "value_committed_to_date": committed,
             "value_delivered_to_date": delivered,
             "value_variance": delivered - committed,
-            "value_forecast_to_end": float(m["value_forecast_to_end"].sum()),
+            "value_forecast_to_end": float(m["value_forecast_to_end"].sum(min_count=1)),
             "delivery_rate": rate,
             "rag": rag_status(rate, self.green, self.amber),
             "thresholds": {"green": self.green, "amber": self.amber},
