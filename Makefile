@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast benchmark strip clean
+.PHONY: setup demo test test-fast benchmark dashboard strip clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,11 @@ benchmark: setup
 	$(BIN)/python benchmarks/valuation.py
 	$(BIN)/python benchmarks/proxies.py
 	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/portfolio.py
+
+# Serve the portfolio dashboard for the reports made by `make demo`.
+dashboard: setup
+	$(BIN)/sroi dashboard --reports reports
 
 # Strip outputs from every notebook (the tests refuse committed outputs).
 strip: setup

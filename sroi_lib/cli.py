@@ -101,6 +101,14 @@ def _add_report_commands(sub) -> None:
     r.add_argument("--contract", required=True, metavar="PARAMS.yaml")
     r.set_defaults(handler=_cmd_returns_check)
 
+    p = sub.add_parser("dashboard", help="serve the portfolio dashboard in the browser (Voilà)",
+                       description="Serve notebooks/portfolio_dashboard.ipynb with Voilà on this computer only "
+                       "(127.0.0.1): code hidden, filters live. Stop it with Ctrl+C.")
+    p.add_argument("--reports", default="reports", metavar="DIR", help="folder of report folders (default: reports)")
+    p.add_argument("--port", type=int, default=8866, metavar="N", help="port to serve on (default 8866)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    p.set_defaults(handler=_cmd_dashboard)
+
     p = sub.add_parser("audit", help="verify a report folder by re-running it",
                        description="Check that every input still hashes to what the manifest recorded, that no "
                        "report file was edited, and that re-executing the notebook gives the same figures.")
@@ -486,6 +494,41 @@ def _cmd_batch(args) -> int:
         for file, _, reason in failed:
             print(f"  failed  {file}: {reason}")
     return 1 if failed else EXIT_OK
+
+
+def dashboard_command(reports: str, port: int, open_browser: bool = False) -> tuple[list[str], dict]:
+    """The Voilà command line and environment that serve the portfolio dashboard."""
+    import os
+    from pathlib import Path
+
+    from .runner import REPORT_NOTEBOOK
+
+    notebook = REPORT_NOTEBOOK.parent / "portfolio_dashboard.ipynb"
+    cmd = [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--Voila.ip=127.0.0.1",
+           "--theme=light", "--strip_sources=True"]
+    if not open_browser:
+        cmd.append("--no-browser")
+    env = {**os.environ, "SROI_REPORTS_DIR": str(Path(reports).resolve())}
+    return cmd, env
+
+
+def _cmd_dashboard(args) -> int:
+    import subprocess
+    from pathlib import Path
+
+    from .portfolio import load_portfolio
+
+    portfolio = load_portfolio(args.reports)  # refuse a bad folder before starting a server
+    if portfolio.contracts.empty:
+        raise InputError(Problem("holds no reports (no */results.json)", file=args.reports,
+                                 fix="Run `sroi batch parameters/` first."))
+    cmd, env = dashboard_command(args.reports, args.port, open_browser=not args.no_browser)
+    print(f"Serving the portfolio dashboard for {len(portfolio.contracts)} contracts from {Path(args.reports)} at "
+          f"http://127.0.0.1:{args.port}/ (Ctrl+C to stop).")
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return EXIT_OK
 
 
 def _cmd_audit(args) -> int:

@@ -14,7 +14,7 @@ import yaml
 
 from .errors import InputError
 
-__all__ = ["data_dir", "reference_file", "read_yaml"]
+__all__ = ["data_dir", "reference_file", "read_yaml", "reports_dir"]
 
 
 def data_dir() -> Path:
@@ -42,3 +42,9 @@ def read_yaml(path: str | Path, what: str):
         raise InputError(f"{path}: the {what} was not found.") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: the {what} is not valid YAML ({exc}).") from None
+
+
+def reports_dir() -> Path:
+    """Where report folders are: ``$SROI_REPORTS_DIR`` if set, else ``reports/`` in the repository."""
+    override = os.environ.get("SROI_REPORTS_DIR")
+    return Path(override) if override else Path(__file__).resolve().parent.parent / "reports"
