@@ -4,6 +4,7 @@ these functions only wire controls to it."""
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 
@@ -11,7 +12,7 @@ from .frameworks import load_framework
 from .proxies import ProxyLibrary, shipped_library
 
 __all__ = ["find_proxies", "proxy_table_html", "proxy_explorer", "portfolio_dashboard", "headline_html",
-           "contracts_html", "portfolio_figure"]
+           "contracts_html", "portfolio_figure", "dashboard_for"]
 
 ANY = "(any)"
 
@@ -181,3 +182,16 @@ def portfolio_dashboard(portfolio):
         ctl.observe(refresh, names="value")
     refresh()
     return w.VBox([w.HBox(list(controls.values())[:3]), w.HBox(list(controls.values())[3:]), headline, charts, table])
+
+
+def dashboard_for(reports_dir):
+    """The portfolio dashboard for a folder of reports, or a plain message when there are none yet."""
+    import ipywidgets as w
+
+    from .portfolio import load_portfolio
+
+    folder = Path(reports_dir)
+    if not any(folder.glob("*/results.json")):
+        return w.HTML(f"<p>No reports in <code>{html.escape(str(folder))}</code> yet. Make them with "
+                      "<code>sroi batch parameters/</code> (or <code>make demo</code>), then reload this page.</p>")
+    return portfolio_dashboard(load_portfolio(folder))

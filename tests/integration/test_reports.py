@@ -73,6 +73,10 @@ def test_results_equal_sroi_value_on_the_same_inputs(report, capsys):
         assert results[key] == direct[key], key
     assert results["contract"]["contract_id"] == params["contract_id"]
     assert isinstance(results["overclaiming_checks"], list)
+    # the example's supplier returns are tracked against its commitments
+    tracking = results["tracking"]
+    assert tracking["rag"] in ("red", "amber", "green") and tracking["periods_elapsed"] == 3
+    assert {m["measure"] for m in tracking["measures"]} and manifest["inputs"]["returns"]["sha256"]
 
 
 def test_html_has_no_code_and_no_external_scripts(report):
@@ -80,7 +84,7 @@ def test_html_has_no_code_and_no_external_scripts(report):
     assert "report.load_contract" not in html and "import " not in html
     assert "data:image/png;base64" in html
     assert 'src="http' not in html
-    assert "Headline figures" in html and "Over-claiming checks" in html
+    assert "Headline figures" in html and "Over-claiming checks" in html and "Delivery against commitments" in html
 
 
 def test_manifest_records_hashes_and_versions(report):

@@ -102,3 +102,9 @@ def test_headline_html_words():
          "rag_counts": {"red": 0, "green": 2}}
     text = headline_html(h)
     assert "£1,500" in text and "1.50 : 1" in text and "green: 2" in text and "(n/a)" in text
+
+
+def test_dashboard_without_reports_says_so(tmp_path):
+    from sroi_lib.widgets import dashboard_for
+
+    assert "No reports in" in dashboard_for(tmp_path).value
