@@ -33,3 +33,17 @@ def test_compare_results_names_each_figure():
     assert any("lines[0].impact = 5.0; the re-run gives 6.0" in d for d in diffs)
     assert any("'gone'" in d for d in diffs) and any("'new'" in d for d in diffs)
     assert not any("present_value" in d for d in diffs)  # within one part in a billion
+
+
+def test_dashboard_serves_with_voila_on_loopback_without_code(tmp_path):
+    from sroi_lib.cli import dashboard_command
+
+    cmd, env = dashboard_command(str(tmp_path), 9999)
+    assert cmd[1:3] == ["-m", "voila"] and cmd[3].endswith("portfolio_dashboard.ipynb")
+    assert "--Voila.ip=127.0.0.1" in cmd and "--port=9999" in cmd and "--strip_sources=True" in cmd
+    assert env["SROI_REPORTS_DIR"] == str(tmp_path.resolve())
+
+
+def test_dashboard_refuses_a_folder_without_reports(capsys, tmp_path):
+    code, _, err = sroi(capsys, "dashboard", "--reports", tmp_path, "--no-browser")
+    assert code == 2 and "holds no reports" in err
