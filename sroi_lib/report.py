@@ -152,6 +152,10 @@ def setup_display() -> None:
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_columns", None)
     use_style()
+    from IPython.display import HTML, display
+
+    # Words read better aligned left (pandas right-aligns every cell).
+    display(HTML("<style>.dataframe td, .dataframe th { text-align: left !important; vertical-align: top; }</style>"))
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - outside Jupyter there is nothing to configure
