@@ -197,7 +197,7 @@ def _cmd_value(args) -> int:
     from . import formatting as fmt
     from .discounting import parse_discounting
     from .frameworks import load_framework
-    from .io import read_impact_map, read_inputs
+    from .io import read_map_and_inputs
     from .proxies import library_with
     from .prices import load_deflators
     from .schema import CellError, parse_number
@@ -228,15 +228,10 @@ def _cmd_value(args) -> int:
         problems.extend(Problem(f"--framework: {p}") for p in exc.problems)
     impact_map = inputs = None
     try:
-        impact_map = read_impact_map(args.impact_map, proxies=library, deflators=deflators)
+        impact_map, inputs = read_map_and_inputs(args.impact_map, args.inputs, proxies=library, deflators=deflators)
     except InputError as exc:
         problems.extend(exc.problems)
-    if args.inputs is not None:
-        try:
-            inputs = read_inputs(args.inputs)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    else:
+    if args.inputs is None:
         try:
             amount = parse_number(args.investment, money=True)
             if amount is None or amount < 0:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .errors import InputError, Problem
 
-__all__ = ["RawTable", "read_table", "read_impact_map", "read_inputs", "SUPPORTED_EXTENSIONS"]
+__all__ = ["RawTable", "read_table", "read_impact_map", "read_inputs", "read_map_and_inputs", "SUPPORTED_EXTENSIONS"]
 
 SUPPORTED_EXTENSIONS = (".csv", ".xlsx", ".xlsm")
 
@@ -178,3 +178,23 @@ def read_inputs(path: str | Path) -> pd.DataFrame:
     from .schema import validate_inputs
 
     return validate_inputs(read_table(path))
+
+
+def read_map_and_inputs(impact_map: str | Path, inputs: str | Path | None, *, proxies=None, deflators=None):
+    """Read an impact map and (unless ``inputs`` is None) its inputs, reporting the problems of both together.
+
+    Returns ``(impact_map_frame, inputs_frame_or_None)``; raises one :class:`InputError` listing every problem.
+    """
+    problems: list[Problem] = []
+    frames = [None, None]
+    jobs = [(0, lambda: read_impact_map(impact_map, proxies=proxies, deflators=deflators))]
+    if inputs is not None:
+        jobs.append((1, lambda: read_inputs(inputs)))
+    for i, job in jobs:
+        try:
+            frames[i] = job()
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return frames[0], frames[1]

@@ -16,7 +16,6 @@ import pandas as pd
 
 from . import formatting as fmt
 from .checks import overclaiming_checks
-from .errors import InputError
 from .frameworks import Framework, load_framework
 from .params import ContractParams, load_params
 from .proxies import ProxyLibrary, library_with
@@ -49,22 +48,11 @@ def load_contract(params_file: str | Path) -> ContractRun:
     InputError
         Every problem in the parameters, impact map, inputs and proxy library, together.
     """
-    from .io import read_impact_map, read_inputs
+    from .io import read_map_and_inputs
 
     params = load_params(params_file)
     library = library_with(params.proxies)
-    problems = []
-    impact_map = inputs = None
-    try:
-        impact_map = read_impact_map(params.impact_map, proxies=library)
-    except InputError as exc:
-        problems.extend(exc.problems)
-    try:
-        inputs = read_inputs(params.inputs)
-    except InputError as exc:
-        problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
+    impact_map, inputs = read_map_and_inputs(params.impact_map, params.inputs, proxies=library)
     valuation = value(impact_map, inputs, price_year=params.price_year, discounting=params.discounting,
                       proxies=library)
     return ContractRun(params=params, library=library, framework=load_framework(params.framework),

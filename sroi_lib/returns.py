@@ -105,7 +105,7 @@ def _open(path: Path):
     if not path.is_file():
         raise InputError(Problem("the workbook was not found", file=label))
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise InputError(Problem(f"is not an Excel workbook (.xlsx)", file=label,
+        raise InputError(Problem("is not an Excel workbook (.xlsx)", file=label,
                                  fix="Return the workbook you were sent, saved as .xlsx."))
     head = path.read_bytes()[:4]
     if head != b"PK\x03\x04":

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import InputError, Problem
@@ -129,8 +129,8 @@ def write_manifest(run, folder: Path, parameters: dict, kernel: str) -> Path:
         "root": str(root),
         "inputs": {role: {"path": _relative(p, root), "sha256": sha256(p)} for role, p in input_files(run).items()},
         "outputs": {name: sha256(folder / name) for name in OUTPUTS},
-        "parameters": {"params_file": _relative(run.params.path, root), **run.params.to_dict(),
-                       "path": _relative(run.params.path, root)},
+        "parameters": {("params_file" if k == "path" else k): (_relative(v, root) if isinstance(v, Path) else v)
+                       for k, v in asdict(run.params).items()},
         "papermill_parameters": {k: v for k, v in parameters.items() if k != "out_dir"},
         "notebook": _relative(REPORT_NOTEBOOK, root) if REPORT_NOTEBOOK.exists() else str(REPORT_NOTEBOOK),
         "kernel": kernel,
@@ -138,9 +138,6 @@ def write_manifest(run, folder: Path, parameters: dict, kernel: str) -> Path:
                      "numpy": numpy.__version__, "papermill": papermill.__version__},
         "git_commit": _git_commit(run.params.path.parent),
     }
-    for key in ("impact_map", "inputs", "proxies"):
-        if manifest["parameters"].get(key):
-            manifest["parameters"][key] = _relative(Path(manifest["parameters"][key]), root)
     path = folder / "manifest.json"
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return path

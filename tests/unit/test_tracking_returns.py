@@ -1,7 +1,5 @@
 """Commitments against delivery, and the supplier's returns workbook."""
 
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest

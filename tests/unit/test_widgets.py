@@ -24,7 +24,7 @@ def test_table_links_each_source():
 
 def test_explorer_controls_update_the_table():
     box = proxy_explorer(LIB)
-    (words, year), (theme, pillar, value_type) = box.children[0].children, box.children[1].children
+    (words, year), (_theme, pillar, value_type) = box.children[0].children, box.children[1].children
     count, table = box.children[2], box.children[3]
     assert "<b>6</b>" in count.value
     words.value = "carbon"
