@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -53,3 +54,27 @@ def run_sroi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
         [sys.executable, "-m", "sroi_lib.cli", *map(str, args)],
         capture_output=True, text=True, cwd=cwd, env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
+
+
+@pytest.fixture(scope="session")
+def example_reports(tmp_path_factory) -> Path:
+    """Report folders for every example contract, made once a session by `sroi batch` (real papermill runs)."""
+    out = tmp_path_factory.mktemp("examples") / "reports"
+    result = run_sroi("batch", ROOT / "parameters", "--out", out, "--workers", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def tagged_output(notebook: Path, tag: str) -> str:
+    """The text of every output of the one cell tagged ``tag`` in an executed notebook."""
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if tag in c.get("metadata", {}).get("tags", [])]
+    assert len(cells) == 1, f"{notebook.name}: expected one cell tagged {tag!r}, found {len(cells)}"
+    texts = []
+    for out in cells[0].get("outputs", []):
+        if "text" in out:
+            texts.append("".join(out["text"]))
+        for mime in ("text/plain", "text/html", "text/markdown"):
+            if mime in out.get("data", {}):
+                texts.append("".join(out["data"][mime]))
+    return "\n".join(texts)

@@ -4,7 +4,6 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 
@@ -12,7 +11,6 @@ import pytest
 
 from sroi_lib.cli import dashboard_command
 from sroi_lib.portfolio import load_portfolio
-from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -29,11 +27,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dash") / "reports"
-    subprocess.run([sys.executable, "-m", "sroi_lib.cli", "batch", str(ROOT / "parameters"), "--out", str(out),
-                    "--workers", "2"], check=True, capture_output=True)
-    return out
+def reports(example_reports):
+    return example_reports
 
 
 @pytest.fixture(scope="module")
