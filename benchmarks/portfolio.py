@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sroi_lib.portfolio import load_portfolio
+from sroi_lib.reports.portfolio import load_portfolio
 
 THEMES = ["health and care", "employment and skills", "environment and carbon", "housing and homelessness",
           "crime and community safety", "education and young people", "volunteering and community"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sroi_lib.proxies import load_library
+from sroi_lib.proxies.library import load_library
 
 WORDS = ("gp appointment hospital admission carbon tonne emissions work employment benefit claimant "
          "homeless household rough sleeping crime burglary violence school exclusion apprenticeship "

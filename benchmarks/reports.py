@@ -1,7 +1,7 @@
 """Benchmark: `sroi run` for one contract against its floor, and batch throughput.
 
 * Floor: papermill executing a notebook that only imports what the report
-  notebook imports (sroi_lib.report, sroi_lib.plots, so pandas, matplotlib and
+  notebook imports (sroi_lib.reports.contract, sroi_lib.views, so pandas, matplotlib and
   seaborn), with the same kernel. No report can be quicker than that.
 * One report: `run_contract` end to end (check inputs, execute the report
   notebook, export HTML, hash everything, move into place). Target: within 1.5×
@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
-from sroi_lib.runner import DEFAULT_KERNEL, run_contract
+from sroi_lib.reports.runner import DEFAULT_KERNEL, run_contract
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = sorted((ROOT / "parameters").glob("*.yaml"))
@@ -38,7 +38,7 @@ def floor_notebook(path: Path) -> None:
     params = nbformat.v4.new_code_cell('params_file = ""\nout_dir = ""')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell("from IPython.display import Markdown, display\n"
-                                                  "from sroi_lib import plots, report")]
+                                                  "from sroi_lib.reports.contract import load_contract; from sroi_lib.views import plots, tables")]
     nb.metadata["kernelspec"] = {"name": DEFAULT_KERNEL, "display_name": "Python (sroi)", "language": "python"}
     nbformat.write(nb, str(path))
 

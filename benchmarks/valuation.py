@@ -2,7 +2,7 @@
 
 Values a synthetic impact map of 200,000 lines (durations 1–10 years, start
 years 1–3, every adjustment set, price years across the deflator series) with
-``sroi_lib.valuation.value`` and with a plain loop of the same formulas, the
+``sroi_lib.core.valuation.value`` and with a plain loop of the same formulas, the
 way a spreadsheet computes line by line. Checks that both give the same totals,
 then times ``sroi value`` end to end (process start-up included) on a 50-line
 map.
@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sroi_lib.discounting import schedule
-from sroi_lib.prices import load_deflators
-from sroi_lib.valuation import value
+from sroi_lib.core.discounting import schedule
+from sroi_lib.core.prices import load_deflators
+from sroi_lib.core.valuation import value
 
 
 def synthetic_map(n: int, seed: int = 20261124) -> pd.DataFrame:
@@ -110,7 +110,7 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, pandas {pd.__version__}")
     print(f"lines: {n:,}; line-years: {int(m['duration'].sum()):,}")
-    print(f"engine (sroi_lib.valuation.value, best of 5): {engine_s:.3f} s = {n / engine_s:,.0f} lines/s")
+    print(f"engine (sroi_lib.core.valuation.value, best of 5): {engine_s:.3f} s = {n / engine_s:,.0f} lines/s")
     print(f"per-line Python loop (best of 3):          {loop_s:.3f} s = {n / loop_s:,.0f} lines/s")
     print(f"speed-up: {loop_s / engine_s:.0f}x (target 50x or more)")
     print(f"totals agree: PV £{v.present_value:,.2f} (engine) vs £{loop_pv:,.2f} (loop)")

@@ -1,9 +1,18 @@
-"""Errors raised for a user's mistakes, as opposed to faults in sroi itself.
+"""The error family: every error sroi raises on purpose is a :class:`SroiError`.
 
-A user mistake is never a crash: it is an :class:`InputError` holding one
-:class:`Problem` per thing that is wrong, each naming the file, the row (as a
-spreadsheet shows it: the header is row 1), the column, what is wrong and how to
-fix it. The command line prints every problem and exits with code 2.
+* :class:`InputError`: the user's mistake (a file, a cell, an option). It is
+  never a crash: it holds one :class:`Problem` per thing that is wrong, each
+  naming the file, the row (as a spreadsheet shows it: the header is row 1), the
+  column, what is wrong and how to fix it. The command line prints every problem
+  and exits with code 2.
+* :class:`CellError`: one cell that cannot be read (an :class:`InputError` whose
+  file, row and column are added by the reader that met it).
+* :class:`RunFailed`: a report could not be produced for a reason that is not in
+  the user's files (no Jupyter kernel, a notebook that stopped, Chromium failing).
+  The command line says so and exits with code 1.
+
+Anything else that escapes is a fault in sroi itself, never shown as the
+user's mistake: the command line says so and prints the traceback.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Problem", "InputError", "Problems"]
+__all__ = ["SroiError", "Problem", "InputError", "CellError", "RunFailed", "Problems"]
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,11 @@ class Problem:
         return text
 
 
-class InputError(Exception):
+class SroiError(Exception):
+    """The base of every error sroi raises on purpose."""
+
+
+class InputError(SroiError):
     """One or more problems with a user's input files or options.
 
     Parameters
@@ -78,6 +91,29 @@ class InputError(Exception):
             p if isinstance(p, Problem) else Problem(str(p)) for p in problems
         ]
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class CellError(InputError):
+    """A cell that cannot be read; ``message`` and ``fix`` are shown to the user.
+
+    The reader that meets it adds the file, row and column (see
+    :func:`sroi_lib.io.cells.validate_rows`).
+
+    Examples
+    --------
+    >>> err = CellError("'abc' is not a number", "Write a number.")
+    >>> err.message, err.fix
+    ("'abc' is not a number", 'Write a number.')
+    """
+
+    def __init__(self, message: str, fix: str = ""):
+        self.message = message
+        self.fix = fix
+        super().__init__(Problem(message, fix=fix or None))
+
+
+class RunFailed(SroiError):
+    """A report could not be produced, for a reason outside the user's files (exit code 1)."""
 
 
 class Problems(list):

@@ -1,4 +1,4 @@
-"""Where sroi finds its shipped data (proxies, reference tables, frameworks).
+"""Where sroi finds its shipped data (proxies, reference tables, frameworks), its notebooks and its reports.
 
 The data folder sits beside the package in the repository (``data/``). Set the
 environment variable ``SROI_DATA_DIR`` to use another copy, for example a
@@ -14,7 +14,7 @@ import yaml
 
 from .errors import InputError
 
-__all__ = ["data_dir", "reference_file", "read_yaml", "reports_dir"]
+__all__ = ["data_dir", "reference_file", "read_yaml", "reports_dir", "notebooks_dir"]
 
 
 def data_dir() -> Path:
@@ -48,3 +48,8 @@ def reports_dir() -> Path:
     """Where report folders are: ``$SROI_REPORTS_DIR`` if set, else ``reports/`` in the repository."""
     override = os.environ.get("SROI_REPORTS_DIR")
     return Path(override) if override else Path(__file__).resolve().parent.parent / "reports"
+
+
+def notebooks_dir() -> Path:
+    """The parameterised notebooks: ``notebooks/`` in the repository."""
+    return Path(__file__).resolve().parent.parent / "notebooks"

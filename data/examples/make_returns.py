@@ -10,10 +10,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from sroi_lib.params import load_params
-from sroi_lib.proxies import library_with
-from sroi_lib.returns import EVIDENCE_COL, QUANTITY_COL, RETURNS_SHEET, write_template
-from sroi_lib.tracking import read_commitments
+from sroi_lib.control.returns import EVIDENCE_COL, QUANTITY_COL, RETURNS_SHEET, write_template
+from sroi_lib.reports.contract import contract_commitments
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DELIVERED = {  # contract: {measure: quantities for the first quarters}
@@ -24,8 +22,7 @@ DELIVERED = {  # contract: {measure: quantities for the first quarters}
 
 for contract, delivered in DELIVERED.items():
     (ROOT / "data" / "examples" / contract / "returns.xlsx").touch()  # the parameters name it; it is rewritten below
-    params = load_params(ROOT / "parameters" / f"{contract}.yaml")
-    commitments = read_commitments(params.commitments, library_with(params.proxies))
+    params, commitments = contract_commitments(ROOT / "parameters" / f"{contract}.yaml")
     path = write_template(params.returns, params, commitments, params.periods)
     wb = load_workbook(path)
     ws = wb[RETURNS_SHEET]

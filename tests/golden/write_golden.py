@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sroi_lib.report import load_contract  # noqa: E402
+from sroi_lib.reports.contract import load_contract  # noqa: E402
 
 HEADLINE = ("present_value", "total_inputs", "sroi_ratio", "net_sroi_ratio", "npv", "payback_months",
             "annual_impact", "undiscounted_value")

@@ -9,8 +9,8 @@ import urllib.request
 
 import pytest
 
-from sroi_lib.cli import dashboard_command
-from sroi_lib.portfolio import load_portfolio
+from sroi_lib.views.dashboard import dashboard_command
+from sroi_lib.reports.portfolio import load_portfolio
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

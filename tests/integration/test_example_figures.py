@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from sroi_lib import formatting as fmt
-from sroi_lib.report import load_contract
+from sroi_lib.views import formatting as fmt
+from sroi_lib.reports.contract import load_contract
 from tests.conftest import ROOT, tagged_output
 
 GOLDEN = json.loads((ROOT / "tests" / "golden" / "example_contracts.json").read_text(encoding="utf-8"))

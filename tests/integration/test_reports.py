@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sroi_lib.audit import audit_report
+from sroi_lib.reports.audit import audit_report
 from sroi_lib.cli import main
-from sroi_lib.runner import find_chromium, run_contract
+from sroi_lib.reports.runner import find_chromium, run_contract
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -37,7 +37,7 @@ def report(tmp_path_factory):
 def test_there_are_five_illustrative_examples_across_the_pillars():
     import yaml
 
-    from sroi_lib.report import load_contract
+    from sroi_lib.reports.contract import load_contract
 
     assert len(PARAMS) >= 5
     pillars, directorates = set(), set()
@@ -88,7 +88,7 @@ def test_html_has_no_code_and_no_external_scripts(report):
 
 
 def test_manifest_records_hashes_and_versions(report):
-    from sroi_lib.runner import sha256
+    from sroi_lib.reports.manifest import sha256
 
     m = json.loads((report / "manifest.json").read_text())
     for name in ("results.json", "lines.csv", "report.html", "report.ipynb"):
@@ -181,7 +181,7 @@ def test_batch_finishes_the_others_when_one_fails(tmp_path):
 
 
 def test_pdf_without_chromium_is_explained(tmp_path, monkeypatch):
-    from sroi_lib import runner
+    from sroi_lib.reports import runner
 
     params = copy_contract(tmp_path, PARAMS[0].stem)
     monkeypatch.setattr(runner, "find_chromium", lambda: None)

@@ -1,0 +1,201 @@
+"""Supplier returns: the Excel workbook a supplier fills in each quarter, and its checks.
+
+:func:`write_template` makes a workbook with an *Instructions* sheet and a
+*Returns* sheet holding one row per quarter and measure, pre-filled; only the
+*Quantity delivered* and *Evidence reference* cells are open for typing (the
+sheet is protected, without a password, so nothing else is changed by
+accident), and quantity cells accept only numbers of 0 or more.
+
+:func:`check_returns` reads a filled workbook **without evaluating any
+formula** and lists every problem (sheet, row, column): wrong sheet names, a
+CSV renamed .xlsx, an empty workbook, merged cells, hidden rows, unknown
+measures, quarters outside the contract, a quarter reported twice for a
+measure, text, negative numbers or formulas where a quantity belongs. A
+workbook with any problem is rejected whole: nothing from it is used.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, Problem
+
+__all__ = ["write_template", "check_returns", "RETURNS_SHEET", "INSTRUCTIONS_SHEET", "HEADERS"]
+
+RETURNS_SHEET, INSTRUCTIONS_SHEET = "Returns", "Instructions"
+HEADERS = ["Quarter", "Measure", "Description", "Unit", "Committed per quarter", "Quantity delivered",
+           "Evidence reference"]
+QUANTITY_COL, EVIDENCE_COL = 6, 7  # 1-based column numbers
+
+
+def write_template(path: str | Path, params, commitments: pd.DataFrame, periods: list[str]) -> Path:
+    """Write the supplier's returns workbook for a contract."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(Problem(f"the workbook must end .xlsx, not '{path.name}'", fix="Give -o NAME.xlsx."))
+    wb = Workbook()
+    info = wb.active
+    info.title = INSTRUCTIONS_SHEET
+    lines = [
+        f"Social value returns: {params.title}",
+        f"Contract {params.contract_id} · Supplier {params.supplier} · Directorate {params.directorate}",
+        "",
+        "How to fill this in",
+        f"1. Go to the '{RETURNS_SHEET}' sheet. It has one row for each quarter and each measure you committed to.",
+        "2. In 'Quantity delivered', type the number delivered in that quarter, in the unit shown. Type 0 if none.",
+        "   Type a plain number: no units, no text, no formulas.",
+        "3. In 'Evidence reference', give the reference of the evidence you hold (e.g. a payroll extract or a "
+        "timesheet ID).",
+        "4. Leave quarters that have not happened yet blank.",
+        "5. Do not rename the sheets, add or move rows or columns, merge cells or hide rows: the council's "
+        "system reads this workbook exactly as it is laid out, and will send it back if it has changed.",
+        "",
+        "The council checks every return with `sroi returns check`; any problem is listed with its sheet, row and "
+        "column so it can be put right.",
+    ]
+    for i, text in enumerate(lines, start=1):
+        info.cell(row=i, column=1, value=text)
+    info["A1"].font = Font(bold=True, size=14)
+    info["A4"].font = Font(bold=True)
+    info.column_dimensions["A"].width = 120
+
+    ws = wb.create_sheet(RETURNS_SHEET)
+    ws.append(HEADERS)
+    header_fill = PatternFill("solid", fgColor="1B6B93")
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for period in periods:
+        for c in commitments.itertuples():
+            ws.append([period, c.measure, c.description, c.unit, c.committed_per_period, None, None])
+    input_fill = PatternFill("solid", fgColor="FFF7D6")
+    for row in ws.iter_rows(min_row=2, min_col=QUANTITY_COL, max_col=EVIDENCE_COL):
+        for cell in row:
+            cell.protection = Protection(locked=False)
+            cell.fill = input_fill
+    last = ws.max_row
+    dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                        showErrorMessage=True, errorTitle="A number, please",
+                        error="Type the quantity delivered as a number of 0 or more (no units, no text).")
+    dv.add(f"F2:F{max(last, 2)}")
+    ws.add_data_validation(dv)
+    for col, width in zip("ABCDEFG", (10, 12, 48, 24, 12, 14, 28)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    ws.protection.sheet = True  # locked cells (headers, pre-filled columns) cannot be changed; no password
+    wb.active = 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _open(path: Path):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    label = str(path)
+    if not path.is_file():
+        raise InputError(Problem("the workbook was not found", file=label))
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise InputError(Problem("is not an Excel workbook (.xlsx)", file=label,
+                                 fix="Return the workbook you were sent, saved as .xlsx."))
+    head = path.read_bytes()[:4]
+    if head != b"PK\x03\x04":
+        raise InputError(Problem("is not really an Excel workbook (it looks like a CSV or text file renamed .xlsx)",
+                                 file=label, fix="Open the workbook you were sent in Excel and save it as .xlsx."))
+    try:
+        # data_only=False: a formula is read as its text and never evaluated.
+        return load_workbook(path, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise InputError(Problem("is not a readable Excel workbook", file=label,
+                                 fix="Open it in Excel and save it again as .xlsx.")) from None
+
+
+def check_returns(path: str | Path, commitments: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
+    """Check a filled returns workbook; returns its rows (``period, measure, quantity, evidence``).
+
+    Rows whose quantity is blank (quarters not yet reported) are left out.
+
+    Raises
+    ------
+    InputError
+        Listing every problem with sheet, row and column. Nothing is returned
+        from a workbook with any problem.
+    """
+    path = Path(path)
+    label = str(path)
+    wb = _open(path)
+    problems: list[Problem] = []
+
+    def add(message, row=None, column=None, fix="", sheet=RETURNS_SHEET):
+        problems.append(Problem(message, file=label, sheet=sheet, row=row, column=column, fix=fix))
+
+    if RETURNS_SHEET not in wb.sheetnames:
+        add(f"there is no sheet called '{RETURNS_SHEET}' (sheets found: {', '.join(wb.sheetnames)})", sheet=None,
+            fix="Use the workbook you were sent, without renaming its sheets.")
+        raise InputError(problems)
+    ws = wb[RETURNS_SHEET]
+    if ws.max_row < 2 and all(c.value is None for c in ws[1]):
+        add("the sheet is empty", fix="Use the workbook you were sent.")
+        raise InputError(problems)
+    header = [str(c.value).strip() if c.value is not None else "" for c in ws[1]][: len(HEADERS)]
+    if header != HEADERS:
+        add(f"the headers in row 1 have been changed (found: {', '.join(h or '(blank)' for h in header)})", row=1,
+            fix=f"Row 1 must read: {', '.join(HEADERS)}.")
+        raise InputError(problems)
+    for merged in ws.merged_cells.ranges:
+        add(f"cells {merged.coord} are merged", row=merged.min_row, fix="Unmerge them: each cell holds one value.")
+    for idx, dim in ws.row_dimensions.items():
+        if dim.hidden:
+            add("this row is hidden", row=idx, fix="Unhide it, so every row can be checked.")
+
+    measures = set(commitments["measure"])
+    period_set = set(periods)
+    seen: dict[tuple[str, str], int] = {}
+    rows = []
+    for r in range(2, ws.max_row + 1):
+        cells = [ws.cell(row=r, column=c) for c in range(1, len(HEADERS) + 1)]
+        if all(c.value is None or str(c.value).strip() == "" for c in cells):
+            continue
+        period = str(cells[0].value).strip() if cells[0].value is not None else ""
+        measure = str(cells[1].value).strip() if cells[1].value is not None else ""
+        qty_cell, evidence = cells[QUANTITY_COL - 1], cells[EVIDENCE_COL - 1].value
+        if period not in period_set:
+            add(f"quarter '{period}' is not a quarter of this contract ({periods[0]} to {periods[-1]})", row=r,
+                column=HEADERS[0], fix="Use the quarters already listed in the sheet.")
+        if measure not in measures:
+            add(f"measure '{measure}' is not one of this contract's measures ({', '.join(sorted(measures))})",
+                row=r, column=HEADERS[1], fix="Use the measures already listed in the sheet.")
+        key = (period, measure)
+        if key in seen:
+            add(f"{measure} in {period} is reported twice (first in row {seen[key]})", row=r, column=HEADERS[1],
+                fix="Give one row per quarter and measure; add the quantities together.")
+        else:
+            seen[key] = r
+        value = qty_cell.value
+        if qty_cell.data_type == "f" or (isinstance(value, str) and value.strip().startswith("=")):
+            add(f"holds a formula ({value}); sroi never runs a supplier's formula", row=r, column=HEADERS[5],
+                fix="Type the number itself.")
+            continue
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            add(f"'{value}' is not a number", row=r, column=HEADERS[5],
+                fix="Type the quantity as a plain number, without units or words.")
+            continue
+        if value < 0:
+            add(f"{value} is below zero", row=r, column=HEADERS[5], fix="Type 0 or more.")
+            continue
+        rows.append({"period": period, "measure": measure, "quantity": float(value),
+                     "evidence": "" if evidence is None else str(evidence).strip(), "row": r})
+    if problems:
+        raise InputError(problems)
+    return pd.DataFrame(rows, columns=["period", "measure", "quantity", "evidence", "row"])

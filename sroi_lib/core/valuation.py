@@ -1,0 +1,411 @@
+"""The SROI valuation: per line, per year, present values and the ratios.
+
+For each outcome line *i* (DESIGN.md, "Calculation conventions")::
+
+    v        = value × D[price_year] / D[value's price year]          (re-priced)
+    impact   = quantity × v × (1 − deadweight) × (1 − displacement) × (1 − attribution)
+    value_t  = impact × (1 − drop_off)^(t − start_year),  t = start_year … start_year + duration − 1
+    PV_i     = Σ_t value_t × DF(t)
+
+and for the whole map::
+
+    SROI ratio      = ΣPV / Σinputs
+    net SROI ratio  = (ΣPV − Σinputs) / Σinputs
+    NPV             = ΣPV − Σinputs
+    payback months  = Σinputs / (annual impact / 12),  annual impact = Σ impact_i
+
+Inputs are at year 0 and not discounted unless a row gives a later year.
+Every intermediate figure is kept in :class:`Valuation` so any total can be
+traced back to its proxy, source and assumptions.
+
+References
+----------
+Nicholls, J. et al. (2012). A guide to Social Return on Investment. The SROI
+Network. HM Treasury (2026). The Green Book.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Problem
+from .discounting import DiscountSchedule, no_discounting, parse_discounting
+from .prices import DeflatorSeries, load_deflators, parse_price_year
+
+__all__ = ["Valuation", "value", "investment_inputs", "zero_inputs_problem", "NOT_STATED"]
+
+NOT_STATED = "not stated"
+BREAKDOWNS = ("stakeholder", "outcome", "value_type", "theme")
+
+
+def investment_inputs(amount: float, description: str = "Investment") -> pd.DataFrame:
+    """An inputs table of one row: ``amount`` at year 0 (for ``--investment``)."""
+    if not np.isfinite(amount) or amount < 0:
+        raise InputError(f"The investment {amount} must be a number of 0 or more.")
+    return pd.DataFrame(
+        {"row": [None], "stakeholder": ["Commissioner"], "description": [description],
+         "value": [float(amount)], "year": [0]}
+    )
+
+
+@dataclass
+class Valuation:
+    """The result of :func:`value`, with its full trail of figures.
+
+    Attributes
+    ----------
+    lines : DataFrame
+        One row per outcome line: the inputs as read, the proxy and its source,
+        ``reprice_factor``, ``value_per_unit`` (in analysis prices),
+        ``impact`` (first-year value after deadweight, displacement and
+        attribution), ``undiscounted_value`` and ``present_value``.
+    years : DataFrame
+        One row per line per year: ``line`` (position in ``lines``), ``year``,
+        ``value`` (after drop-off), ``discount_factor``, ``present_value``.
+    inputs : DataFrame
+        Each input with its ``year``, ``discount_factor`` and ``present_value``.
+    price_year : int
+        The analysis price year every figure is in.
+    discounting : DiscountSchedule
+        The schedule used.
+    deflators : DeflatorSeries
+        The price index used to re-price values.
+    """
+
+    lines: pd.DataFrame
+    inputs: pd.DataFrame
+    price_year: int
+    discounting: DiscountSchedule
+    deflators: DeflatorSeries = field(repr=False)
+
+    @cached_property
+    def years(self) -> pd.DataFrame:
+        """One row per line per year it lasts (built from ``lines`` when first asked for).
+
+        ``value = impact × (1 − drop_off)^(year − start_year)``,
+        ``present_value = value × discount_factor``.
+        """
+        ln = self.lines
+        duration = ln["duration"].to_numpy(np.int64)
+        line_idx = np.repeat(np.arange(len(ln)), duration)
+        offset = np.arange(line_idx.size) - (np.cumsum(duration) - duration)[line_idx]
+        year = ln["start_year"].to_numpy(np.int64)[line_idx] + offset
+        value_t = ln["impact"].to_numpy(float)[line_idx] * (1 - ln["drop_off"].to_numpy(float)[line_idx]) ** offset
+        df = self.discounting.factors(year)
+        return pd.DataFrame({"line": line_idx, "row": ln["row"].to_numpy()[line_idx], "year": year,
+                             "value": value_t, "discount_factor": df, "present_value": value_t * df})
+
+    @property
+    def present_value(self) -> float:
+        """ΣPV of every outcome line, in pounds at the analysis price year."""
+        return float(self.lines["present_value"].sum())
+
+    @property
+    def total_inputs(self) -> float:
+        """Σ inputs (later-year inputs discounted), in pounds."""
+        return float(self.inputs["present_value"].sum())
+
+    @property
+    def undiscounted_value(self) -> float:
+        """Σ value over every year before discounting."""
+        return float(self.lines["undiscounted_value"].sum())
+
+    @property
+    def annual_impact(self) -> float:
+        """Σ first-year impact of every line (before drop-off and discounting)."""
+        return float(self.lines["impact"].sum())
+
+    @property
+    def sroi_ratio(self) -> float:
+        """ΣPV / Σinputs: pounds of social value per pound invested."""
+        return self.present_value / self.total_inputs
+
+    @property
+    def net_sroi_ratio(self) -> float:
+        """(ΣPV − Σinputs) / Σinputs."""
+        return (self.present_value - self.total_inputs) / self.total_inputs
+
+    @property
+    def npv(self) -> float:
+        """Net present value: ΣPV − Σinputs."""
+        return self.present_value - self.total_inputs
+
+    @property
+    def payback_months(self) -> float | None:
+        """Σinputs / (annual impact / 12); None when the annual impact is zero."""
+        if self.annual_impact <= 0:
+            return None
+        return self.total_inputs / (self.annual_impact / 12)
+
+    def breakdown(self, by: str | list[str]) -> pd.DataFrame:
+        """Present value by a column of ``lines`` (or several), with each group's share.
+
+        Blank groups show as "not stated". Sorted by present value, largest first.
+        """
+        return _breakdown(self.lines, [by] if isinstance(by, str) else list(by))
+
+    def by_framework(self, framework) -> pd.DataFrame:
+        """Present value by the groups of a :class:`~sroi_lib.frameworks.Framework` (e.g. the three
+        Best City Ambition pillars), from each line's theme; themes outside it show as "not mapped"."""
+        lines = self.lines.assign(**{framework.name: framework.assign(self.lines["theme"]).to_numpy()})
+        return _breakdown(lines, [framework.name])
+
+    def by_year(self) -> pd.DataFrame:
+        """Value and present value in each year, summed over lines."""
+        out = self.years.groupby("year", as_index=False)[["value", "present_value"]].sum()
+        out["discount_factor"] = self.discounting.factors(out["year"].to_numpy())
+        return out[["year", "value", "discount_factor", "present_value"]]
+
+    def summary(self) -> dict:
+        """The headline figures as plain floats."""
+        return {
+            "present_value": self.present_value,
+            "total_inputs": self.total_inputs,
+            "sroi_ratio": self.sroi_ratio,
+            "net_sroi_ratio": self.net_sroi_ratio,
+            "npv": self.npv,
+            "payback_months": self.payback_months,
+            "annual_impact": self.annual_impact,
+            "undiscounted_value": self.undiscounted_value,
+        }
+
+    def to_dict(self, frameworks=()) -> dict:
+        """Everything, JSON-ready: headline figures, lines, inputs, years, breakdowns
+        (by stakeholder, outcome, value type, theme, and each framework given)."""
+        from .. import __version__
+
+        def records(frame: pd.DataFrame) -> list[dict]:
+            clean = frame.astype(object).where(pd.notna(frame), None)
+            return [{k: _plain(v) for k, v in r.items()} for r in clean.to_dict(orient="records")]
+
+        return {
+            **self.summary(),
+            "price_year": self.price_year,
+            "discounting": self.discounting.to_dict(),
+            "deflator": {"title": self.deflators.title, "vintage": self.deflators.vintage,
+                         "source_url": self.deflators.source_url},
+            "sroi_version": __version__,
+            "lines": records(self.lines),
+            "inputs": records(self.inputs),
+            "by_year": records(self.by_year()),
+            "breakdowns": {k: records(self.breakdown(k)) for k in BREAKDOWNS}
+            | {f.name: records(self.by_framework(f)) for f in frameworks},
+        }
+
+
+def _breakdown(lines: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    frame = lines[keys + ["impact", "present_value"]].copy()
+    for k in keys:
+        frame[k] = frame[k].replace("", NOT_STATED).fillna(NOT_STATED)
+    out = frame.groupby(keys, sort=False, as_index=False)[["impact", "present_value"]].sum()
+    total = out["present_value"].sum()
+    out["share"] = out["present_value"] / total if total else 0.0
+    return out.sort_values("present_value", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def zero_inputs_problem(inputs: pd.DataFrame, column: str = "value") -> Problem | None:
+    """The problem to report when the inputs total £0 (the SROI ratio is then undefined)."""
+    if inputs[column].sum() > 0:
+        return None
+    return Problem("the total of the inputs is £0, so the SROI ratio (value ÷ inputs) is undefined",
+                   file=inputs.attrs.get("file"), column="value",
+                   fix="Give the investment (cash and in-kind) with a value above £0.")
+
+
+def _row(row) -> int | None:
+    """A line's spreadsheet row as an int, or None for a line built in code."""
+    return None if row is None or pd.isna(row) else int(row)
+
+
+def _plain(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    return v
+
+
+def value(
+    impact_map: pd.DataFrame,
+    inputs: pd.DataFrame | float,
+    *,
+    price_year: int | None = None,
+    discounting: str | float | DiscountSchedule = "green-book",
+    deflators: DeflatorSeries | None = None,
+    proxies=None,
+) -> Valuation:
+    """Value an impact map against its inputs.
+
+    Parameters
+    ----------
+    impact_map : DataFrame
+        A validated impact map (:func:`sroi_lib.io.read_impact_map`).
+    inputs : DataFrame or float
+        A validated inputs table (:func:`sroi_lib.io.read_inputs`) or a single
+        investment in pounds at year 0.
+    price_year : int, optional
+        Analysis price year; default the latest year of the deflator series.
+    discounting : str, float or DiscountSchedule
+        ``green-book`` (default), ``health``, ``none`` or a flat rate.
+    deflators : DeflatorSeries, optional
+        Default: the shipped HM Treasury GDP deflator.
+    proxies : mapping-like, optional
+        Resolves ``proxy_id``: ``proxies[id]`` has ``value``, ``price_year``,
+        ``value_type``, ``theme``, ``name``, ``source`` and ``source_url``.
+
+    Returns
+    -------
+    Valuation
+
+    Raises
+    ------
+    InputError
+        For a price year outside the deflator series, an unknown proxy, or
+        total inputs of zero (the ratio is undefined).
+
+    Examples
+    --------
+    The worked check of ``shared/reference/method.md``: 100 × £1,000, deadweight
+    20%, attribution 25%, drop-off 10%, three years at 3.5%, inputs £100,000:
+
+    >>> m = pd.DataFrame({"stakeholder": ["Residents"], "outcome": ["Into work"], "quantity": [100],
+    ...                   "value": [1000.0], "price_year": [2024], "duration": [3],
+    ...                   "deadweight": [0.2], "attribution": [0.25], "drop_off": [0.1]})
+    >>> v = value(m, 100_000, price_year=2024, discounting="3.5%")
+    >>> round(v.present_value, 2), round(v.sroi_ratio, 2)
+    (152215.01, 1.52)
+    """
+    deflators = deflators or load_deflators()
+    schedule = parse_discounting(discounting)
+    price_year = parse_price_year(price_year, deflators, label="The price year ")
+    lines = _complete_map(impact_map, proxies)
+    outside = np.flatnonzero(~np.asarray(deflators.covers(lines["price_year"]), dtype=bool))
+    if outside.size:
+        raise InputError([deflators.year_problem(lines["price_year"][i], file=impact_map.attrs.get("file"),
+                                                 row=_row(lines["row"][i]), column="price_year") for i in outside])
+    inputs_frame = investment_inputs(inputs) if np.isscalar(inputs) else inputs.copy()
+
+    # Re-price every value to the analysis price year.
+    factor = deflators.factor(lines["price_year"].astype(np.int64), price_year)
+    per_unit = lines["value"] * factor
+    impact = (lines["quantity"] * per_unit * (1 - lines["deadweight"]) * (1 - lines["displacement"])
+              * (1 - lines["attribution"]))
+    duration, start, drop = lines["duration"], lines["start_year"], lines["drop_off"]
+
+    # ln(1 − drop_off), by log1p so tiny drop-offs stay exact; −1e300 stands in for ln 0
+    # (a drop-off of 100%) so the first year counts in full and later years as exactly 0.
+    with np.errstate(divide="ignore"):
+        log_keep = np.maximum(np.log1p(-drop), -1e300)
+    # Σ_t (1 − drop_off)^(t − start) × DF(t), in closed form per line (see series_factors);
+    # undiscounted, the same sum with DF = 1.
+    pv = impact * schedule.series_factors(start, duration, log_keep)
+    undiscounted = impact * no_discounting().series_factors(start, duration, log_keep)
+
+    lines.update(reprice_factor=factor, value_per_unit=per_unit, impact=impact, end_year=start + duration - 1,
+                 undiscounted_value=undiscounted, present_value=pv)
+    frame = pd.DataFrame({k: lines[k] for k in _LINE_ORDER} | {k: v for k, v in lines.items() if k not in _LINE_ORDER},
+                         copy=False)
+    frame.attrs["file"] = impact_map.attrs.get("file")
+
+    inputs_frame["year"] = inputs_frame["year"].fillna(0).astype(np.int64)
+    inputs_frame["discount_factor"] = schedule.factors(inputs_frame["year"].to_numpy())
+    inputs_frame["present_value"] = inputs_frame["value"].to_numpy(float) * inputs_frame["discount_factor"]
+    zero = zero_inputs_problem(inputs_frame, "present_value")
+    if zero:
+        raise InputError(zero)
+    return Valuation(lines=frame, inputs=inputs_frame, price_year=int(price_year),
+                     discounting=schedule, deflators=deflators)
+
+
+_LINE_ORDER = [
+    "row", "stakeholder", "outcome", "indicator", "proxy_id", "proxy_name", "source", "source_url",
+    "value", "price_year", "reprice_factor", "value_per_unit", "quantity", "deadweight",
+    "displacement", "attribution", "drop_off", "start_year", "duration", "end_year", "impact",
+    "undiscounted_value", "present_value", "value_type", "theme", "evidence", "ward",
+]
+_NUMBERS = {"quantity": None, "value": np.nan, "deadweight": 0.0, "displacement": 0.0, "attribution": 0.0,
+            "drop_off": 0.0}
+_WHOLE = {"duration": None, "start_year": 1}
+_TEXT = ("stakeholder", "outcome", "indicator", "proxy_id", "value_type", "theme", "evidence", "ward")
+INLINE_SOURCE = "as stated in the impact map"
+
+
+def _constant(n: int, text: str) -> pd.Series:
+    out = np.empty(n, dtype=object)
+    out[:] = text
+    return pd.Series(out, dtype=object, copy=False)
+
+
+def _complete_map(impact_map: pd.DataFrame, proxies) -> dict:
+    """Columns with defaults filled and proxies resolved (value, price year, type, theme, source).
+
+    Numbers come back as NumPy arrays, text as Series (left as they are: no copy)."""
+    n = len(impact_map)
+    cols = impact_map.columns
+
+    def number(name, default, dtype):
+        if name in cols:
+            values = impact_map[name]
+            if default is not None and values.hasnans:
+                values = values.fillna(default)
+            return values.to_numpy(dtype=dtype, copy=True)
+        if default is None:
+            raise InputError(f"The impact map has no '{name}' column.")
+        return np.full(n, default, dtype=dtype)
+
+    blank = _constant(n, "")  # one shared, read-only column for every absent text column
+
+    def text(name):
+        if name not in cols:
+            return blank
+        values = impact_map[name].reset_index(drop=True)
+        return values.fillna("") if values.dtype == object and values.hasnans else values
+
+    lines: dict = {"row": impact_map["row"].to_numpy(dtype=float, na_value=np.nan) if "row" in cols
+                   else np.full(n, np.nan)}
+    lines |= {k: number(k, d, float) for k, d in _NUMBERS.items()}
+    lines |= {k: number(k, d, np.int64) for k, d in _WHOLE.items()}
+    lines |= {k: text(k) for k in _TEXT}
+    lines["price_year"] = (impact_map["price_year"].to_numpy(dtype=float, na_value=-1).astype(np.int64)
+                           if "price_year" in cols else np.full(n, -1))
+    lines["proxy_name"], lines["source"], lines["source_url"] = blank, _constant(n, INLINE_SOURCE), blank
+    for c in cols:
+        if c not in lines:
+            lines[c] = impact_map[c].reset_index(drop=True)
+
+    uses = np.flatnonzero(lines["proxy_id"].to_numpy(dtype=object) != "") if "proxy_id" in cols else []
+    if len(uses):
+        _resolve_proxies(lines, uses, proxies, impact_map.attrs.get("file"))
+    missing = np.isnan(lines["value"]) | (lines["price_year"] < 0)
+    if missing.any():
+        raise InputError("Every line needs a value and price year, or a proxy_id; validate the map with "
+                         "sroi_lib.io.read_impact_map first.")
+    lines["row"] = pd.array(lines["row"], dtype="Int64")
+    return lines
+
+
+def _resolve_proxies(lines: dict, uses, proxies, file) -> None:
+    """Put each proxy's value, price year, name and source on the lines that use it."""
+    edit = {k: lines[k].to_numpy(dtype=object, copy=True)
+            for k in ("proxy_id", "proxy_name", "source", "source_url", "value_type", "theme")}
+    problems = []
+    for i in uses:
+        pid = edit["proxy_id"][i]
+        if proxies is None or pid not in proxies:
+            problems.append(Problem(f"proxy '{pid}' is not in the proxy library", file=file,
+                                    row=_row(lines["row"][i]), column="proxy_id",
+                                    fix="Give a known proxy_id, or a value and price_year instead."))
+            continue
+        p = proxies[pid]
+        lines["value"][i], lines["price_year"][i] = float(p.value), int(p.price_year)
+        edit["proxy_name"][i], edit["source"][i], edit["source_url"][i] = p.name, p.source, p.source_url
+        edit["value_type"][i] = edit["value_type"][i] or p.value_type
+        edit["theme"][i] = edit["theme"][i] or p.theme
+    if problems:
+        raise InputError(problems)
+    for k in ("proxy_name", "source", "source_url", "value_type", "theme"):
+        lines[k] = pd.Series(edit[k], dtype=object, copy=False)

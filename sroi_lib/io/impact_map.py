@@ -1,0 +1,175 @@
+"""Impact maps and inputs: their columns, their checks, and reading them from CSV or Excel.
+
+An impact map has one row per outcome line (one outcome for one stakeholder);
+inputs list what was invested. Beyond each cell's own rules
+(:mod:`sroi_lib.io.cells`):
+
+* blank optional cells take their defaults: ``start_year`` 1, every
+  adjustment 0, an input's ``year`` 0;
+* each outcome line gives either a ``proxy_id`` or an inline ``value`` with its
+  ``price_year``, never both.
+
+Every problem in a file is collected and reported together.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, Problem, Problems
+from .cells import Column, validate_rows
+from .tables import RawTable, read_table
+
+__all__ = [
+    "IMPACT_MAP_COLUMNS",
+    "INPUT_COLUMNS",
+    "ADJUSTMENTS",
+    "read_impact_map",
+    "read_inputs",
+    "read_map_and_inputs",
+    "validate_impact_map",
+    "validate_inputs",
+]
+
+ADJUSTMENTS = ("deadweight", "displacement", "attribution", "drop_off")
+
+IMPACT_MAP_COLUMNS: tuple[Column, ...] = (
+    Column("stakeholder", "text", required=True, help="who experiences the outcome"),
+    Column("outcome", "text", required=True, help="what changes for them"),
+    Column("indicator", "text", default="", help="how the change is measured"),
+    Column("quantity", "number", required=True, help="how many (people, tonnes, visits...)"),
+    Column("duration", "whole", required=True, minimum=1, help="years the outcome lasts"),
+    Column("start_year", "whole", default=1, minimum=1, help="year the outcome starts (1 = during the activity)"),
+    Column("proxy_id", "text", default="", help="id of a proxy in the library"),
+    Column("value", "money", default=None, help="value per unit in pounds, if no proxy_id"),
+    Column("price_year", "whole", default=None, help="price year of an inline value"),
+    Column("deadweight", "fraction", default=0.0, help="share that would have happened anyway"),
+    Column("displacement", "fraction", default=0.0, help="share that displaces value elsewhere"),
+    Column("attribution", "fraction", default=0.0, help="share due to others"),
+    Column("drop_off", "fraction", default=0.0, help="yearly fall after the first year"),
+    Column("value_type", "value_type", default="", help="fiscal, economic or social"),
+    Column("theme", "text", default="", help="theme, for frameworks"),
+    Column("evidence", "text", default="", help="why these assumptions"),
+    Column("ward", "text", default="", help="ward, for maps and portfolios"),
+)
+
+INPUT_COLUMNS: tuple[Column, ...] = (
+    Column("stakeholder", "text", required=True, help="who contributes"),
+    Column("description", "text", required=True, help="what is contributed (cash, in-kind, volunteer time)"),
+    Column("value", "money", required=True, help="value in pounds"),
+    Column("year", "whole", default=0, minimum=0, help="year it is spent (0 = at the start, not discounted)"),
+)
+
+
+def read_impact_map(path: str | Path, *, proxies=None, deflators=None) -> pd.DataFrame:
+    """Read and validate an impact map (CSV or XLSX).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    proxies : mapping-like, optional
+        Anything with ``in`` and ``get(proxy_id)``: the proxy library that
+        ``proxy_id`` cells are checked against. Without one, every
+        ``proxy_id`` is reported as unknown.
+    deflators : DeflatorSeries, optional
+        The series that inline ``price_year`` cells must fall inside (its
+        :meth:`~sroi_lib.core.prices.DeflatorSeries.year_problem` names each
+        year outside it). Without one, that check is left to
+        :func:`sroi_lib.core.valuation.value`.
+
+    Returns
+    -------
+    DataFrame
+        One row per outcome line with the canonical columns of
+        :data:`IMPACT_MAP_COLUMNS` and ``row``, the spreadsheet
+        row it came from.
+
+    Raises
+    ------
+    InputError
+        Listing every problem found, each with file, row and column.
+    """
+    return validate_impact_map(read_table(path), proxies=proxies, deflators=deflators)
+
+
+def read_inputs(path: str | Path) -> pd.DataFrame:
+    """Read and validate an inputs table (``stakeholder, description, value[, year]``)."""
+    return validate_inputs(read_table(path))
+
+
+def read_map_and_inputs(impact_map: str | Path, inputs: str | Path | None, *, proxies=None, deflators=None):
+    """Read an impact map and (unless ``inputs`` is None) its inputs, reporting the problems of both together.
+
+    Returns ``(impact_map_frame, inputs_frame_or_None)``; raises one :class:`InputError` listing every problem.
+    """
+    problems: list[Problem] = []
+    frames = [None, None]
+    jobs = [(0, lambda: read_impact_map(impact_map, proxies=proxies, deflators=deflators))]
+    if inputs is not None:
+        jobs.append((1, lambda: read_inputs(inputs)))
+    for i, job in jobs:
+        try:
+            frames[i] = job()
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return frames[0], frames[1]
+
+
+def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.DataFrame:
+    """Check an impact map read by :func:`~sroi_lib.io.tables.read_table`.
+
+    Beyond each cell's own rules, a line must give either ``proxy_id`` (known
+    to ``proxies``) or ``value`` with a ``price_year`` inside the deflator
+    series, never both. See :func:`read_impact_map`.
+    """
+    found = Problems()
+    records, labels, extras = validate_rows(raw, IMPACT_MAP_COLUMNS, found)
+    if "proxy_id" not in labels and "value" not in labels:
+        found.add("needs a 'proxy_id' column or a 'value' column (with 'price_year')", **raw.where(row=1),
+                  fix="Add a proxy_id column to use the proxy library, or value and price_year columns for your own values.")
+    label = lambda name: labels.get(name, name)  # noqa: E731
+    for rec in records:
+        where = lambda col: raw.where(row=rec["row"], column=label(col))  # noqa: E731
+        has_proxy, has_value = rec["proxy_id"] != "", rec["value"] is not None
+        if has_proxy and has_value:
+            found.add("gives both a proxy_id and a value", **where("value"),
+                      fix="Keep one: the proxy_id to use the library's value, or the value (with price_year) to use your own.")
+        elif not has_proxy and not has_value and ("proxy_id" in labels or "value" in labels):
+            col = "proxy_id" if "proxy_id" in labels else "value"
+            found.add("has neither a proxy_id nor a value", **where(col),
+                      fix="Give a proxy_id from the proxy library, or a value in pounds with its price_year.")
+        if has_value and rec["price_year"] is None:
+            found.add("is empty, but the value beside it needs its price year", **where("price_year"),
+                      fix="Give the year whose prices the value is in, such as 2023.")
+        if rec["price_year"] is not None:
+            if not has_value:
+                found.add("is given, but there is no value on this line", **where("price_year"),
+                          fix="A proxy's price year comes from the proxy library: leave price_year blank, or give a value.")
+            elif deflators is not None and (outside := deflators.year_problem(rec["price_year"], **where("price_year"))):
+                found.append(outside)
+        if has_proxy and (proxies is None or rec["proxy_id"] not in proxies):
+            fix = ("No proxy library is loaded: give the value and price_year on the line instead."
+                   if proxies is None else "Check the id with `sroi proxies search`, or give a value and price_year instead.")
+            found.add(f"proxy '{rec['proxy_id']}' is not in the proxy library", **where("proxy_id"), fix=fix)
+    found.raise_if_any()
+    frame = pd.DataFrame.from_records(records, columns=["row"] + [c.name for c in IMPACT_MAP_COLUMNS])
+    frame["value"] = frame["value"].astype(float)
+    frame["price_year"] = frame["price_year"].astype("Int64")
+    frame.attrs.update(file=raw.file, sheet=raw.sheet, extra_columns=extras)
+    return frame
+
+
+def validate_inputs(raw: RawTable) -> pd.DataFrame:
+    """Check an inputs table (``stakeholder, description, value[, year]``)."""
+    found = Problems()
+    records, _, extras = validate_rows(raw, INPUT_COLUMNS, found)
+    found.raise_if_any()
+    frame = pd.DataFrame.from_records(records, columns=["row"] + [c.name for c in INPUT_COLUMNS])
+    frame["value"] = frame["value"].astype(float)
+    frame.attrs.update(file=raw.file, sheet=raw.sheet, extra_columns=extras)
+    return frame

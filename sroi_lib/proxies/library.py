@@ -1,0 +1,395 @@
+"""The proxy library: financial proxies with their sources, re-priced and searchable.
+
+A proxy is a value in pounds for one unit of an outcome (a GP appointment
+avoided, a tonne of CO2e not emitted, a person moving into work), with the
+publication it comes from, its price year and its licence. sroi ships an open
+library in ``data/proxies/*.csv``; a council can add its own file, whose rows
+replace shipped rows with the same id (with a warning for each).
+
+Every value is re-priced to the analysis year with the GDP deflator
+(:mod:`sroi_lib.core.prices`): ``value × D[price_year] / D[proxy's price year]``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..core.frameworks import DEFAULT_FRAMEWORK, load_framework
+from ..core.prices import DeflatorSeries, load_deflators
+from ..errors import InputError, Problem, Problems
+from ..io.cells import Column, validate_rows
+from ..io.tables import read_table
+from ..paths import data_dir
+
+__all__ = ["Proxy", "ProxyLibrary", "load_library", "shipped_library", "library_with", "normalise_words",
+           "check_record", "find_proxies", "proxy_records", "PROXY_COLUMNS", "COLUMNS"]
+
+PROXY_COLUMNS: tuple[Column, ...] = (
+    Column("proxy_id", "text", required=True, help="a unique id such as hw-gp-appointment"),
+    Column("name", "text", required=True, help="a short title"),
+    Column("outcome", "text", required=True, help="the outcome it values"),
+    Column("unit", "text", required=True, help="what one unit is, e.g. per person per year"),
+    Column("value", "money", required=True, help="value per unit in pounds"),
+    Column("price_year", "whole", required=True, minimum=1, help="the year whose prices the value is in"),
+    Column("value_type", "value_type", default="", help="fiscal, economic or social"),
+    Column("theme", "text", required=True, help="theme, e.g. health and care"),
+    Column("source", "text", required=True, help="the publication the value comes from"),
+    Column("source_url", "text", required=True, help="the web address of the source"),
+    Column("licence", "text", required=True, help="the licence the source is published under"),
+    Column("notes", "text", default="", help="where in the source, and how it was checked"),
+)
+COLUMNS = [c.name for c in PROXY_COLUMNS]
+# Search weights: a word in the name counts most, then the outcome, theme and unit.
+SEARCH_FIELDS = {"name": 3.0, "outcome": 2.0, "theme": 1.5, "unit": 1.0, "proxy_id": 1.0}
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """One financial proxy (a row of a proxy library file)."""
+
+    proxy_id: str
+    name: str
+    outcome: str
+    unit: str
+    value: float
+    price_year: int
+    value_type: str
+    theme: str
+    source: str
+    source_url: str
+    licence: str
+    notes: str = ""
+    origin: str = ""  # the file it was read from
+
+    def citation(self) -> str:
+        """``£42.00 per appointment (2022 prices). Source: ... <url>. Licence: ...``"""
+        return (f"£{self.value:,.2f} {self.unit} ({self.price_year} prices). Source: {self.source} "
+                f"<{self.source_url}>. Licence: {self.licence}.")
+
+
+def normalise_words(text: str) -> list[str]:
+    """Split text into search words: lower case, accents removed, plurals reduced.
+
+    Examples
+    --------
+    >>> normalise_words("Café visits; Families & Homes")
+    ['cafe', 'visit', 'family', 'home']
+    """
+    text = str(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return [_singular(w) for w in _WORD.findall(text.lower())]
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def _singular(word: str) -> str:
+    if len(word) <= 3 or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "zes", "sses")):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+class ProxyLibrary:
+    """A validated set of proxies: look up by id, search, re-price.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per proxy with the columns of :data:`PROXY_COLUMNS`
+        (and ``origin``, the file each row came from). Use :func:`load_library`
+        or :func:`shipped_library` to build one from files.
+    deflators : DeflatorSeries, optional
+        For re-pricing (default: the shipped GDP deflator).
+    """
+
+    def __init__(self, table: pd.DataFrame, deflators: DeflatorSeries | None = None):
+        self.table = table.reset_index(drop=True)
+        if "origin" not in self.table.columns:
+            self.table["origin"] = ""
+        self.deflators = deflators or load_deflators()
+        self._position = {pid: i for i, pid in enumerate(self.table["proxy_id"])}
+        self._index = self._build_search_index()  # built once here, so every search is quick
+        self.warnings: list[str] = []
+
+    # -- lookup ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __contains__(self, proxy_id) -> bool:
+        return proxy_id in self._position
+
+    def __getitem__(self, proxy_id: str) -> Proxy:
+        try:
+            row = self.table.iloc[self._position[proxy_id]]
+        except KeyError:
+            raise KeyError(proxy_id) from None
+        return Proxy(**{f.name: _py(row[f.name]) for f in fields(Proxy)})
+
+    def get(self, proxy_id: str, default=None) -> Proxy | None:
+        """The proxy with this id, or ``default``."""
+        return self[proxy_id] if proxy_id in self else default
+
+    def lookup(self, proxy_id: str) -> Proxy:
+        """The proxy with this id; an unknown id is an :class:`InputError` suggesting close ids."""
+        if proxy_id not in self:
+            close = self.search(proxy_id.replace("-", " "), limit=3)["proxy_id"].tolist()
+            hint = f" Did you mean: {', '.join(close)}?" if close else ""
+            raise InputError(Problem(f"there is no proxy with id '{proxy_id}'.{hint}",
+                                     fix="Find ids with `sroi proxies search WORDS`."))
+        return self[proxy_id]
+
+    def rows(self, ids) -> pd.DataFrame:
+        """The library's rows for these ids, in the order given (each id must be in the library)."""
+        return self.table.iloc[[self._position[pid] for pid in ids]]
+
+    @property
+    def ids(self) -> list[str]:
+        """Every proxy id, in library order."""
+        return list(self.table["proxy_id"])
+
+    @property
+    def files(self) -> list[Path]:
+        """The files the library was read from, in order (for report manifests)."""
+        return [Path(o) for o in dict.fromkeys(self.table["origin"]) if o]
+
+    # -- prices ---------------------------------------------------------------------------
+    def repriced(self, price_year: int, table: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The table with ``value_repriced``: each value in ``price_year`` prices.
+
+        ``value_repriced = value × D[price_year] / D[proxy price_year]``.
+        """
+        t = (self.table if table is None else table).copy()
+        t["value_repriced"] = self.deflators.reprice(t["value"].to_numpy(float), t["price_year"].to_numpy(np.int64),
+                                                     price_year) if len(t) else []
+        t["repriced_to"] = price_year
+        return t
+
+    # -- search ---------------------------------------------------------------------------
+    def search(self, words: str, *, limit: int | None = 10, theme: str | None = None,
+               value_type: str | None = None, themes: list[str] | None = None) -> pd.DataFrame:
+        """Proxies matching ``words``, best first, with a ``score``.
+
+        Each query word (lower case, accents removed, plurals reduced) scores a
+        row when it matches a word of the row's name (weight 3), outcome (2),
+        theme (1.5), unit or id (1); a word that only begins a row's word
+        (``carb`` → ``carbon``) scores half. Rows matching more of the query's
+        words always rank above rows matching fewer; ties keep library order.
+        Empty ``words`` lists every row that passes the filters.
+
+        Parameters
+        ----------
+        words : str
+            What to look for, e.g. ``"gp appointments"``.
+        limit : int or None
+            How many rows at most (None: all).
+        theme, value_type : str, optional
+            Keep only rows with this theme or value type (case-insensitive).
+        themes : list of str, optional
+            Keep only rows whose theme is one of these (e.g. a framework pillar's themes).
+        """
+        n = len(self.table)
+        terms = list(dict.fromkeys(normalise_words(words)))
+        keep = np.ones(n, dtype=bool)
+        if theme:
+            keep &= self.table["theme"].str.lower().to_numpy() == theme.strip().lower()
+        if themes is not None:
+            keep &= self.table["theme"].str.lower().isin([t.lower() for t in themes]).to_numpy()
+        if value_type:
+            keep &= self.table["value_type"].str.lower().to_numpy() == value_type.strip().lower()
+        score = np.zeros(n)
+        matched = np.zeros(n, dtype=np.int64)
+        if terms:
+            index, vocab = self._index
+            for term in terms:
+                hit = np.zeros(n)
+                for field, weight in SEARCH_FIELDS.items():
+                    exact = index[field].get(term)
+                    if exact is not None:
+                        np.maximum.at(hit, exact, weight)
+                    for word in _prefixed(vocab[field], term):
+                        np.maximum.at(hit, index[field][word], weight / 2)
+                score += hit
+                matched += hit > 0
+            keep &= matched > 0
+        order = np.lexsort((np.arange(n), -score, -matched))
+        order = order[keep[order]]
+        if limit is not None:
+            order = order[:limit]
+        out = self.table.iloc[order].copy()
+        out.insert(0, "score", score[order])
+        return out.reset_index(drop=True)
+
+    def _build_search_index(self):
+        """For each search field: word → rows holding it, and the sorted words (for prefixes)."""
+        index: dict[str, dict[str, np.ndarray]] = {}
+        vocab: dict[str, list[str]] = {}
+        for field in SEARCH_FIELDS:
+            postings: dict[str, list[int]] = defaultdict(list)
+            for i, text in enumerate(self.table[field].astype(str)):
+                for word in set(normalise_words(text)):
+                    postings[word].append(i)
+            index[field] = {w: np.array(rows) for w, rows in postings.items()}
+            vocab[field] = sorted(postings)
+        return index, vocab
+
+    # -- combining ------------------------------------------------------------------------
+    def merged_with(self, other: "ProxyLibrary") -> "ProxyLibrary":
+        """This library with ``other``'s rows added; ``other``'s rows win on a shared id.
+
+        Each replaced id adds a line to ``warnings`` of the result.
+        """
+        replaced = [pid for pid in other.ids if pid in self]
+        warnings = list(self.warnings) + list(other.warnings)
+        for pid in replaced:
+            old, new = self[pid], other[pid]
+            warnings.append(
+                f"proxy '{pid}' from {Path(new.origin).name or 'your library'} replaces the shipped one "
+                f"(£{old.value:,.2f} in {old.price_year} prices → £{new.value:,.2f} in {new.price_year} prices)")
+        kept = self.table[~self.table["proxy_id"].isin(set(other.ids))]
+        out = ProxyLibrary(pd.concat([kept, other.table], ignore_index=True), self.deflators)
+        out.warnings = warnings
+        return out
+
+
+def _prefixed(vocab: list[str], term: str):
+    """Words in sorted ``vocab`` that start with ``term`` (but are not ``term``)."""
+    i = bisect_left(vocab, term)
+    while i < len(vocab) and vocab[i].startswith(term):
+        if vocab[i] != term:
+            yield vocab[i]
+        i += 1
+
+
+def _py(v):
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
+
+
+def load_library(path: str | Path, deflators: DeflatorSeries | None = None) -> ProxyLibrary:
+    """Read and validate one proxy library file (CSV or XLSX).
+
+    Checks every row: required columns present, ids unique, values above £0
+    (``£1,200`` accepted), value types known, a source, source URL and licence
+    on every row, and a price year inside the deflator series.
+
+    Raises
+    ------
+    InputError
+        Listing every problem, each with file, row and column.
+    """
+    deflators = deflators or load_deflators()
+    raw = read_table(path)
+    found = Problems()
+    records, labels, _ = validate_rows(raw, PROXY_COLUMNS, found)
+    first_row: dict[str, int] = {}
+    for rec in records:
+        check_record(rec, lambda col, rec=rec: raw.where(row=rec["row"], column=labels.get(col, col)), found,
+                     deflators, first_row)
+    found.raise_if_any()
+    table = pd.DataFrame.from_records(records, columns=["row"] + COLUMNS)
+    table["origin"] = str(path)
+    table["price_year"] = table["price_year"].astype(np.int64)
+    return ProxyLibrary(table, deflators)
+
+
+def check_record(rec: dict, where, found: Problems, deflators: DeflatorSeries, first_row: dict[str, int]) -> None:
+    """The checks on one proxy beyond its cells' own rules (see :func:`load_library`).
+
+    ``where(column)`` gives the location keywords of a problem; ``first_row``
+    maps each id seen so far to its row, to catch ids used twice.
+    """
+    pid = rec["proxy_id"]
+    if pid:
+        if re.search(r"\s", pid):
+            found.add(f"'{pid}' has spaces in it", **where("proxy_id"), fix="Use letters, digits and hyphens only.")
+        elif pid in first_row:
+            found.add(f"proxy id '{pid}' is used twice (first in row {first_row[pid]})", **where("proxy_id"),
+                      fix="Give each proxy its own id.")
+        else:
+            first_row[pid] = rec["row"]
+    if rec["value"] == 0:
+        found.add("is £0", **where("value"), fix="A proxy must be worth more than £0; remove the row or give its value.")
+    year = rec["price_year"]
+    if year is not None and (outside := deflators.year_problem(year, **where("price_year"))):
+        found.append(outside)
+    url = rec["source_url"]
+    if url and not re.match(r"^https?://\S+$", url):
+        found.add(f"'{url}' is not a web address", **where("source_url"), fix="Give the address starting https://.")
+
+
+def _shipped_files() -> list[Path]:
+    return sorted((data_dir() / "proxies").glob("*.csv"))
+
+
+@lru_cache(maxsize=1)
+def shipped_library() -> ProxyLibrary:
+    """The library shipped in ``data/proxies/*.csv`` (an id may appear in only one file)."""
+    problems: list[Problem] = []
+    parts = []
+    for path in _shipped_files():
+        try:
+            parts.append(load_library(path).table)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["row"] + COLUMNS + ["origin"])
+    dup = table[table["proxy_id"].duplicated(keep=False)]
+    if len(dup):
+        raise InputError([Problem(f"proxy id '{r.proxy_id}' appears in more than one shipped file", file=r.origin,
+                                  row=int(r.row), column="proxy_id") for r in dup.itertuples()])
+    return ProxyLibrary(table)
+
+
+def library_with(user_file: str | Path | None = None) -> ProxyLibrary:
+    """The shipped library, with a user's file merged in when given (the user's rows win)."""
+    shipped = shipped_library()
+    if user_file is None:
+        return shipped
+    return shipped.merged_with(load_library(user_file))
+
+
+def find_proxies(library: ProxyLibrary, words: str = "", *, theme: str | None = None, pillar: str | None = None,
+                 value_type: str | None = None, price_year: int | None = None, framework=DEFAULT_FRAMEWORK,
+                 limit: int | None = 50) -> pd.DataFrame:
+    """Search the library with filters and re-price the results (what ``sroi proxies search`` and the explorer show).
+
+    ``pillar`` is a group of ``framework`` (e.g. "Zero carbon"); ``price_year``
+    defaults to the latest year of the deflator series. The result has the library's columns, ``score``,
+    ``value_repriced``, ``repriced_to`` and ``pillar``.
+    """
+    if limit is not None and limit < 1:
+        raise InputError(Problem(f"the limit of {limit} is below 1", fix="Ask for 1 or more results."))
+    year = library.deflators.last_year if price_year is None else price_year
+    fw = load_framework(framework) if isinstance(framework, (str, Path)) else framework
+    themes = fw.themes_of(pillar) if pillar else None
+    found = library.search(words, limit=limit, theme=theme or None, value_type=value_type or None, themes=themes)
+    out = library.repriced(year, found)
+    out["pillar"] = fw.assign(out["theme"]).to_numpy()
+    return out
+
+
+def proxy_records(table: pd.DataFrame) -> list[dict]:
+    """Proxies as JSON-ready records: the library's columns, and the re-priced value and score when present."""
+    cols = COLUMNS + [c for c in ("value_repriced", "repriced_to", "score") if c in table.columns]
+    return [{k: _py(v) for k, v in r.items()} for r in table[cols].to_dict("records")]

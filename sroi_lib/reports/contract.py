@@ -1,0 +1,203 @@
+"""One contract (or any impact map), checked and valued, and the files its report folder holds.
+
+:func:`value_files` is what ``sroi value`` does: check the settings, the proxy
+library, the impact map and its inputs together, reporting every problem at
+once, then value the map. :func:`load_contract` does the same for a contract's
+parameters file, adding the over-claiming checks and delivery tracking, and
+:func:`save_results` writes the results file and the lines file of its report
+folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from ..control.returns import check_returns
+from ..control.tracking import Tracking, read_commitments, track
+from ..core.checks import overclaiming_checks
+from ..core.frameworks import DEFAULT_FRAMEWORK, Framework
+from ..core.prices import load_deflators
+from ..core.settings import DEFAULT_DISCOUNTING, check_settings
+from ..core.valuation import Valuation, investment_inputs, value, zero_inputs_problem
+from ..errors import CellError, InputError, Problem
+from ..io.cells import parse_number
+from ..io.impact_map import read_map_and_inputs
+from ..proxies.library import ProxyLibrary, library_with
+from .folder import LINES_FILE, RESULTS_FILE
+from .params import ContractParams, load_params
+
+__all__ = ["ValuedMap", "ContractRun", "value_files", "load_contract", "load_tracking", "contract_commitments",
+           "contract_results", "save_results"]
+
+METADATA = ("contract_id", "title", "supplier", "directorate", "analysis_type", "illustrative", "description")
+
+
+@dataclass
+class ValuedMap:
+    """An impact map valued: the valuation, and the proxy library and framework it was valued with."""
+
+    valuation: Valuation
+    library: ProxyLibrary
+    framework: Framework
+
+    def to_dict(self) -> dict:
+        """Everything, JSON-ready (what ``sroi value --json`` prints)."""
+        return self.valuation.to_dict(frameworks=[self.framework])
+
+
+def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, investment=None, price_year=None,
+                discounting=DEFAULT_DISCOUNTING, proxies: str | Path | None = None, framework=DEFAULT_FRAMEWORK,
+                labels: Mapping[str, str] | None = None) -> ValuedMap:
+    """Check everything a valuation needs, report every problem at once, then value the map.
+
+    Parameters
+    ----------
+    impact_map : str or Path
+        The impact map, CSV or XLSX.
+    inputs : str or Path, optional
+        The inputs table. Give this or ``investment``.
+    investment : float or str, optional
+        A single investment in pounds at year 0 (``100000`` or ``"£100,000"``).
+    price_year, discounting, framework
+        As :func:`~sroi_lib.core.settings.check_settings`.
+    proxies : str or Path, optional
+        The user's own proxy library file, merged over the shipped one.
+    labels : mapping, optional
+        Text to start a problem with each setting (``price_year``, ``discounting``,
+        ``framework``, ``investment``) with, such as the command-line option's name.
+
+    Raises
+    ------
+    InputError
+        Listing every problem in the settings, the proxy library, the map and the inputs.
+    """
+    labels = labels or {}
+    deflators = load_deflators()
+    settings, problems = check_settings(price_year=price_year, discounting=discounting, framework=framework,
+                                        deflators=deflators, labels=labels)
+    library = None
+    try:
+        library = library_with(proxies)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    frame = costs = None
+    try:
+        frame, costs = read_map_and_inputs(impact_map, inputs, proxies=library, deflators=deflators)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if inputs is None:
+        option = labels.get("investment")
+        try:
+            amount = parse_number(investment, money=True)
+            if amount is None or amount < 0:
+                raise CellError(f"'{investment}' is not an amount of 0 or more")
+            costs = investment_inputs(amount, f"Investment (given with {option.strip()})" if option else "Investment")
+        except CellError as exc:
+            problems.append(Problem(f"{option or 'investment '}{exc.message}",
+                                    fix="Give an amount in pounds, such as 100000 or £100,000."))
+    if costs is not None and (zero := zero_inputs_problem(costs)):
+        problems.append(zero)
+    if problems:
+        raise InputError(problems)
+    valuation = value(frame, costs, price_year=settings.price_year, discounting=settings.discounting,
+                      deflators=deflators, proxies=library)
+    return ValuedMap(valuation=valuation, library=library, framework=settings.framework)
+
+
+@dataclass
+class ContractRun:
+    """A valued contract: its parameters, the library and framework used, the valuation, checks and tracking."""
+
+    params: ContractParams
+    library: ProxyLibrary
+    framework: Framework
+    valuation: Valuation
+    checks: pd.DataFrame
+    tracking: Tracking | None = None  # when the contract records commitments
+
+    def files_used(self) -> dict[str, Path]:
+        """Every file this valuation read, by role: the contract's own files, each proxy library file loaded,
+        the deflator series, the discount schedule file (for a named schedule) and the framework."""
+        files = dict(self.params.input_files())
+        own = self.params.proxies.resolve() if self.params.proxies else None
+        for path in self.library.files:
+            if path.resolve() != own:
+                files[f"proxies/{path.name}"] = path
+        files["deflators"] = self.valuation.deflators.path
+        files["discount_schedules"] = self.valuation.discounting.path
+        files["framework"] = self.framework.path
+        return {role: Path(path) for role, path in files.items() if path is not None}
+
+
+def load_contract(params_file: str | Path) -> ContractRun:
+    """Check a parameters file and its inputs, then value the contract.
+
+    Raises
+    ------
+    InputError
+        Every problem in the parameters, impact map, inputs and proxy library, together.
+    """
+    params = load_params(params_file)
+    valued = value_files(params.impact_map, params.inputs, price_year=params.price_year,
+                         discounting=params.discounting, proxies=params.proxies, framework=params.framework)
+    v = valued.valuation
+    return ContractRun(params=params, library=valued.library, framework=valued.framework, valuation=v,
+                       checks=overclaiming_checks(v.lines), tracking=load_tracking(params, valued.library, v.price_year))
+
+
+def load_tracking(params: ContractParams, library: ProxyLibrary, price_year: int):
+    """Commitments against the supplier's returns, when the contract records commitments."""
+    if not params.commitments:
+        return None
+    commitments = read_commitments(params.commitments, library)
+    periods = params.periods
+    returns = (check_returns(params.returns, commitments, periods) if params.returns
+               else pd.DataFrame(columns=["period", "measure", "quantity", "evidence"]))
+    unit_values = {pid: library.deflators.reprice(library[pid].value, library[pid].price_year, price_year)
+                   for pid in commitments["proxy_id"].unique()}
+    return track(commitments, returns, periods, unit_values, green=params.rag_green, amber=params.rag_amber)
+
+
+def contract_results(run: ContractRun) -> dict:
+    """The results file: the figures of ``sroi value --json``, the contract's metadata and the checks."""
+    checks = run.checks.astype(object).where(pd.notna(run.checks), None)
+    return {
+        "contract": {k: getattr(run.params, k) for k in METADATA},
+        **run.valuation.to_dict(frameworks=[run.framework]),
+        "framework": {"name": run.framework.name, "title": run.framework.title},
+        "overclaiming_checks": checks.to_dict(orient="records"),
+        "contract_period": {"start": run.params.contract_start, "end": run.params.contract_end},
+        "tracking": run.tracking.to_dict() if run.tracking is not None else None,
+    }
+
+
+def save_results(run: ContractRun, out_dir: str | Path) -> dict[str, Path]:
+    """Write the results file and the lines file (:mod:`~sroi_lib.reports.folder`) into ``out_dir``; returns their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results = out / RESULTS_FILE
+    results.write_text(json.dumps(contract_results(run), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    lines = out / LINES_FILE
+    run.valuation.lines.to_csv(lines, index=False)
+    return {"results": results, "lines": lines}
+
+
+def contract_commitments(params_file: str | Path) -> tuple[ContractParams, pd.DataFrame]:
+    """A contract's checked parameters and its commitments (for the supplier's returns workbook).
+
+    Raises
+    ------
+    InputError
+        When the parameters are wrong, or the contract records no commitments.
+    """
+    params = load_params(params_file)
+    if not params.commitments:
+        raise InputError(Problem("records no commitments, so there is nothing to return",
+                                 file=str(params_file), column="commitments",
+                                 fix="Add 'commitments: FILE' (and contract_start, contract_end) to the parameters."))
+    return params, read_commitments(params.commitments, library_with(params.proxies))

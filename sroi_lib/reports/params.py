@@ -1,0 +1,229 @@
+"""Contract parameters: one YAML file per contract or project, checked before anything runs.
+
+A parameters file is the recorded configuration of a valuation::
+
+    contract_id: lcc-housing-retrofit
+    title: Housing retrofit programme
+    supplier: Example Retrofit Ltd (illustrative)
+    directorate: Communities, Housing and Environment
+    analysis_type: forecast          # forecast or evaluation
+    price_year: 2024
+    discounting: green-book          # green-book, health, none, or a rate such as 3.5%
+    framework: best_city_ambition
+    impact_map: ../data/examples/lcc-housing-retrofit/impact_map.csv
+    inputs: ../data/examples/lcc-housing-retrofit/inputs.csv
+    proxies: null                    # optional: your own proxy library file
+    illustrative: true
+    description: ...
+
+Paths are relative to the parameters file. Unknown keys and wrong types are
+errors (papermill itself only warns about unknown parameters), each reported
+with the file, the line and the key. The file is read with YAML's safe loader.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+from ..control.periods import parse_period, period_range
+from ..core.frameworks import DEFAULT_FRAMEWORK
+from ..core.settings import DEFAULT_DISCOUNTING, check_settings
+from ..errors import InputError, Problem
+
+__all__ = ["ContractParams", "load_params", "KEYS"]
+
+# key: (type, required, help)
+KEYS: dict[str, tuple[type | tuple, bool, str]] = {
+    "contract_id": (str, True, "a short id of letters, digits and hyphens, e.g. lcc-care-at-home"),
+    "title": (str, True, "the contract's name in plain words"),
+    "supplier": (str, True, "who delivers it"),
+    "directorate": (str, True, "the council directorate that owns it"),
+    "analysis_type": (str, True, "forecast (before delivery) or evaluation (after)"),
+    "price_year": (int, False, "the price year of the results"),
+    "discounting": ((str, int, float), False, "green-book, health, none, or a rate such as 3.5%"),
+    "framework": (str, False, "a shipped framework name or a YAML file"),
+    "impact_map": (str, True, "the impact map file, relative to this file"),
+    "inputs": (str, True, "the inputs file, relative to this file"),
+    "proxies": ((str, type(None)), False, "your own proxy library file, relative to this file"),
+    "illustrative": (bool, False, "true for example data that is not a real contract"),
+    "contract_start": (str, False, "the contract's first quarter, e.g. 2025-Q2"),
+    "contract_end": (str, False, "the contract's last quarter, e.g. 2027-Q1"),
+    "commitments": ((str, type(None)), False, "the supplier's commitments file, relative to this file"),
+    "returns": ((str, type(None)), False, "the supplier's filled returns workbook (.xlsx), relative to this file"),
+    "rag_green": ((int, float), False, "delivery rate for green, e.g. 0.95"),
+    "rag_amber": ((int, float), False, "delivery rate for amber, e.g. 0.8"),
+    "description": (str, False, "a sentence or two on what is valued"),
+}
+ANALYSIS_TYPES = ("forecast", "evaluation")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class ContractParams:
+    """A checked parameters file. Paths are absolute."""
+
+    contract_id: str
+    title: str
+    supplier: str
+    directorate: str
+    analysis_type: str
+    impact_map: Path
+    inputs: Path
+    path: Path
+    price_year: int | None = None
+    discounting: str = DEFAULT_DISCOUNTING
+    framework: str = DEFAULT_FRAMEWORK
+    proxies: Path | None = None
+    illustrative: bool = False
+    description: str = ""
+    contract_start: str | None = None
+    contract_end: str | None = None
+    commitments: Path | None = None
+    returns: Path | None = None
+    rag_green: float = 0.95
+    rag_amber: float = 0.80
+
+    @property
+    def periods(self) -> list[str]:
+        """The contract's quarters, first to last (empty without a start and end)."""
+        if not (self.contract_start and self.contract_end):
+            return []
+        return period_range(self.contract_start, self.contract_end)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: paths as text."""
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
+
+    def input_files(self) -> dict[str, Path]:
+        """The files this contract reads, by role."""
+        files = {"parameters": self.path, "impact_map": self.impact_map, "inputs": self.inputs}
+        for key in ("proxies", "commitments", "returns"):
+            if getattr(self, key):
+                files["user_proxies" if key == "proxies" else key] = getattr(self, key)
+        return files
+
+
+def _lines(text: str) -> dict[str, int]:
+    """The line of each top-level key (1-based), for messages."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+def load_params(path: str | Path) -> ContractParams:
+    """Read and check a parameters file.
+
+    Raises
+    ------
+    InputError
+        Listing every problem: unknown keys, missing keys, wrong types, files
+        that do not exist, an unknown analysis type, discounting, framework or
+        price year; each with the file, line and key.
+    """
+    label = str(path)
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(Problem("the parameters file was not found", file=label, fix="Check the path."))
+    if p.suffix.lower() not in (".yaml", ".yml"):
+        raise InputError(Problem("a parameters file must end .yaml or .yml", file=label))
+    text = p.read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(Problem(f"is not valid YAML ({getattr(exc, 'problem', exc)})", file=label,
+                                 row=mark.line + 1 if mark else None,
+                                 fix="Check the indentation and the colons on that line.")) from None
+    if not isinstance(raw, dict):
+        raise InputError(Problem("must be a list of 'key: value' lines", file=label))
+    lines = _lines(text)
+    problems: list[Problem] = []
+
+    def add(key, message, fix=""):
+        problems.append(Problem(message, file=label, row=lines.get(key), column=key, fix=fix))
+
+    for key in raw:
+        if key not in KEYS:
+            close = [k for k in KEYS if k.replace("_", "") == str(key).replace("_", "").lower()]
+            add(key, f"'{key}' is not a parameter sroi knows",
+                fix=f"Did you mean '{close[0]}'?" if close else f"Known parameters: {', '.join(KEYS)}.")
+    values = {}
+    for key, (kind, required, help_) in KEYS.items():
+        if key not in raw or raw[key] is None and key != "proxies":
+            if required:
+                problems.append(Problem(f"the parameter '{key}' is missing", file=label, column=key,
+                                        fix=f"Add a line '{key}: ...' ({help_})."))
+            continue
+        value = raw[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+            add(key, f"{value!r} is not {_kind_words(kinds)}", fix=f"Give {help_}.")
+            continue
+        values[key] = value.strip() if isinstance(value, str) else value
+
+    base = p.resolve().parent
+    if "contract_id" in values and not _ID.match(values["contract_id"]):
+        add("contract_id", f"'{values['contract_id']}' is not a usable id",
+            fix="Use lower-case letters, digits and hyphens (it names the report folder), e.g. lcc-care-at-home.")
+    if "analysis_type" in values and values["analysis_type"].lower() not in ANALYSIS_TYPES:
+        add("analysis_type", f"'{values['analysis_type']}' is not an analysis type", fix="Use forecast or evaluation.")
+    elif "analysis_type" in values:
+        values["analysis_type"] = values["analysis_type"].lower()
+    for key in ("impact_map", "inputs", "proxies", "commitments", "returns"):
+        if values.get(key):
+            target = (base / values[key]).resolve()
+            if not target.is_file():
+                add(key, f"the file '{values[key]}' was not found (looked for {target})",
+                    fix="Paths are relative to the parameters file.")
+            values[key] = target
+    if "framework" in values and values["framework"].endswith((".yaml", ".yml")):
+        values["framework"] = str((base / values["framework"]).resolve())
+    settings = {k: values[k] for k in ("price_year", "discounting", "framework") if k in values}
+    _, found = check_settings(**settings, where=lambda key: {"file": label, "row": lines.get(key), "column": key})
+    problems.extend(found)
+    if "discounting" in values:
+        values["discounting"] = str(values["discounting"])
+    _check_tracking(values, add)
+    if problems:
+        raise InputError(problems)
+    return ContractParams(path=p.resolve(), **{k: v for k, v in values.items()})
+
+
+def _check_tracking(values: dict, add) -> None:
+    """Quarters that parse and run forwards; commitments need both; sensible RAG thresholds."""
+    for key in ("contract_start", "contract_end"):
+        if key in values:
+            try:
+                parse_period(values[key])
+            except InputError as exc:
+                add(key, exc.problems[0].message, fix=exc.problems[0].fix)
+                values.pop(key)
+    if "contract_start" in values and "contract_end" in values:
+        try:
+            period_range(values["contract_start"], values["contract_end"])
+        except InputError as exc:
+            add("contract_end", exc.problems[0].message)
+    if values.get("commitments") or values.get("returns"):
+        for key in ("contract_start", "contract_end"):
+            if key not in values:
+                add(key, f"'{key}' is needed to track commitments", fix="Add it, e.g. contract_start: 2025-Q2.")
+    if values.get("returns") and not values.get("commitments"):
+        add("returns", "returns are given but no commitments to compare them with", fix="Add 'commitments: FILE'.")
+    for key in ("rag_green", "rag_amber"):
+        if key in values and not 0 < values[key] <= 1:
+            add(key, f"{values[key]} is not a fraction between 0 and 1", fix="For 95% write 0.95.")
+    if values.get("rag_green", 0.95) <= values.get("rag_amber", 0.80):
+        add("rag_green", "the green threshold must be above the amber threshold")
+
+
+def _kind_words(kinds: tuple) -> str:
+    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false", type(None): "empty"}
+    return " or ".join(names[k] for k in kinds)

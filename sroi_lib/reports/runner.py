@@ -1,0 +1,227 @@
+"""Run the report notebook for a contract with papermill and write its report folder.
+
+The folder's layout is :mod:`sroi_lib.reports.folder`; its manifest,
+:mod:`sroi_lib.reports.manifest`. The parameters and every input are checked
+before any notebook runs; the report is written to a temporary folder and moved
+into place only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError, Problem, RunFailed
+from .folder import (HTML_FILE, NOTEBOOK_FILE, PDF_FILE, REPORT_NOTEBOOK, WRITTEN_BY_NOTEBOOK, replace_folder,
+                     temporary_folder)
+from .manifest import write_manifest
+
+# nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyterlab brings it) and
+# compiles 38 grammars on import: 3 to 6 seconds before any notebook runs. Notebook validation never checks
+# IRI syntax, so keep that module out of this process; jsonschema then skips that one format check.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+__all__ = ["RunResult", "run_contract", "run_batch", "execute", "export_html", "print_pdf", "find_chromium",
+           "default_workers", "DEFAULT_KERNEL", "DEFAULT_TIMEOUT"]
+
+DEFAULT_KERNEL = "sroi"
+DEFAULT_TIMEOUT = 600  # seconds per cell
+
+@dataclass
+class RunResult:
+    """A finished report: its folder, the files in it, and any note for the user."""
+
+    contract_id: str
+    folder: Path
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+
+def find_chromium() -> str | None:
+    """The path of a Chromium (or Chrome) executable, if one is installed."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def export_html(notebook: Path, html: Path) -> None:
+    """The executed notebook as HTML without code cells; images are embedded (readable offline)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    # The report needs no scripts from the internet: drop every external or empty script tag.
+    body = re.sub(r'<script[^>]*\bsrc="(https?:)?[^"]*"[^>]*>\s*</script>', "", body)
+    html.write_text(body, encoding="utf-8")
+
+
+def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
+    """Print the HTML report to PDF with headless Chromium."""
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={profile}",
+               "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0 or not pdf.exists():
+        raise RunFailed(f"Chromium could not print the PDF: {result.stderr.strip()[-300:]}")
+
+
+def execute(params_path: Path, folder: Path, kernel: str, timeout: int) -> dict:
+    """Execute the report notebook into ``folder``; returns the parameters passed."""
+    import papermill as pm
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    # Absolute paths: the notebook runs with its own folder as the working directory.
+    parameters = {"params_file": str(Path(params_path).resolve()), "out_dir": str(Path(folder).resolve())}
+    try:
+        with _kernel_chatter_to(folder / ".kernel.log"):
+            pm.execute_notebook(str(REPORT_NOTEBOOK), str(folder / NOTEBOOK_FILE), parameters=parameters,
+                                kernel_name=kernel, execution_timeout=timeout, progress_bar=False,
+                                cwd=str(REPORT_NOTEBOOK.parent), report_mode=False)
+    except NoSuchKernel:
+        raise RunFailed(f"the Jupyter kernel '{kernel}' is not installed. Run `make setup` (it registers the "
+                        f"'sroi' kernel), or pass --kernel with an installed one.") from None
+    except pm.PapermillExecutionError as exc:
+        raise RunFailed(f"the report notebook stopped at cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+    finally:
+        (folder / ".kernel.log").unlink(missing_ok=True)
+    return parameters
+
+
+@contextlib.contextmanager
+def _kernel_chatter_to(log: Path):
+    """Send what the kernel process prints on stderr (start-up warnings) to a log file, not the user's terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "wb") as fh:
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, pdf: bool = False,
+                 kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT) -> RunResult:
+    """Value a contract and write ``<out_root>/<contract_id>/`` atomically.
+
+    The parameters and every input are checked first (an :class:`InputError`
+    lists every problem, and nothing is written). Then the report notebook runs
+    in a temporary folder beside the destination; only when everything has
+    been written is the folder moved into place, replacing any previous report.
+
+    Raises
+    ------
+    InputError
+        For problems in the parameters or inputs.
+    RunFailed
+        If the notebook cannot be executed, or the PDF cannot be printed.
+    """
+    from .contract import load_contract
+
+    started = time.perf_counter()
+    run = load_contract(params_file)  # checks everything before any notebook runs
+    out_root = Path(out_root)
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(Problem(f"the output folder cannot be created ({exc.strerror})", file=str(out_root))) from None
+    notes = []
+    chromium = find_chromium() if pdf else None
+    if pdf and not chromium:
+        notes.append("No PDF was made: Chromium is not installed (on Debian or Ubuntu: apt-get install chromium). "
+                     f"{HTML_FILE} prints to PDF from any browser.")
+    tmp = temporary_folder(out_root, run.params.contract_id)
+    try:
+        parameters = execute(run.params.path, tmp, kernel, timeout)
+        missing = [name for name in WRITTEN_BY_NOTEBOOK if not (tmp / name).exists()]
+        if missing:
+            raise RunFailed(f"the report notebook did not write {', '.join(missing)}")
+        export_html(tmp / NOTEBOOK_FILE, tmp / HTML_FILE)
+        write_manifest(run, tmp, parameters, kernel)
+        if chromium:
+            print_pdf(tmp / HTML_FILE, tmp / PDF_FILE, chromium)
+        final = out_root / run.params.contract_id
+        replace_folder(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return RunResult(run.params.contract_id, final, time.perf_counter() - started, notes)
+
+
+def _run_one(args) -> tuple[str, str, object]:
+    """Worker: run one contract; returns (file, status, detail) and never raises."""
+    params_file, out_root, pdf, kernel, timeout = args
+    try:
+        result = run_contract(params_file, out_root, pdf=pdf, kernel=kernel, timeout=timeout)
+        return str(params_file), "done", result
+    except InputError as exc:
+        return str(params_file), "failed", "; ".join(str(p) for p in exc.problems)
+    except RunFailed as exc:
+        return str(params_file), "failed", str(exc)
+    except Exception as exc:  # a fault in sroi itself: keep the other contracts going, but say what it was
+        return str(params_file), "failed", f"unexpected error {type(exc).__name__}: {exc}"
+
+
+def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, workers: int | None = None,
+              pdf: bool = False, kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT, progress: bool = True):
+    """Run every ``*.yaml`` in ``params_dir`` in ``workers`` processes; one failure does not stop the rest.
+
+    ``workers`` defaults to :func:`default_workers`. Returns a list of
+    ``(file, status, detail)`` in file order: ``detail`` is the
+    :class:`RunResult` of a contract done, or the reason it failed.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import multiprocessing
+
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise InputError(Problem("--workers must be 1 or more"))
+    folder = Path(params_dir)
+    if not folder.is_dir():
+        raise InputError(Problem("is not a folder of parameters files", file=str(folder)))
+    files = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
+    if not files:
+        raise InputError(Problem("holds no parameters files (*.yaml)", file=str(folder)))
+    jobs = [(f, out_root, pdf, kernel, timeout) for f in files]
+    results = {}
+    bar = _progress(len(jobs), progress)
+    if workers <= 1:
+        for job in jobs:
+            results[str(job[0])] = _run_one(job)
+            bar.update(1)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_run_one, job) for job in jobs]
+            for fut in as_completed(futures):
+                file, status, detail = fut.result()
+                results[file] = (file, status, detail)
+                bar.update(1)
+    bar.close()
+    return [results[str(f)] for f in files]
+
+
+def default_workers() -> int:
+    """Worker processes for a batch when none is asked for: the number of cores, at most 4."""
+    return min(4, os.cpu_count() or 1)
+
+
+def _progress(total: int, show: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="contracts", unit="contract", file=sys.stderr, disable=not show)
