@@ -56,3 +56,27 @@ def test_year_outside_series_is_a_clear_error(year):
 def test_series_with_a_gap_is_refused():
     with pytest.raises(InputError, match="gaps"):
         DeflatorSeries({2000: 50.0, 2002: 52.0})
+
+
+def test_one_range_check_names_where_the_year_is():
+    problem = load_deflators().year_problem(1985, file="map.csv", row=4, column="price_year")
+    assert str(problem) == ("map.csv, row 4, column 'price_year': 1985 is outside the GDP deflator series "
+                            "(1990 to 2024). Give a price year from 1990 to 2024.")
+    assert load_deflators().year_problem(2020) is None
+    assert load_deflators().year_problem(2020.5) is not None  # not a whole year
+
+
+@pytest.mark.parametrize("text, expected", [(None, 2024), ("", 2024), ("2019", 2019), (2015, 2015), (" 2023 ", 2023)])
+def test_parse_price_year(text, expected):
+    from sroi_lib.core.prices import parse_price_year
+
+    assert parse_price_year(text) == expected
+
+
+@pytest.mark.parametrize("text, words", [("last year", "'last year' is not a year"), ("2031", "2031 is outside")])
+def test_parse_price_year_refuses(text, words):
+    from sroi_lib.core.prices import parse_price_year
+
+    with pytest.raises(InputError, match=words) as exc:
+        parse_price_year(text, label="--price-year ")
+    assert str(exc.value).startswith("--price-year ")

@@ -144,3 +144,13 @@ def test_to_dict_is_json_ready():
     d = value(frame(line()), 500).to_dict()
     text = json.dumps(d, allow_nan=False)
     assert json.loads(text)["sroi_ratio"] == pytest.approx(1000 / 1.035 / 500)
+
+
+def test_a_line_price_year_outside_the_series_names_its_row():
+    m = frame(line(row=2), line(row=3, price_year=1985), line(row=4, price_year=2031))
+    m.attrs["file"] = "map.csv"
+    with pytest.raises(InputError) as exc:
+        value(m, 1000)
+    assert [(p.file, p.row, p.column) for p in exc.value.problems] == [("map.csv", 3, "price_year"),
+                                                                       ("map.csv", 4, "price_year")]
+    assert "1985 is outside the GDP deflator series" in str(exc.value)

@@ -1,0 +1,75 @@
+"""A map or a contract, checked and valued: every problem at once, and the files a valuation read."""
+
+import shutil
+
+import pytest
+
+from sroi_lib.errors import InputError
+from sroi_lib.reports.contract import contract_commitments, load_contract, value_files
+from tests.conftest import EXAMPLES, ROOT, WORKED_ROW, write_csv
+
+PARAMS = """contract_id: files-used
+title: Files used
+supplier: Test supplier (illustrative)
+directorate: Test directorate
+analysis_type: forecast
+impact_map: impact_map.csv
+inputs: inputs.csv
+"""
+
+
+def contract(tmp_path, extra: str = "", proxies: bool = False):
+    shutil.copy(EXAMPLES / "worked_check" / "impact_map.csv", tmp_path / "impact_map.csv")
+    shutil.copy(EXAMPLES / "worked_check" / "inputs.csv", tmp_path / "inputs.csv")
+    if proxies:
+        shutil.copy(ROOT / "tests" / "fixtures" / "proxies_small.csv", tmp_path / "own.csv")
+        extra += "proxies: own.csv\n"
+    path = tmp_path / "files-used.yaml"
+    path.write_text(PARAMS + extra)
+    return path
+
+
+def test_files_used_are_those_the_valuation_read(tmp_path):
+    run = load_contract(contract(tmp_path, "discounting: green-book\n"))
+    files = run.files_used()
+    assert files["parameters"] == tmp_path / "files-used.yaml"
+    assert files["impact_map"] == tmp_path / "impact_map.csv" and files["inputs"] == tmp_path / "inputs.csv"
+    assert files["deflators"] == ROOT / "data" / "reference" / "gdp_deflators.yaml"
+    assert files["discount_schedules"] == ROOT / "data" / "reference" / "discount_schedules.yaml"
+    assert files["framework"] == ROOT / "data" / "frameworks" / "best_city_ambition.yaml"
+    shipped = sorted((ROOT / "data" / "proxies").glob("*.csv"))
+    assert [files[f"proxies/{p.name}"] for p in shipped] == shipped
+    assert all(p.is_file() for p in files.values())
+
+
+def test_a_flat_rate_reads_no_schedule_file_and_an_own_library_is_named_once(tmp_path):
+    run = load_contract(contract(tmp_path, "discounting: 3.5%\nframework: national_toms\n", proxies=True))
+    files = run.files_used()
+    assert "discount_schedules" not in files
+    assert files["user_proxies"] == tmp_path / "own.csv"
+    assert not any(role.startswith("proxies/") and path.name == "own.csv" for role, path in files.items())
+    assert files["framework"].name == "national_toms.yaml"
+
+
+def test_value_files_reports_every_problem_at_once(tmp_path):
+    bad_map = write_csv(tmp_path / "m.csv", [dict(WORKED_ROW, quantity="many")])
+    with pytest.raises(InputError) as exc:
+        value_files(bad_map, investment="lots", price_year="1850", discounting="soon", framework="nope")
+    found = [(p.column, p.row) for p in exc.value.problems]
+    assert found[:3] == [("price_year", None), ("discounting", None), ("framework", None)]
+    assert ("quantity", 2) in found
+    assert any("investment 'lots' is not a number" in p.message for p in exc.value.problems)
+
+
+def test_value_files_with_an_investment(worked_map):
+    valued = value_files(worked_map, investment="£100,000", discounting="3.5%")
+    assert round(valued.valuation.present_value, 2) == 152_215.01
+    assert valued.valuation.inputs["description"].tolist() == ["Investment"]
+    assert valued.to_dict()["breakdowns"]["best_city_ambition"]
+
+
+def test_commitments_are_needed_for_a_returns_workbook(tmp_path):
+    with pytest.raises(InputError, match="records no commitments"):
+        contract_commitments(contract(tmp_path))
+    params, commitments = contract_commitments(ROOT / "parameters" / "lcc-school-catering.yaml")
+    assert params.contract_id == "lcc-school-catering" and list(commitments["measure"]) == ["EMP1", "WST1"]
