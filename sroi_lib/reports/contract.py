@@ -34,6 +34,9 @@ from .params import ContractParams, load_params
 __all__ = ["ValuedMap", "ContractRun", "value_files", "load_contract", "load_tracking", "contract_commitments",
            "contract_results", "save_results"]
 
+# How value_files names each setting in a problem, unless the caller names them (as the command line's options).
+SETTING_WORDS = {"price_year": "price year ", "discounting": "discounting: ", "framework": "framework: ",
+                 "investment": "investment "}
 METADATA = ("contract_id", "title", "supplier", "directorate", "analysis_type", "illustrative", "description")
 
 
@@ -68,18 +71,19 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
     proxies : str or Path, optional
         The user's own proxy library file, merged over the shipped one.
     labels : mapping, optional
-        Text to start a problem with each setting (``price_year``, ``discounting``,
-        ``framework``, ``investment``) with, such as the command-line option's name.
+        How a problem with each setting (``price_year``, ``discounting``,
+        ``framework``, ``investment``) starts, such as the command-line option's
+        name; by default the setting's name in words (:data:`SETTING_WORDS`).
 
     Raises
     ------
     InputError
         Listing every problem in the settings, the proxy library, the map and the inputs.
     """
-    labels = labels or {}
+    labels = {**SETTING_WORDS, **(labels or {})}
     deflators = load_deflators()
     settings, problems = check_settings(price_year=price_year, discounting=discounting, framework=framework,
-                                        deflators=deflators, labels=labels)
+                                        deflators=deflators, labels=labels, where=lambda key: {})
     library = None
     try:
         library = library_with(proxies)
@@ -91,15 +95,15 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
     except InputError as exc:
         problems.extend(exc.problems)
     if inputs is None:
-        option = labels.get("investment")
+        label = labels["investment"]
         try:
             amount = parse_number(investment, money=True)
             if amount is None or amount < 0:
                 raise CellError(f"'{investment}' is not an amount of 0 or more")
-            costs = investment_inputs(amount, f"Investment (given with {option.strip()})" if option else "Investment")
+            costs = investment_inputs(amount, f"Investment (given with {label.strip()})"
+                                      if label.startswith("-") else "Investment")
         except CellError as exc:
-            problems.append(Problem(f"{option or 'investment '}{exc.message}",
-                                    fix="Give an amount in pounds, such as 100000 or £100,000."))
+            problems.append(Problem(f"{label}{exc.message}", fix="Give an amount in pounds, such as 100000 or £100,000."))
     if costs is not None and (zero := zero_inputs_problem(costs)):
         problems.append(zero)
     if problems:

@@ -55,7 +55,7 @@ def contracts_html(p) -> str:
 def portfolio_figure(p):
     """Value by pillar, committed against delivered, RAG counts, best and worst contracts."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     from .plots import PALETTE, bars, pounds, use_style
 
@@ -75,11 +75,12 @@ def portfolio_figure(p):
     ax.legend(frameon=False, fontsize=8)
     h = p.headline()["rag_counts"]
     colours = {"red": "#c0392b", "amber": "#f2a33a", "green": "#3a9d5d", "no data": "#9aa0a8", "not tracked": "#d5d8dc"}
-    axes[1, 0].bar(list(h), list(h.values()), color=[colours[k] for k in h])
+    axes[1, 0].bar([k.replace(" ", "\n") for k in h], list(h.values()), color=[colours[k] for k in h])
+    axes[1, 0].yaxis.set_major_locator(MaxNLocator(integer=True))  # a count of contracts
     axes[1, 0].set_title("Contracts by RAG status", loc="left")
     best, worst = p.ranked(3)
-    both = pd.concat([best, worst]).drop_duplicates("contract_id")
-    axes[1, 1].barh(both["contract_id"][::-1], both["sroi_ratio"][::-1], color=PALETTE[1])
+    both = pd.concat([best, worst]).drop_duplicates("contract_id").sort_values("sroi_ratio", kind="stable")
+    axes[1, 1].barh(both["contract_id"], both["sroi_ratio"], color=PALETTE[1])  # highest at the top
     axes[1, 1].set_title("Best and worst SROI ratios", loc="left")
     fig.tight_layout()
     return fig

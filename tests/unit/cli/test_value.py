@@ -146,7 +146,8 @@ def test_bad_inputs_file_rows(capsys, tmp_path, worked_map):
 def test_bad_options(capsys, worked_map, option, bad, words):
     args = ["value", worked_map, option, bad] + ([] if option == "--investment" else ["--investment", "1000"])
     code, _, err = sroi(capsys, *args)
-    assert code == 2 and words in err and option in err
+    assert code == 2 and words in err and f"  - {option}" in err
+    assert "column" not in err and "row" not in err  # an option is neither
 
 
 def test_problems_in_both_files_are_reported_together(capsys, tmp_path):
