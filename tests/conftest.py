@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "data" / "examples"
 
-# The worked check of shared/reference/method.md, as an impact map row.
+# The worked check of docs/method.md, as an impact map row.
 WORKED_ROW = {
     "stakeholder": "Local residents", "outcome": "Moved into sustained work", "quantity": "100",
     "value": "1000", "price_year": "2024", "deadweight": "20%", "displacement": "0%",

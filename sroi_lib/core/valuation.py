@@ -1,6 +1,6 @@
 """The SROI valuation: per line, per year, present values and the ratios.
 
-For each outcome line *i* (DESIGN.md, "Calculation conventions")::
+For each outcome line *i* (docs/method.md)::
 
     v        = value × D[price_year] / D[value's price year]          (re-priced)
     impact   = quantity × v × (1 − deadweight) × (1 − displacement) × (1 − attribution)
@@ -269,7 +269,7 @@ def value(
 
     Examples
     --------
-    The worked check of ``shared/reference/method.md``: 100 × £1,000, deadweight
+    The worked check of docs/method.md: 100 × £1,000, deadweight
     20%, attribution 25%, drop-off 10%, three years at 3.5%, inputs £100,000:
 
     >>> m = pd.DataFrame({"stakeholder": ["Residents"], "outcome": ["Into work"], "quantity": [100],

@@ -1,6 +1,6 @@
 """Reading cells against a file contract: columns, numbers, money and percentages.
 
-Rules (DESIGN.md, "File contracts" and "Calculation conventions"):
+Rules (docs/method.md; the README's table of impact map columns):
 
 * Column names forgive case, spacing, hyphens and underscores
   (``Drop-off``, ``drop off`` and ``DROP_OFF`` are all ``drop_off``).
