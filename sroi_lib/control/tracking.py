@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.records import json_records
 from ..errors import InputError, Problems
 from ..io.cells import Column, validate_rows
 from ..io.tables import read_table
@@ -110,11 +111,8 @@ class Tracking:
 
     def to_dict(self) -> dict:
         """JSON-ready (NaN as null)."""
-        def records(frame):
-            return frame.astype(object).where(pd.notna(frame), None).to_dict(orient="records")
-
         totals = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in self.totals.items()}
-        return {**totals, "measures": records(self.measures), "by_period": records(self.by_period)}
+        return {**totals, "measures": json_records(self.measures), "by_period": json_records(self.by_period)}
 
 
 def track(commitments: pd.DataFrame, returns: pd.DataFrame, periods: list[str], unit_values: dict[str, float],

@@ -35,6 +35,7 @@ import pandas as pd
 from ..errors import InputError, Problem
 from .discounting import DiscountSchedule, no_discounting, parse_discounting
 from .prices import DeflatorSeries, load_deflators, parse_price_year
+from .records import json_records
 
 __all__ = ["Valuation", "value", "investment_inputs", "zero_inputs_problem", "NOT_STATED"]
 
@@ -178,10 +179,6 @@ class Valuation:
         (by stakeholder, outcome, value type, theme, and each framework given)."""
         from .. import __version__
 
-        def records(frame: pd.DataFrame) -> list[dict]:
-            clean = frame.astype(object).where(pd.notna(frame), None)
-            return [{k: _plain(v) for k, v in r.items()} for r in clean.to_dict(orient="records")]
-
         return {
             **self.summary(),
             "price_year": self.price_year,
@@ -189,11 +186,11 @@ class Valuation:
             "deflator": {"title": self.deflators.title, "vintage": self.deflators.vintage,
                          "source_url": self.deflators.source_url},
             "sroi_version": __version__,
-            "lines": records(self.lines),
-            "inputs": records(self.inputs),
-            "by_year": records(self.by_year()),
-            "breakdowns": {k: records(self.breakdown(k)) for k in BREAKDOWNS}
-            | {f.name: records(self.by_framework(f)) for f in frameworks},
+            "lines": json_records(self.lines),
+            "inputs": json_records(self.inputs),
+            "by_year": json_records(self.by_year()),
+            "breakdowns": {k: json_records(self.breakdown(k)) for k in BREAKDOWNS}
+            | {f.name: json_records(self.by_framework(f)) for f in frameworks},
         }
 
 
@@ -219,14 +216,6 @@ def zero_inputs_problem(inputs: pd.DataFrame, column: str = "value") -> Problem 
 def _row(row) -> int | None:
     """A line's spreadsheet row as an int, or None for a line built in code."""
     return None if row is None or pd.isna(row) else int(row)
-
-
-def _plain(v):
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating,)):
-        return float(v)
-    return v
 
 
 def value(

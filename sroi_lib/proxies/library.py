@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..core.frameworks import DEFAULT_FRAMEWORK, load_framework
 from ..core.prices import DeflatorSeries, load_deflators
+from ..core.records import json_records, plain
 from ..errors import InputError, Problem, Problems
 from ..io.cells import Column, validate_rows
 from ..io.tables import read_table
@@ -140,7 +141,7 @@ class ProxyLibrary:
             row = self.table.iloc[self._position[proxy_id]]
         except KeyError:
             raise KeyError(proxy_id) from None
-        return Proxy(**{f.name: _py(row[f.name]) for f in fields(Proxy)})
+        return Proxy(**{f.name: plain(row[f.name]) for f in fields(Proxy)})
 
     def get(self, proxy_id: str, default=None) -> Proxy | None:
         """The proxy with this id, or ``default``."""
@@ -277,14 +278,6 @@ def _prefixed(vocab: list[str], term: str):
         i += 1
 
 
-def _py(v):
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.floating):
-        return float(v)
-    return v
-
-
 def load_library(path: str | Path, deflators: DeflatorSeries | None = None) -> ProxyLibrary:
     """Read and validate one proxy library file (CSV or XLSX).
 
@@ -392,4 +385,4 @@ def find_proxies(library: ProxyLibrary, words: str = "", *, theme: str | None = 
 def proxy_records(table: pd.DataFrame) -> list[dict]:
     """Proxies as JSON-ready records: the library's columns, and the re-priced value and score when present."""
     cols = COLUMNS + [c for c in ("value_repriced", "repriced_to", "score") if c in table.columns]
-    return [{k: _py(v) for k, v in r.items()} for r in table[cols].to_dict("records")]
+    return json_records(table[cols])

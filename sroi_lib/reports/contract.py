@@ -22,6 +22,7 @@ from ..control.tracking import Tracking, read_commitments, track
 from ..core.checks import overclaiming_checks
 from ..core.frameworks import DEFAULT_FRAMEWORK, Framework
 from ..core.prices import load_deflators
+from ..core.records import json_records
 from ..core.settings import DEFAULT_DISCOUNTING, check_settings
 from ..core.valuation import Valuation, investment_inputs, value, zero_inputs_problem
 from ..errors import CellError, InputError, Problem
@@ -80,6 +81,7 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
     InputError
         Listing every problem in the settings, the proxy library, the map and the inputs.
     """
+    option = (labels or {}).get("investment")  # how the caller names the investment, if it does
     labels = {**SETTING_WORDS, **(labels or {})}
     deflators = load_deflators()
     settings, problems = check_settings(price_year=price_year, discounting=discounting, framework=framework,
@@ -100,8 +102,7 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
             amount = parse_number(investment, money=True)
             if amount is None or amount < 0:
                 raise CellError(f"'{investment}' is not an amount of 0 or more")
-            costs = investment_inputs(amount, f"Investment (given with {label.strip()})"
-                                      if label.startswith("-") else "Investment")
+            costs = investment_inputs(amount, f"Investment (given with {option.strip()})" if option else "Investment")
         except CellError as exc:
             problems.append(Problem(f"{label}{exc.message}", fix="Give an amount in pounds, such as 100000 or £100,000."))
     if costs is not None and (zero := zero_inputs_problem(costs)):
@@ -169,12 +170,11 @@ def load_tracking(params: ContractParams, library: ProxyLibrary, price_year: int
 
 def contract_results(run: ContractRun) -> dict:
     """The results file: the figures of ``sroi value --json``, the contract's metadata and the checks."""
-    checks = run.checks.astype(object).where(pd.notna(run.checks), None)
     return {
         "contract": {k: getattr(run.params, k) for k in METADATA},
         **run.valuation.to_dict(frameworks=[run.framework]),
         "framework": {"name": run.framework.name, "title": run.framework.title},
-        "overclaiming_checks": checks.to_dict(orient="records"),
+        "overclaiming_checks": json_records(run.checks),
         "contract_period": {"start": run.params.contract_start, "end": run.params.contract_end},
         "tracking": run.tracking.to_dict() if run.tracking is not None else None,
     }
