@@ -45,7 +45,8 @@ class Column:
 
     ``kind`` is one of ``text``, ``number`` (0 or more), ``money`` (0 or more,
     ``£`` allowed), ``fraction`` (a percentage), ``whole`` (a whole number of
-    at least ``minimum``) or ``value_type``.
+    at least ``minimum`` and, when given, at most ``maximum``) or ``value_type``.
+    ``why_maximum`` says why the maximum is there, for the message.
     """
 
     name: str
@@ -54,6 +55,8 @@ class Column:
     default: object = None
     minimum: int = 0
     help: str = ""
+    maximum: int | None = None
+    why_maximum: str = ""
 
 
 def normalise_header(name: object) -> str:
@@ -63,6 +66,7 @@ def normalise_header(name: object) -> str:
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_EXCEL_ERROR = re.compile(r"^#(NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!)$", re.I)
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -103,6 +107,9 @@ def parse_number(cell, *, money: bool = False) -> float | None:
                 raise CellError(f"{_show(raw)} is not a finite number", "Write an actual number.")
             if raw.endswith("%"):
                 raise CellError(f"{_show(raw)} is a percentage, but this column takes a number", "Write a plain number.")
+            if _EXCEL_ERROR.match(raw):
+                raise CellError(f"{_show(raw)} is an Excel error, not a number",
+                                "Correct the formula in Excel and save the workbook again, or type the value.")
             fix = "Write a number such as 1200 or £1,200." if money else "Write a number such as 12 or 12.5, without units."
             raise CellError(f"{_show(raw)} is not a number", fix)
         number = float(text)
@@ -177,6 +184,10 @@ def _parse(col: Column, cell):
             raise CellError(f"{_show(cell)} is not a whole number", f"Give a whole number of {col.minimum} or more.")
         if value < col.minimum:
             raise CellError(f"{_show(cell)} is below {col.minimum}", f"Give a whole number of {col.minimum} or more.")
+        if col.maximum is not None and value > col.maximum:
+            raise CellError(f"{_show(cell)} is above {col.maximum:,}, the most sroi accepts here"
+                            + (f" ({col.why_maximum})" if col.why_maximum else ""),
+                            f"Give a whole number from {col.minimum} to {col.maximum:,}.")
         return int(value)
     return value
 

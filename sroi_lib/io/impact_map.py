@@ -7,7 +7,11 @@ inputs list what was invested. Beyond each cell's own rules
 * blank optional cells take their defaults: ``start_year`` 1, every
   adjustment 0, an input's ``year`` 0;
 * each outcome line gives either a ``proxy_id`` or an inline ``value`` with its
-  ``price_year``, never both.
+  ``price_year``, never both;
+* ``duration`` and ``start_year`` (and an input's ``year``) are at most 300
+  (:mod:`sroi_lib.io.limits`: the Green Book discount table's range);
+* a totals or subtotal row is refused, naming it (:mod:`sroi_lib.io.totals`),
+  since sroi adds the lines up itself.
 
 Every problem in a file is collected and reported together.
 """
@@ -20,7 +24,9 @@ import pandas as pd
 
 from ..errors import InputError, Problem, Problems
 from .cells import Column, validate_rows
+from .limits import MAX_DURATION_YEARS, MAX_START_YEAR
 from .tables import RawTable, read_table
+from .totals import find_totals_rows
 
 __all__ = [
     "IMPACT_MAP_COLUMNS",
@@ -33,6 +39,8 @@ __all__ = [
     "validate_inputs",
 ]
 
+_GREEN_BOOK_RANGE = "the Green Book's discount table runs to year 300; see docs/limits.md"
+
 ADJUSTMENTS = ("deadweight", "displacement", "attribution", "drop_off")
 
 IMPACT_MAP_COLUMNS: tuple[Column, ...] = (
@@ -40,11 +48,14 @@ IMPACT_MAP_COLUMNS: tuple[Column, ...] = (
     Column("outcome", "text", required=True, help="what changes for them"),
     Column("indicator", "text", default="", help="how the change is measured"),
     Column("quantity", "number", required=True, help="how many (people, tonnes, visits...)"),
-    Column("duration", "whole", required=True, minimum=1, help="years the outcome lasts"),
-    Column("start_year", "whole", default=1, minimum=1, help="year the outcome starts (1 = during the activity)"),
+    Column("duration", "whole", required=True, minimum=1, help="years the outcome lasts",
+           maximum=MAX_DURATION_YEARS, why_maximum=_GREEN_BOOK_RANGE),
+    Column("start_year", "whole", default=1, minimum=1, help="year the outcome starts (1 = during the activity)",
+           maximum=MAX_START_YEAR, why_maximum=_GREEN_BOOK_RANGE),
     Column("proxy_id", "text", default="", help="id of a proxy in the library"),
     Column("value", "money", default=None, help="value per unit in pounds, if no proxy_id"),
-    Column("price_year", "whole", default=None, help="price year of an inline value"),
+    Column("price_year", "whole", default=None, help="price year of an inline value", maximum=9999,
+           why_maximum="a calendar year"),
     Column("deadweight", "fraction", default=0.0, help="share that would have happened anyway"),
     Column("displacement", "fraction", default=0.0, help="share that displaces value elsewhere"),
     Column("attribution", "fraction", default=0.0, help="share due to others"),
@@ -59,7 +70,8 @@ INPUT_COLUMNS: tuple[Column, ...] = (
     Column("stakeholder", "text", required=True, help="who contributes"),
     Column("description", "text", required=True, help="what is contributed (cash, in-kind, volunteer time)"),
     Column("value", "money", required=True, help="value in pounds"),
-    Column("year", "whole", default=0, minimum=0, help="year it is spent (0 = at the start, not discounted)"),
+    Column("year", "whole", default=0, minimum=0, help="year it is spent (0 = at the start, not discounted)",
+           maximum=MAX_START_YEAR, why_maximum=_GREEN_BOOK_RANGE),
 )
 
 
@@ -128,6 +140,8 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
     series, never both. See :func:`read_impact_map`.
     """
     found = Problems()
+    raw = _without_totals(raw, found, text_columns=("stakeholder", "outcome", "indicator", "proxy_id", "theme", "ward"),
+                          labels=("stakeholder", "outcome"), figures=("quantity", "value"))
     records, labels, extras = validate_rows(raw, IMPACT_MAP_COLUMNS, found)
     if "proxy_id" not in labels and "value" not in labels:
         found.add("needs a 'proxy_id' column or a 'value' column (with 'price_year')", **raw.where(row=1),
@@ -160,16 +174,28 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
     frame = pd.DataFrame.from_records(records, columns=["row"] + [c.name for c in IMPACT_MAP_COLUMNS])
     frame["value"] = frame["value"].astype(float)
     frame["price_year"] = frame["price_year"].astype("Int64")
-    frame.attrs.update(file=raw.file, sheet=raw.sheet, extra_columns=extras)
+    frame.attrs.update(file=raw.file, sheet=raw.sheet, extra_columns=extras, notes=list(raw.notes))
     return frame
+
+
+def _without_totals(raw: RawTable, found: Problems, **columns) -> RawTable:
+    """``raw`` without its totals rows, each recorded in ``found`` (:mod:`sroi_lib.io.totals`)."""
+    totals = find_totals_rows(raw, **columns)
+    if not totals:
+        return raw
+    found.extend(totals.values())
+    return RawTable(file=raw.file, sheet=raw.sheet, header=raw.header, notes=raw.notes,
+                    rows=[(n, cells) for n, cells in raw.rows if n not in totals])
 
 
 def validate_inputs(raw: RawTable) -> pd.DataFrame:
     """Check an inputs table (``stakeholder, description, value[, year]``)."""
     found = Problems()
+    raw = _without_totals(raw, found, text_columns=("stakeholder", "description"),
+                          labels=("stakeholder", "description"), figures=("value",))
     records, _, extras = validate_rows(raw, INPUT_COLUMNS, found)
     found.raise_if_any()
     frame = pd.DataFrame.from_records(records, columns=["row"] + [c.name for c in INPUT_COLUMNS])
     frame["value"] = frame["value"].astype(float)
-    frame.attrs.update(file=raw.file, sheet=raw.sheet, extra_columns=extras)
+    frame.attrs.update(file=raw.file, sheet=raw.sheet, extra_columns=extras, notes=list(raw.notes))
     return frame

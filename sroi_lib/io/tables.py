@@ -3,21 +3,53 @@
 Files are read cell by cell, so every problem can be reported with the row the
 user sees in a spreadsheet (the header is row 1) and the column as headed in the
 file. Checking the cells is :mod:`sroi_lib.io.cells`.
+
+Nothing is read silently wrong (docs/limits.md lists the limits):
+
+* **Limits first.** The file's size is checked before it is opened
+  (:data:`~sroi_lib.io.limits.MAX_TABLE_BYTES`); rows are counted while they
+  are read, so a file with more than
+  :data:`~sroi_lib.io.limits.MAX_TABLE_ROWS` rows is refused as soon as
+  the next row is met; no cell may hold more than
+  :data:`~sroi_lib.io.limits.MAX_CELL_CHARS` characters (Excel's own
+  maximum), and no row more than :data:`~sroi_lib.io.limits.MAX_TABLE_COLUMNS` cells.
+* **CSV.** Encodings as :func:`sroi_lib.io.filekinds.decode_text` (UTF-8,
+  with or without its mark, UTF-16 and UTF-32 with theirs, Windows-1252;
+  never a replacement character). A quotation mark that is never closed is
+  refused. A quoted cell may run over several lines (evidence often does),
+  but one that swallows lines looking like rows of their own is refused: a
+  line inside a quoted cell that holds at least as many commas as a row of
+  the table needs (one fewer than its columns, and at least two) is almost
+  certainly a row whose quote was left open above it, not text.
+* **Excel.** The workbook's kind is checked first
+  (:func:`sroi_lib.io.filekinds.check_workbook`). The sheet's stored size
+  (its "dimension", which some programs write wrongly as ``A1``) is never
+  trusted: every row present is read. The sheet's XML is read once more, on
+  its own, for what the cell values do not show: a formula whose result was
+  never saved (refused, naming the cell: it would read as blank), merged
+  cells (refused, naming the range), and hidden rows and columns (read like
+  the others, with a note in :attr:`RawTable.notes` saying how many and which).
 """
 
 from __future__ import annotations
 
 import csv
 import io as _io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, Problems
+from .filekinds import check_workbook, decode_text
+from .limits import MAX_CELL_CHARS, MAX_TABLE_BYTES, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, check_readable_file
 
-__all__ = ["RawTable", "read_table", "is_blank", "SUPPORTED_EXTENSIONS"]
+__all__ = ["RawTable", "read_table", "is_blank", "SUPPORTED_EXTENSIONS", "column_name", "SheetFacts",
+           "sheet_facts", "numbered_list"]
 
 SUPPORTED_EXTENSIONS = (".csv", ".xlsx", ".xlsm")
+_OLD_EXCEL = (".xls", ".xlsb", ".ods", ".numbers")
 
 
 @dataclass
@@ -34,12 +66,16 @@ class RawTable:
         The header cells as text (row 1).
     rows : list of (int, list)
         Each non-blank data row with its spreadsheet row number.
+    notes : list of str
+        What the user should know about how the file was read, though nothing
+        in it is wrong (hidden rows and columns, read like the others).
     """
 
     file: str
     sheet: str | None
     header: list[str]
     rows: list[tuple[int, list]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def where(self, **kw) -> dict:
         """Location keywords for a :class:`~sroi_lib.errors.Problem` in this table."""
@@ -51,47 +87,100 @@ def is_blank(cell) -> bool:
     return cell is None or (isinstance(cell, str) and cell.strip() == "")
 
 
+def column_name(header: list[str] | None, pos: int) -> str:
+    """How a problem names the column at 0-based ``pos``: its header, or its letter (``C``) without one."""
+    if header and pos < len(header) and header[pos]:
+        return header[pos]
+    return _letter(pos)
+
+
+def _letter(pos: int) -> str:
+    letters, pos = "", pos + 1
+    while pos:
+        pos, rem = divmod(pos - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def numbered_list(numbers: list[int], most: int = 10) -> str:
+    """``[3, 4, 9]`` → ``"3, 4 and 9"``; past ``most`` numbers, ``"... and 12 more"``."""
+    shown = [f"{n:,}" for n in numbers[:most]]
+    if len(numbers) > most:
+        return f"{', '.join(shown)} and {len(numbers) - most:,} more"
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
 def read_table(path: str | Path) -> RawTable:
-    """Read the first sheet of an Excel file, or a CSV file, as a :class:`RawTable`.
+    """Read the first visible sheet of an Excel file, or a CSV file, as a :class:`RawTable`.
 
     Raises
     ------
     InputError
-        If the file is missing, of an unsupported kind, unreadable or empty.
+        If the file is missing, of an unsupported kind, unreadable, empty,
+        beyond a limit, or read ambiguously (see the module's docstring).
     """
     label = str(path)
     p = Path(path)
-    if not p.exists():
-        raise InputError(Problem("the file was not found", file=label, fix="Check the path and the file name."))
-    if p.is_dir():
-        raise InputError(Problem("is a folder, not a file", file=label, fix="Give the path of a CSV or XLSX file."))
     ext = p.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
-        raise InputError(
-            Problem(
-                f"files ending '{p.suffix or '(none)'}' cannot be read",
-                file=label,
-                fix="Save the table as CSV (.csv) or Excel (.xlsx).",
-            )
-        )
+        if not p.exists():
+            raise InputError(Problem("the file was not found", file=label, fix="Check the path and the file name."))
+        if p.is_dir():
+            raise InputError(Problem("is a folder, not a file", file=label, fix="Give the path of a CSV or XLSX file."))
+        fix = ("Open it and save it as an Excel Workbook (.xlsx), or as CSV." if ext in _OLD_EXCEL
+               else "Save the table as CSV (.csv) or Excel (.xlsx).")
+        raise InputError(Problem(f"files ending '{p.suffix or '(none)'}' cannot be read", file=label, fix=fix))
+    check_readable_file(p, limit=MAX_TABLE_BYTES, what="table", label=label)
+    notes: list[str] = []
     try:
         if ext == ".csv":
-            sheet, cells = None, _read_csv_cells(p)
-        else:
-            sheet, cells = _read_xlsx_cells(p, label)
+            sheet, rows = None, _csv_rows(p, label)
+            return _collect(label, sheet, rows, notes)
+        check_workbook(p, label)
+        return _read_xlsx(p, label, notes)
     except PermissionError:
         raise InputError(Problem("cannot be opened (permission denied)", file=label)) from None
 
-    numbered = [(i + 1, row) for i, row in enumerate(cells) if not all(is_blank(c) for c in row)]
+
+def _collect(label: str, sheet: str | None, rows, notes: list[str]) -> RawTable:
+    """Number, bound and shape rows: ``rows`` yields ``(row number, cells)``, header first."""
+    numbered: list[tuple[int, list]] = []
+    header_cells: list | None = None
+    for number, cells in rows:
+        cells = list(cells)
+        if len(cells) > MAX_TABLE_COLUMNS:
+            if any(not is_blank(c) for c in cells[MAX_TABLE_COLUMNS:]):
+                raise InputError(Problem(
+                    f"this row has cells beyond column {_letter(MAX_TABLE_COLUMNS - 1)}, more than the "
+                    f"{MAX_TABLE_COLUMNS} columns sroi reads", file=label, sheet=sheet, row=number,
+                    fix="Remove the cells far to the right (see docs/limits.md)."))
+            cells = cells[:MAX_TABLE_COLUMNS]
+        if all(is_blank(c) for c in cells):
+            continue
+        if number > MAX_TABLE_ROWS + 1:
+            raise InputError(Problem(
+                f"has more than {MAX_TABLE_ROWS:,} rows below the header, the most sroi reads in one table",
+                file=label, sheet=sheet, row=number,
+                fix="Check that this is the right file, or split it (see docs/limits.md)."))
+        for pos, cell in enumerate(cells):
+            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                raise InputError(Problem(
+                    f"the cell holds {len(cell):,} characters, more than the {MAX_CELL_CHARS:,} a spreadsheet "
+                    "cell can hold", file=label, sheet=sheet, row=number,
+                    column=column_name(_header_text(header_cells), pos),
+                    fix="Shorten it, or check that a quotation mark is not left open above it."))
+        if header_cells is None:
+            header_cells = cells
+        numbered.append((number, cells))
     if not numbered:
-        raise InputError(Problem("the file is empty", file=label, sheet=sheet, fix="Add a header row and at least one data row."))
+        raise InputError(Problem("the file is empty", file=label, sheet=sheet,
+                                 fix="Add a header row and at least one data row."))
     # Rows keep their numbers from the top of the sheet, even below blank rows.
-    _, header_cells = numbered[0]
-    header = ["" if is_blank(c) else str(c).strip() for c in header_cells]
+    header = _header_text(numbered[0][1])
     while header and header[-1] == "":
         header.pop()
     width = len(header)
-    rows = []
+    out = []
     for number, cells_ in numbered[1:]:
         extra = [c for c in cells_[width:] if not is_blank(c)]
         if extra:
@@ -102,39 +191,245 @@ def read_table(path: str | Path) -> RawTable:
                     fix="Give every column a header in row 1, or remove the stray cells.",
                 )
             )
-        rows.append((number, list(cells_[:width]) + [None] * (width - len(cells_))))
-    return RawTable(file=label, sheet=sheet, header=header, rows=rows)
+        out.append((number, list(cells_[:width]) + [None] * (width - len(cells_))))
+    return RawTable(file=label, sheet=sheet, header=header, rows=out, notes=notes)
 
 
-def _read_csv_cells(p: Path) -> list[list]:
-    data = p.read_bytes()
+def _header_text(cells) -> list[str]:
+    return [] if cells is None else ["" if is_blank(c) else str(c).strip() for c in cells]
+
+
+# -- CSV -----------------------------------------------------------------------------------
+
+
+class _Lines:
+    """The physical lines of a text, remembering those that make up the current record."""
+
+    def __init__(self, text: str):
+        self._lines = iter(_io.StringIO(text, newline=""))
+        self.current: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.current.append(line)
+        return line
+
+
+def _csv_rows(p: Path, label: str):
+    """Yield ``(row number, cells)`` for each record of a CSV file (see the module's docstring)."""
+    text = decode_text(p.read_bytes(), label, what="CSV file", windows_1252=True)
+    lines = _Lines(text)
+    reader = csv.reader(lines)
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_TABLE_BYTES + 1)  # cell length is checked by _collect, with a plain message
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in Windows-1252 (where £ is byte 0xA3).
-        text = data.decode("cp1252", errors="replace")
-    if "\x00" in text:
-        raise InputError(Problem("is not a text CSV file (it holds binary data)", file=str(p),
-                                 fix="Export the table as CSV or XLSX."))
-    return [list(r) for r in csv.reader(_io.StringIO(text, newline=""))]
+        width = None
+        first_line = 1
+        for number, record in enumerate(reader, start=1):
+            raw = lines.current
+            lines.current = []
+            if len(raw) > 1 or '"' in raw[0]:
+                _check_quotes(label, number, first_line, raw, record, width)
+            first_line += len(raw)
+            if width is None and any(c.strip() for c in record):
+                width = len(record)
+            yield number, record
+    except csv.Error as exc:  # pragma: no cover - the reader is non-strict; kept as a guard
+        raise InputError(Problem(f"cannot be read as CSV ({exc})", file=label, fix="Save it again as CSV.")) from None
+    finally:
+        csv.field_size_limit(old_limit)
 
 
-def _read_xlsx_cells(p: Path, label: str) -> tuple[str, list[list]]:
+_QUOTE_OPENS = re.compile(r'(^|,)[ \t]*"')
+
+
+def _check_quotes(label: str, number: int, first_line: int, raw: list[str], record: list[str],
+                  width: int | None) -> None:
+    """Refuse a record whose quoted cell is never closed, or runs over lines that look like rows of their own.
+
+    A quoted cell that is closed holds an even number of quotation marks
+    (``""`` stands for one inside it); an odd number, with a quote opening a
+    cell, means the reader ran to the end of the file inside the quote.
+    """
+    pos = next((i for i, c in enumerate(record) if "\n" in c or "\r" in c), None)
+    column = None if pos is None else _letter(pos)
+    joined = "".join(raw)
+    if joined.count('"') % 2 == 1 and (len(raw) > 1 or _QUOTE_OPENS.search(joined)):
+        if pos is None:  # the open cell ran to the end of the file: it is the last one
+            column = _letter(max(len(record) - 1, 0))
+        raise InputError(Problem(
+            f"a quotation mark opened in this row (line {first_line:,} of the file) is never closed, so the rest of "
+            f"the file ({len(raw):,} line{'s' if len(raw) > 1 else ''}) would be read into one cell", file=label, row=number,
+            column=column, fix="Close the quotation mark, or remove it."))
+    needed = max((width or len(record)) - 1, 2)
+    for offset, line in enumerate(raw[1:], start=1):
+        if line.count(",") >= needed:
+            raise InputError(Problem(
+                f"a quoted cell that starts in this row (line {first_line:,} of the file) runs on over line "
+                f"{first_line + offset:,}, which looks like a row of its own ({line.count(',')} commas); "
+                "a quotation mark is probably left open", file=label, row=number, column=column,
+                fix="Close the quotation mark where the cell ends. If the line really belongs in the cell, "
+                "write it without commas."))
+
+
+# -- Excel -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SheetFacts:
+    """What a worksheet's XML says beyond its cell values.
+
+    Attributes
+    ----------
+    hidden_rows : list of int
+        Rows marked hidden.
+    hidden_columns : list of str
+        Column letters marked hidden.
+    merged : list of str
+        Merged ranges, e.g. ``"A5:C5"``.
+    uncached_formulas : list of (str, int, int, str)
+        Each formula cell without a saved result: its reference (``"B5"``),
+        row, 0-based column and the formula.
+    """
+
+    hidden_rows: list[int] = field(default_factory=list)
+    hidden_columns: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    uncached_formulas: list[tuple[str, int, int, str]] = field(default_factory=list)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _true(value: str | None) -> bool:
+    return value in ("1", "true", "True")
+
+
+def _split_ref(ref: str) -> tuple[int, int]:
+    """``"B5"`` → ``(5, 1)``: the row and the 0-based column."""
+    letters = "".join(ch for ch in ref if ch.isalpha()).upper()
+    digits = "".join(ch for ch in ref if ch.isdigit())
+    col = 0
+    for ch in letters:
+        col = col * 26 + (ord(ch) - 64)
+    return (int(digits) if digits else 0), col - 1
+
+
+def sheet_facts(source) -> SheetFacts:
+    """Read a worksheet's XML (a file object) for hidden rows and columns, merged cells and unsaved formulas.
+
+    Streams the XML, keeping nothing but the facts found.
+    """
+    facts = SheetFacts()
+    row_number = 0
+    for event, elem in ElementTree.iterparse(source, events=("start", "end")):
+        tag = _local(elem.tag)
+        if event == "start":
+            if tag == "row":
+                row_number = int(elem.get("r") or row_number + 1)
+                if _true(elem.get("hidden")):
+                    facts.hidden_rows.append(row_number)
+            continue
+        if tag == "c":
+            formula = value = None
+            for child in elem:
+                name = _local(child.tag)
+                if name == "f":
+                    formula = child.text or ""
+                elif name == "is" or (name == "v" and (child.text or elem.get("t") in ("str", "inlineStr"))):
+                    value = child  # a saved result (a formula's empty text result counts)
+            if formula is not None and value is None:
+                ref = elem.get("r") or ""
+                row, col = _split_ref(ref) if ref else (row_number, 0)
+                facts.uncached_formulas.append((ref, row, col, formula))
+            elem.clear()
+        elif tag == "row":
+            elem.clear()
+        elif tag == "col" and _true(elem.get("hidden")):
+            lo, hi = int(elem.get("min") or 1), int(elem.get("max") or 1)
+            if hi - lo < MAX_TABLE_COLUMNS:
+                facts.hidden_columns.extend(_letter(c - 1) for c in range(lo, hi + 1))
+            else:
+                facts.hidden_columns.append(f"{_letter(lo - 1)} to {_letter(hi - 1)}")
+        elif tag == "mergeCell" and elem.get("ref"):
+            facts.merged.append(elem.get("ref"))
+    return facts
+
+
+def _read_xlsx(p: Path, label: str, notes: list[str]) -> RawTable:
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    resave = "Open it in Excel and save it again as .xlsx, or export it as CSV."
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise InputError(
-            Problem("is not a readable Excel workbook", file=label,
-                    fix="Open it in Excel and save it again as .xlsx, or export it as CSV.")
-        ) from None
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged part of an untrusted workbook: any parser error means the same
+        raise InputError(Problem(f"is a damaged Excel workbook ({_damage(exc)})", file=label, fix=resave)) from None
     try:
         ws = next((w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"), None)
+        if ws is None and not wb.worksheets:
+            raise InputError(Problem("is a damaged Excel workbook (it holds no worksheet, or its worksheet part "
+                                     "is missing)", file=label, fix=resave))
         if ws is None:
-            raise InputError(Problem("has no visible worksheet", file=label))
-        cells = [list(r) for r in ws.iter_rows(values_only=True)]
-        return ws.title, cells
+            raise InputError(Problem("has no visible worksheet", file=label, fix="Unhide the sheet with the table."))
+        sheet = ws.title
+        part = getattr(ws, "_worksheet_path", None)
+        try:
+            facts = SheetFacts()
+            if part:
+                with zipfile.ZipFile(p) as archive, archive.open(part) as src:
+                    facts = sheet_facts(src)
+            ws.reset_dimensions()  # never trust the stored size (a wrong "A1" would read one row)
+            table = _collect(label, sheet, ((i, row) for i, row in enumerate(ws.iter_rows(values_only=True),
+                                                                                 start=1)), notes)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError(Problem(f"is a damaged Excel workbook ({_damage(exc)})", file=label, sheet=sheet,
+                                     fix=resave)) from None
     finally:
         wb.close()
+    _check_facts(table, facts)
+    return table
+
+
+def _damage(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    kind = type(exc).__name__
+    if isinstance(exc, KeyError):
+        return f"a part it refers to is missing: {text}"
+    if kind in ("ParseError", "XMLSyntaxError", "ExpatError"):
+        return f"a part of it is not well-formed XML: {text}"
+    return f"{text[:200]}" if text else "a part of it cannot be read"
+
+
+def _check_facts(table: RawTable, facts: SheetFacts) -> None:
+    found = Problems()
+    where = lambda **kw: table.where(**kw)  # noqa: E731
+    for ref, row, col, formula in facts.uncached_formulas:
+        found.add(f"cell {ref} holds a formula (={formula}) whose result was never saved, so it would read as blank",
+                  **where(row=row, column=column_name(table.header, col)),
+                  fix="Save the workbook in Excel first (so the result is stored), or type the value itself.")
+    for ref in facts.merged:
+        row, _ = _split_ref(ref.split(":")[0])
+        found.add(f"cells {ref} are merged, so it is not clear which row or column their value belongs to",
+                  **where(row=row), fix="Unmerge them (Home > Merge & Center) and give each cell its own value.")
+    found.raise_if_any()
+    data_rows = {n for n, _ in table.rows} | {1}
+    hidden = [r for r in facts.hidden_rows if r in data_rows]
+    if hidden:
+        table.notes.append(f"{Path(table.file).name}, sheet '{table.sheet}': {len(hidden):,} hidden "
+                           f"row{'s' if len(hidden) > 1 else ''} ({numbered_list(hidden)}) "
+                           f"{'were' if len(hidden) > 1 else 'was'} read like the others; unhide "
+                           f"{'them' if len(hidden) > 1 else 'it'} to check what is counted.")
+    cols = [c for c in facts.hidden_columns]
+    if cols:
+        table.notes.append(f"{Path(table.file).name}, sheet '{table.sheet}': hidden column"
+                           f"{'s' if len(cols) > 1 else ''} {', '.join(cols[:10])}{' ...' if len(cols) > 10 else ''} "
+                           f"{'were' if len(cols) > 1 else 'was'} read like the others; unhide "
+                           f"{'them' if len(cols) > 1 else 'it'} to check what is counted.")

@@ -109,7 +109,7 @@ def test_duplicate_column(capsys, tmp_path):
     ("m.csv", "\n\n ,\n", "the file is empty"),
     ("m.csv", ",".join(WORKED_ROW) + "\n", "header but no data rows"),
     ("m.txt", "a,b\n", "cannot be read"),
-    ("m.xlsx", "stakeholder,outcome\n", "not a readable Excel workbook"),
+    ("m.xlsx", "stakeholder,outcome\n", "not really an Excel workbook"),
 ])
 def test_bad_files(capsys, tmp_path, name, content, words):
     path = tmp_path / name
