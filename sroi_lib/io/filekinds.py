@@ -2,7 +2,7 @@
 
 Two rules, shared by every reader (tables, YAML, returns workbooks):
 
-* **Text** (:func:`decode_text`). A byte-order mark is obeyed: UTF-8 (Excel's
+* **Text** (:func:`sroi_lib.paths.decode_text`, re-exported here). A byte-order mark is obeyed: UTF-8 (Excel's
   "CSV UTF-8"), UTF-16 and UTF-32 (Excel's "Unicode Text") are read
   correctly. Without one, the bytes must be valid UTF-8; CSV files may also
   be Windows-1252 (Excel's plain "CSV" on Windows, where ``£`` is byte A3),
@@ -24,125 +24,17 @@ Two rules, shared by every reader (tables, YAML, returns workbooks):
 
 from __future__ import annotations
 
-import codecs
 import zipfile
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..paths import NOT_UTF8, binary_kind, decode_text  # noqa: F401  (re-exported: one text rule)
 from .limits import MAX_XLSX_PARTS, MAX_XLSX_UNPACKED_BYTES, megabytes
 
 __all__ = ["decode_text", "binary_kind", "check_workbook", "NOT_UTF8", "OLE2_MAGIC", "ZIP_MAGIC"]
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-NOT_UTF8 = "is not saved as UTF-8 (it looks like Windows-1252 or Latin-1 text)"
-_BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
-    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
-    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
-    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
-    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
-)
-
-
-def binary_kind(head: bytes) -> str | None:
-    """What a file that should be text really is, from its first bytes; None when it may be text.
-
-    Examples
-    --------
-    >>> binary_kind(b"PK\\x03\\x04...")
-    'an Excel workbook or other ZIP file'
-    >>> binary_kind(b"stakeholder,outcome") is None
-    True
-    """
-    if head.startswith(ZIP_MAGIC):
-        return "an Excel workbook or other ZIP file"
-    if head.startswith(OLE2_MAGIC):
-        return "an old Excel .xls workbook or a password-protected workbook"
-    if head.startswith(b"%PDF"):
-        return "a PDF document"
-    for magic, kind in ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-                        (b"\x1f\x8b", "a gzip-compressed file"), (b"7z\xbc\xaf", "a 7-Zip archive")):
-        if head.startswith(magic):
-            return kind
-    return None
-
-
-def decode_text(data: bytes, label: str, *, what: str = "file", windows_1252: bool = False) -> str:
-    """Decode a text file by the rule of this module; returns the text without its byte-order mark.
-
-    Parameters
-    ----------
-    data : bytes
-        The whole file.
-    label : str
-        The file as the user named it, for messages.
-    what : str
-        What the file is, for messages ("CSV file", "parameters file").
-    windows_1252 : bool
-        Accept Windows-1252 text without a byte-order mark (CSV files only).
-
-    Raises
-    ------
-    InputError
-        For binary data, undecodable bytes or a NUL character (naming its line).
-    """
-    text = None
-    for bom, codec, name in _BOMS:
-        if data.startswith(bom):
-            try:
-                text = data[len(bom):].decode(codec)
-            except UnicodeDecodeError as exc:
-                raise InputError(Problem(
-                    f"starts with the mark of {name} text but is damaged after byte {exc.start + len(bom):,}",
-                    file=label, fix=f"Save the {what} again as UTF-8.")) from None
-            break
-    if text is None:
-        kind = binary_kind(data[:16])
-        if kind:
-            raise InputError(Problem(f"is not a text {what}: it is {kind}", file=label,
-                                     fix=_binary_fix(kind, what)))
-        if _looks_utf16_without_mark(data):
-            raise InputError(Problem("is saved as UTF-16 text without the mark that says so", file=label,
-                                     fix=f"Save the {what} as UTF-8 (in Excel: 'CSV UTF-8')."))
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if not windows_1252:
-                raise InputError(Problem(f"{NOT_UTF8}, at line {_line_of(data, exc.start)}", file=label,
-                                         fix="Save it as UTF-8.")) from None
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError as exc2:
-                raise InputError(Problem(
-                    f"{NOT_UTF8}, and byte {data[exc2.start]:02X} at line {_line_of(data, exc2.start)} is not a "
-                    "Windows-1252 character either", file=label,
-                    fix="Save it as UTF-8 (in Excel: 'CSV UTF-8').")) from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        raise InputError(Problem(f"holds a NUL character (a zero byte) at line {line}, which no text {what} holds",
-                                 file=label, fix=f"Export the {what} again from the program that made it."))
-    return text
-
-
-def _binary_fix(kind: str, what: str) -> str:
-    if "Excel" in kind or "workbook" in kind:
-        return "If it is an Excel workbook, name it .xlsx (or save it as .xlsx); otherwise export it as CSV."
-    return f"Give the {what} itself, saved as text (CSV or YAML)."
-
-
-def _looks_utf16_without_mark(data: bytes) -> bool:
-    """Text of ASCII characters saved as UTF-16 has a zero byte in every other place."""
-    sample = data[:4096]
-    if len(sample) < 8:
-        return False
-    odd, even = sample[1::2], sample[0::2]
-    return odd.count(0) > 0.8 * len(odd) or even.count(0) > 0.8 * len(even)
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
 
 
 def check_workbook(path: str | Path, label: str | None = None) -> None:

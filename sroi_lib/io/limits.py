@@ -34,6 +34,7 @@ import stat
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..paths import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES  # checked by paths.read_yaml, the layer below
 
 __all__ = [
     "MAX_TABLE_BYTES",
@@ -57,9 +58,6 @@ MAX_TABLE_COLUMNS = 256
 MAX_CELL_CHARS = 32_767
 MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
 MAX_XLSX_PARTS = 10_000
-MAX_YAML_BYTES = 1024 * 1024
-MAX_YAML_DEPTH = 50
-MAX_YAML_NODES = 100_000
 MAX_DURATION_YEARS = 300
 MAX_START_YEAR = 300
 
