@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..io.safe import check_output_path, safe_xlsx_cell, write_atomically
 
 __all__ = ["write_template", "check_returns", "RETURNS_SHEET", "INSTRUCTIONS_SHEET", "HEADERS"]
 
@@ -40,6 +41,7 @@ def write_template(path: str | Path, params, commitments: pd.DataFrame, periods:
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise InputError(Problem(f"the workbook must end .xlsx, not '{path.name}'", fix="Give -o NAME.xlsx."))
+    path = check_output_path(path, suffixes=(".xlsx",))
     wb = Workbook()
     info = wb.active
     info.title = INSTRUCTIONS_SHEET
@@ -61,13 +63,14 @@ def write_template(path: str | Path, params, commitments: pd.DataFrame, periods:
         "column so it can be put right.",
     ]
     for i, text in enumerate(lines, start=1):
-        info.cell(row=i, column=1, value=text)
+        safe_xlsx_cell(info.cell(row=i, column=1), text)
     info["A1"].font = Font(bold=True, size=14)
     info["A4"].font = Font(bold=True)
     info.column_dimensions["A"].width = 120
 
     ws = wb.create_sheet(RETURNS_SHEET)
     ws.append(HEADERS)
+    row = 1
     header_fill = PatternFill("solid", fgColor="1B6B93")
     for cell in ws[1]:
         cell.font = Font(bold=True, color="FFFFFF")
@@ -75,7 +78,9 @@ def write_template(path: str | Path, params, commitments: pd.DataFrame, periods:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for period in periods:
         for c in commitments.itertuples():
-            ws.append([period, c.measure, c.description, c.unit, c.committed_per_period, None, None])
+            row += 1
+            for col, value in enumerate([period, c.measure, c.description, c.unit, c.committed_per_period], start=1):
+                safe_xlsx_cell(ws.cell(row=row, column=col), value)
     input_fill = PatternFill("solid", fgColor="FFF7D6")
     for row in ws.iter_rows(min_row=2, min_col=QUANTITY_COL, max_col=EVIDENCE_COL):
         for cell in row:
@@ -92,9 +97,7 @@ def write_template(path: str | Path, params, commitments: pd.DataFrame, periods:
     ws.freeze_panes = "A2"
     ws.protection.sheet = True  # locked cells (headers, pre-filled columns) cannot be changed; no password
     wb.active = 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return write_atomically(path, wb.save, what="returns workbook")
 
 
 def _open(path: Path):

@@ -18,9 +18,7 @@ Engine's, National TOMs) stay with the council: sroi never ships them.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +27,7 @@ import pandas as pd
 from ..core.prices import DeflatorSeries, load_deflators
 from ..errors import CellError, InputError, Problem, Problems
 from ..io.cells import normalise_header, parse_number, validate_rows
+from ..io.safe import check_output_path, safe_frame, write_atomically
 from ..io.tables import RawTable, read_table
 from .library import COLUMNS, PROXY_COLUMNS, check_record
 
@@ -333,18 +332,13 @@ def import_proxies(path: str | Path, fmt: str, *, mapping: list[str] = (), sourc
 
 
 def write_library(table: pd.DataFrame, out: str | Path) -> Path:
-    """Write proxies as a library CSV, atomically (a temporary file moved into place)."""
-    out = Path(out)
-    if out.suffix.lower() != ".csv":
-        raise InputError(Problem(f"the output must be a .csv file, not '{out.name}'", fix="Give -o NAME.csv."))
-    if not out.parent.exists():
-        raise InputError(Problem(f"the folder '{out.parent}' does not exist", fix="Create it first, or choose another -o."))
-    fd, tmp = tempfile.mkstemp(prefix=".sroi-", suffix=".csv", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            table[COLUMNS].to_csv(fh, index=False)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    """Write proxies as a library CSV, whole or not at all (:func:`sroi_lib.io.safe.write_atomically`).
+
+    Text that a spreadsheet would run as a formula (starting ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return) is written with a leading ``'``
+    (:func:`sroi_lib.io.safe.safe_frame`); the library reader takes it back as
+    the text it is.
+    """
+    out = check_output_path(out, suffixes=(".csv",))
+    safe = safe_frame(table[COLUMNS])
+    return write_atomically(out, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8"), what="proxy library")

@@ -28,6 +28,7 @@ from ..core.valuation import Valuation, investment_inputs, value, zero_inputs_pr
 from ..errors import CellError, InputError, Problem
 from ..io.cells import parse_number
 from ..io.impact_map import read_map_and_inputs
+from ..io.safe import safe_frame, write_atomically
 from ..proxies.library import ProxyLibrary, library_with
 from .folder import LINES_FILE, RESULTS_FILE
 from .params import ContractParams, load_params
@@ -181,13 +182,18 @@ def contract_results(run: ContractRun) -> dict:
 
 
 def save_results(run: ContractRun, out_dir: str | Path) -> dict[str, Path]:
-    """Write the results file and the lines file (:mod:`~sroi_lib.reports.folder`) into ``out_dir``; returns their paths."""
+    """Write the results file and the lines file (:mod:`~sroi_lib.reports.folder`) into ``out_dir``; returns their paths.
+
+    Each is written whole or not at all (:func:`~sroi_lib.io.safe.write_atomically`). In the lines file, text
+    that a spreadsheet would run as a formula gets a leading ``'`` (:func:`~sroi_lib.io.safe.safe_frame`).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    results = out / RESULTS_FILE
-    results.write_text(json.dumps(contract_results(run), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    lines = out / LINES_FILE
-    run.valuation.lines.to_csv(lines, index=False)
+    text = json.dumps(contract_results(run), indent=2, allow_nan=False) + "\n"
+    results = write_atomically(out / RESULTS_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"),
+                               what="results file")
+    lines_frame = safe_frame(run.valuation.lines)
+    lines = write_atomically(out / LINES_FILE, lambda tmp: lines_frame.to_csv(tmp, index=False), what="lines file")
     return {"results": results, "lines": lines}
 
 
