@@ -224,7 +224,7 @@ def _cmd_value(args) -> int:
     valued = value_files(args.impact_map, args.inputs, investment=args.investment, price_year=args.price_year,
                          discounting=args.discount, proxies=args.proxies, framework=args.framework,
                          labels=VALUE_OPTIONS)
-    _notes("value", valued.library.warnings)
+    _notes("value", valued.notes + valued.library.warnings)
     if args.json:
         print(json.dumps(valued.to_dict(), indent=2, allow_nan=False))
     else:

@@ -16,12 +16,14 @@ workbook with any problem is rejected whole: nothing from it is used.
 
 from __future__ import annotations
 
-import zipfile
+import math
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..io.filekinds import check_workbook
+from ..io.limits import MAX_TABLE_BYTES, MAX_TABLE_ROWS, check_readable_file
 from ..io.safe import check_output_path, safe_xlsx_cell, write_atomically
 
 __all__ = ["write_template", "check_returns", "RETURNS_SHEET", "INSTRUCTIONS_SHEET", "HEADERS"]
@@ -101,24 +103,23 @@ def write_template(path: str | Path, params, commitments: pd.DataFrame, periods:
 
 
 def _open(path: Path):
+    """Open a returns workbook after the checks every workbook gets (:func:`sroi_lib.io.filekinds.check_workbook`)."""
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     label = str(path)
-    if not path.is_file():
-        raise InputError(Problem("the workbook was not found", file=label))
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        if not path.exists():
+            raise InputError(Problem("the workbook was not found", file=label))
         raise InputError(Problem("is not an Excel workbook (.xlsx)", file=label,
                                  fix="Return the workbook you were sent, saved as .xlsx."))
-    head = path.read_bytes()[:4]
-    if head != b"PK\x03\x04":
-        raise InputError(Problem("is not really an Excel workbook (it looks like a CSV or text file renamed .xlsx)",
-                                 file=label, fix="Open the workbook you were sent in Excel and save it as .xlsx."))
+    check_readable_file(path, limit=MAX_TABLE_BYTES, what="workbook", label=label)
+    check_workbook(path, label)
     try:
         # data_only=False: a formula is read as its text and never evaluated.
         return load_workbook(path, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise InputError(Problem("is not a readable Excel workbook", file=label,
+    except Exception as exc:  # a damaged part of an untrusted workbook: any parser error means the same
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise InputError(Problem(f"is a damaged Excel workbook ({detail})", file=label,
                                  fix="Open it in Excel and save it again as .xlsx.")) from None
 
 
@@ -159,6 +160,12 @@ def check_returns(path: str | Path, commitments: pd.DataFrame, periods: list[str
     for idx, dim in ws.row_dimensions.items():
         if dim.hidden:
             add("this row is hidden", row=idx, fix="Unhide it, so every row can be checked.")
+    for letter, dim in ws.column_dimensions.items():
+        if dim.hidden:
+            add(f"column {letter} is hidden", column=letter, fix="Unhide it, so every column can be checked.")
+    if ws.max_row > MAX_TABLE_ROWS + 1:
+        add(f"has {ws.max_row - 1:,} rows, more than the {MAX_TABLE_ROWS:,} sroi reads", fix="Use the workbook you were sent.")
+        raise InputError(problems)
 
     measures = set(commitments["measure"])
     period_set = set(periods)
@@ -193,6 +200,9 @@ def check_returns(path: str | Path, commitments: pd.DataFrame, periods: list[str
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             add(f"'{value}' is not a number", row=r, column=HEADERS[5],
                 fix="Type the quantity as a plain number, without units or words.")
+            continue
+        if not math.isfinite(value):
+            add(f"{value} is not a finite number", row=r, column=HEADERS[5], fix="Type the quantity as a plain number.")
             continue
         if value < 0:
             add(f"{value} is below zero", row=r, column=HEADERS[5], fix="Type 0 or more.")

@@ -280,9 +280,10 @@ def value(
 
     # Re-price every value to the analysis price year.
     factor = deflators.factor(lines["price_year"].astype(np.int64), price_year)
-    per_unit = lines["value"] * factor
-    impact = (lines["quantity"] * per_unit * (1 - lines["deadweight"]) * (1 - lines["displacement"])
-              * (1 - lines["attribution"]))
+    with np.errstate(over="ignore", invalid="ignore"):  # figures that overflow are refused below, naming the rows
+        per_unit = lines["value"] * factor
+        impact = (lines["quantity"] * per_unit * (1 - lines["deadweight"]) * (1 - lines["displacement"])
+                  * (1 - lines["attribution"]))
     duration, start, drop = lines["duration"], lines["start_year"], lines["drop_off"]
 
     # ln(1 − drop_off), by log1p so tiny drop-offs stay exact; −1e300 stands in for ln 0
@@ -291,8 +292,9 @@ def value(
         log_keep = np.maximum(np.log1p(-drop), -1e300)
     # Σ_t (1 − drop_off)^(t − start) × DF(t), in closed form per line (see series_factors);
     # undiscounted, the same sum with DF = 1.
-    pv = impact * schedule.series_factors(start, duration, log_keep)
-    undiscounted = impact * no_discounting().series_factors(start, duration, log_keep)
+    with np.errstate(over="ignore", invalid="ignore"):
+        pv = impact * schedule.series_factors(start, duration, log_keep)
+        undiscounted = impact * no_discounting().series_factors(start, duration, log_keep)
 
     lines.update(reprice_factor=factor, value_per_unit=per_unit, impact=impact, end_year=start + duration - 1,
                  undiscounted_value=undiscounted, present_value=pv)
@@ -306,8 +308,40 @@ def value(
     zero = zero_inputs_problem(inputs_frame, "present_value")
     if zero:
         raise InputError(zero)
+    _refuse_non_finite(frame, inputs_frame, impact_map.attrs.get("file"))
     return Valuation(lines=frame, inputs=inputs_frame, price_year=int(price_year),
                      discounting=schedule, deflators=deflators)
+
+
+def _refuse_non_finite(lines: pd.DataFrame, inputs: pd.DataFrame, file) -> None:
+    """Refuse figures too large to compute: a line's value or present value, the totals or the ratio not finite.
+
+    Each cell is finite when read, but products and sums can still overflow
+    (a quantity of 1e308 times any value is infinite), which would print as
+    "inf" with exit 0. The rows are named.
+    """
+    figures = ("value_per_unit", "impact", "undiscounted_value", "present_value")
+    bad = ~np.isfinite(lines[list(figures)].to_numpy(dtype=float)).all(axis=1)
+    if bad.any():
+        raise InputError([Problem("the figures on this line are too large to compute (they overflow to infinity)",
+                                  file=file, row=_row(r), column="quantity",
+                                  fix="Check the quantity and the value: they are far beyond any real figure.")
+                          for r in lines["row"][bad]])
+    bad_inputs = ~np.isfinite(inputs["present_value"].to_numpy(dtype=float))
+    if bad_inputs.any():
+        raise InputError([Problem("this input is too large to compute", file=inputs.attrs.get("file"),
+                                  row=_row(r), column="value", fix="Check the value: it is far beyond any real figure.")
+                          for r in inputs["row"][bad_inputs]])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        pv, cost = float(lines["present_value"].sum()), float(inputs["present_value"].sum())
+        totals = {"the total present value": pv, "the total of the inputs": cost,
+                  "the SROI ratio (value ÷ inputs)": pv / cost if cost else 0.0,
+                  "the first-year impact": float(lines["impact"].sum())}
+    for name, number in totals.items():
+        if not np.isfinite(number):
+            raise InputError(Problem(f"{name} is too large to compute (it overflows to infinity)", file=file,
+                                     fix="Check the quantities, values and inputs: they are far beyond any real "
+                                     "figure."))
 
 
 _LINE_ORDER = [

@@ -75,7 +75,7 @@ def find_totals_rows(raw: RawTable, *, text_columns: tuple[str, ...], labels: tu
                 value = _number(cells[pos])
                 if value is None:
                     continue
-                for running, since in ((sums[pos], "since the last totals row"), (totals[pos], "above it")):
+                for running, since in ((totals[pos], "above it"), (sums[pos], "since the last totals row")):
                     total, count = running
                     if count >= 2 and abs(value - total) <= 0.005 + 1e-9 * abs(total):
                         problem = Problem(

@@ -11,7 +11,7 @@ folder.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -49,6 +49,7 @@ class ValuedMap:
     valuation: Valuation
     library: ProxyLibrary
     framework: Framework
+    notes: list[str] = field(default_factory=list)  # how the files were read (e.g. hidden rows), for the user
 
     def to_dict(self) -> dict:
         """Everything, JSON-ready (what ``sroi value --json`` prints)."""
@@ -112,7 +113,8 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
         raise InputError(problems)
     valuation = value(frame, costs, price_year=settings.price_year, discounting=settings.discounting,
                       deflators=deflators, proxies=library)
-    return ValuedMap(valuation=valuation, library=library, framework=settings.framework)
+    notes = [n for table in (frame, costs) for n in table.attrs.get("notes", [])]
+    return ValuedMap(valuation=valuation, library=library, framework=settings.framework, notes=notes)
 
 
 @dataclass
