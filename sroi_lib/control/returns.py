@@ -40,9 +40,6 @@ def write_template(path: str | Path, params, commitments: pd.DataFrame, periods:
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise InputError(Problem(f"the workbook must end .xlsx, not '{path.name}'", fix="Give -o NAME.xlsx."))
     path = check_output_path(path, suffixes=(".xlsx",))
     wb = Workbook()
     info = wb.active

@@ -206,8 +206,9 @@ def _breakdown(lines: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def zero_inputs_problem(inputs: pd.DataFrame, column: str = "value") -> Problem | None:
     """The problem to report when the inputs total £0 (the SROI ratio is then undefined)."""
-    if inputs[column].sum() > 0:
-        return None
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing total is refused by value()
+        if inputs[column].sum() > 0:
+            return None
     return Problem("the total of the inputs is £0, so the SROI ratio (value ÷ inputs) is undefined",
                    file=inputs.attrs.get("file"), column="value",
                    fix="Give the investment (cash and in-kind) with a value above £0.")
@@ -334,12 +335,12 @@ def _refuse_non_finite(lines: pd.DataFrame, inputs: pd.DataFrame, file) -> None:
                           for r in inputs["row"][bad_inputs]])
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         pv, cost = float(lines["present_value"].sum()), float(inputs["present_value"].sum())
-        totals = {"the total present value": pv, "the total of the inputs": cost,
-                  "the SROI ratio (value ÷ inputs)": pv / cost if cost else 0.0,
-                  "the first-year impact": float(lines["impact"].sum())}
-    for name, number in totals.items():
+        totals = {"the total present value": (pv, file), "the total of the inputs": (cost, inputs.attrs.get("file")),
+                  "the SROI ratio (value ÷ inputs)": (pv / cost if cost else 0.0, file),
+                  "the first-year impact": (float(lines["impact"].sum()), file)}
+    for name, (number, where) in totals.items():
         if not np.isfinite(number):
-            raise InputError(Problem(f"{name} is too large to compute (it overflows to infinity)", file=file,
+            raise InputError(Problem(f"{name} is too large to compute (it overflows to infinity)", file=where,
                                      fix="Check the quantities, values and inputs: they are far beyond any real "
                                      "figure."))
 

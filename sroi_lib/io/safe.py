@@ -93,9 +93,6 @@ def check_output_path(path: str | Path, *, suffixes: tuple[str, ...], option: st
         Naming the option and what to give instead.
     """
     out = Path(path)
-    if out.suffix.lower() not in suffixes:
-        raise InputError(Problem(f"the output must be a {' or '.join(suffixes)} file, not '{out.name}'",
-                                 fix=f"Give {option} NAME{suffixes[0]}."))
     try:
         info = out.stat()
     except FileNotFoundError:
@@ -108,6 +105,9 @@ def check_output_path(path: str | Path, *, suffixes: tuple[str, ...], option: st
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise InputError(Problem(f"{option} {out} is not an ordinary file (it is a device, pipe or other special file)",
                                  fix="Give the name of a file to write."))
+    if out.suffix.lower() not in suffixes:
+        raise InputError(Problem(f"the output must be a {' or '.join(suffixes)} file, not '{out.name}'",
+                                 fix=f"Give {option} NAME{suffixes[0]}."))
     if not out.parent.is_dir():
         raise InputError(Problem(f"{option} {out}: the folder '{out.parent}' does not exist",
                                  fix=f"Create it first, or choose another {option}."))
