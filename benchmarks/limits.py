@@ -1,0 +1,67 @@
+"""Benchmark: an impact map at the documented limits, valued by ``sroi value``.
+
+Writes a CSV impact map of 100,000 lines (the row limit) each lasting 300
+years (the duration limit, so 30,000,000 line-years), with every adjustment
+set and inline values, and times ``sroi value`` on it in a real process
+(start-up included), with and without ``--json`` (which builds the per-year
+table). Peak memory is the child's maximum resident set size
+(``getrusage(RUSAGE_CHILDREN)``); each run is a fresh process, so the figure
+is that run's own.
+
+Run:  .venv/bin/python benchmarks/limits.py [--lines 100000] [--duration 300]
+Record the figures in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sroi_lib.io.limits import MAX_DURATION_YEARS, MAX_TABLE_ROWS
+
+HEADER = "stakeholder,outcome,quantity,value,price_year,deadweight,displacement,attribution,drop_off,duration,start_year\n"
+
+
+def write_map(path: Path, lines: int, duration: int) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(HEADER)
+        for i in range(lines):
+            fh.write(f"Stakeholder {i % 50},Outcome {i % 400},{10 + i % 90},{100 + i % 900},{2015 + i % 10},"
+                     f"10%,5%,20%,{i % 20}%,{duration},{1 + i % 3 if duration < MAX_DURATION_YEARS else 1}\n")
+
+
+def run(args: list[str]) -> tuple[float, float, int]:
+    """Seconds, peak memory in MB, exit code of one ``sroi`` run in a fresh process (this one waits for it)."""
+    script = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+              "r = subprocess.run([sys.executable, '-m', 'sroi_lib.cli', *sys.argv[1:]], stdout=subprocess.DEVNULL); "
+              "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    seconds, kb, code = out.stdout.split()
+    return float(seconds), int(kb) / 1024, int(code)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=MAX_TABLE_ROWS)
+    parser.add_argument("--duration", type=int, default=MAX_DURATION_YEARS)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "limit_map.csv"
+        t = time.perf_counter()
+        write_map(path, args.lines, args.duration)
+        print(f"map: {args.lines:,} lines x {args.duration} years, {path.stat().st_size / 1048576:.1f} MB "
+              f"(written in {time.perf_counter() - t:.1f} s)")
+        for extra in ([], ["--json"]):
+            seconds, mb, code = run(["value", str(path), "--investment", "1000000", *extra])
+            print(f"sroi value {' '.join(extra) or '(tables)':9s}: exit {code}, {seconds:.1f} s, peak {mb:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
