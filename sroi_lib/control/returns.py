@@ -120,6 +120,19 @@ def _open(path: Path):
                                  fix="Open it in Excel and save it again as .xlsx.")) from None
 
 
+def _listed_sheet(path: Path, name: str) -> bool:
+    """True when the workbook's own list of sheets (xl/workbook.xml) names ``name``."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("xl/workbook.xml") as src:
+            return any(el.tag.rsplit("}", 1)[-1] == "sheet" and el.get("name") == name
+                       for el in ElementTree.parse(src).iter())
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+        return False
+
+
 def check_returns(path: str | Path, commitments: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
     """Check a filled returns workbook; returns its rows (``period, measure, quantity, evidence``).
 
@@ -139,6 +152,10 @@ def check_returns(path: str | Path, commitments: pd.DataFrame, periods: list[str
     def add(message, row=None, column=None, fix="", sheet=RETURNS_SHEET):
         problems.append(Problem(message, file=label, sheet=sheet, row=row, column=column, fix=fix))
 
+    if RETURNS_SHEET not in wb.sheetnames and _listed_sheet(path, RETURNS_SHEET):
+        add(f"is a damaged Excel workbook: it lists a sheet called '{RETURNS_SHEET}' but that sheet's part is "
+            "missing", sheet=None, fix="Open it in Excel and save it again as .xlsx, or use the workbook you were sent.")
+        raise InputError(problems)
     if RETURNS_SHEET not in wb.sheetnames:
         add(f"there is no sheet called '{RETURNS_SHEET}' (sheets found: {', '.join(wb.sheetnames)})", sheet=None,
             fix="Use the workbook you were sent, without renaming its sheets.")

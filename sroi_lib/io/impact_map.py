@@ -9,7 +9,8 @@ inputs list what was invested. Beyond each cell's own rules
 * each outcome line gives either a ``proxy_id`` or an inline ``value`` with its
   ``price_year``, never both;
 * ``duration`` and ``start_year`` (and an input's ``year``) are at most 300
-  (:mod:`sroi_lib.io.limits`: the Green Book discount table's range);
+  (:mod:`sroi_lib.io.limits`: the Green Book discount table's range), and
+  the durations of all the lines add up to at most 1,000,000 line-years;
 * a totals or subtotal row is refused, naming it (:mod:`sroi_lib.io.totals`),
   since sroi adds the lines up itself.
 
@@ -24,7 +25,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem, Problems
 from .cells import Column, validate_rows
-from .limits import MAX_DURATION_YEARS, MAX_START_YEAR
+from .limits import MAX_DURATION_YEARS, MAX_LINE_YEARS, MAX_START_YEAR
 from .tables import RawTable, read_table
 from .totals import find_totals_rows
 
@@ -170,6 +171,11 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
             fix = ("No proxy library is loaded: give the value and price_year on the line instead."
                    if proxies is None else "Check the id with `sroi proxies search`, or give a value and price_year instead.")
             found.add(f"proxy '{rec['proxy_id']}' is not in the proxy library", **where("proxy_id"), fix=fix)
+    line_years = sum(rec["duration"] for rec in records if isinstance(rec["duration"], int))
+    if line_years > MAX_LINE_YEARS:
+        found.add(f"the lines last {line_years:,} years in all (the sum of their durations), more than the "
+                  f"{MAX_LINE_YEARS:,} sroi values in one map", **raw.where(column=label("duration")),
+                  fix="Split the map into smaller ones, or check the durations (see docs/limits.md).")
     found.raise_if_any()
     frame = pd.DataFrame.from_records(records, columns=["row"] + [c.name for c in IMPACT_MAP_COLUMNS])
     frame["value"] = frame["value"].astype(float)

@@ -22,6 +22,9 @@ YAML size with aliases         100,000 nodes       aliases expanded (an "alias b
 duration                       300 years           the Green Book discount table's bands run to
                                                    year 300 (then 1% a year, open-ended)
 start year                     300                 as duration
+line-years in one map          1,000,000           Σ duration over the lines: the per-year table
+                                                   holds one row per line-year (about 110 bytes
+                                                   each when built, for --json and reports)
 =============================  ==================  =============================================
 
 The contract-period limit (at most 100 years, 400 quarters) is checked where
@@ -48,6 +51,7 @@ __all__ = [
     "MAX_YAML_NODES",
     "MAX_DURATION_YEARS",
     "MAX_START_YEAR",
+    "MAX_LINE_YEARS",
     "check_readable_file",
     "megabytes",
 ]
@@ -60,6 +64,7 @@ MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
 MAX_XLSX_PARTS = 10_000
 MAX_DURATION_YEARS = 300
 MAX_START_YEAR = 300
+MAX_LINE_YEARS = 1_000_000
 
 
 def megabytes(size: int) -> str:

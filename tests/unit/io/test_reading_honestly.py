@@ -179,6 +179,16 @@ def test_duration_and_start_year_are_at_most_300(tmp_path, column, cell):
     assert (problem.row, problem.column) == (2, column)
 
 
+def test_the_lines_together_last_at_most_the_line_year_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr("sroi_lib.io.impact_map.MAX_LINE_YEARS", 5)
+    path = tmp_path / "m.csv"
+    path.write_text(HEADER + ROW.replace(",1\n", ",3\n") * 2)
+    (problem,) = refused(path, "6 years in all", reader=lambda p: read_impact_map(p, proxies={}))
+    assert problem.column == "duration"
+    path.write_text(HEADER + ROW.replace(",1\n", ",5\n"))
+    assert len(read_impact_map(path, proxies={})) == 1
+
+
 def test_yaml_guards(tmp_path):
     dup = tmp_path / "dup.yaml"
     dup.write_text("title: a\nprice_year: 2024\ntitle: b\n")
