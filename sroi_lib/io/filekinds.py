@@ -19,17 +19,22 @@ Two rules, shared by every reader (tables, YAML, returns workbooks):
   file renamed ``.xlsx`` each get their own message. The ZIP directory is
   read before any XML is parsed, so a workbook whose parts would unpack to
   more than :data:`~sroi_lib.io.limits.MAX_XLSX_UNPACKED_BYTES` (a "zip
-  bomb") is refused without unpacking anything.
+  bomb"), or with a part other than a worksheet larger than
+  :data:`~sroi_lib.io.limits.MAX_XLSX_HELD_PART_BYTES` (openpyxl holds
+  shared strings in memory whole; worksheets are streamed), is refused
+  without unpacking anything.
 """
 
 from __future__ import annotations
 
+import posixpath
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from ..errors import InputError, Problem
 from ..paths import NOT_UTF8, binary_kind, decode_text  # noqa: F401  (re-exported: one text rule)
-from .limits import MAX_XLSX_PARTS, MAX_XLSX_UNPACKED_BYTES, megabytes
+from .limits import MAX_XLSX_HELD_PART_BYTES, MAX_XLSX_PARTS, MAX_XLSX_UNPACKED_BYTES, megabytes
 
 __all__ = ["decode_text", "binary_kind", "check_workbook", "NOT_UTF8", "OLE2_MAGIC", "ZIP_MAGIC"]
 
@@ -77,7 +82,7 @@ def check_workbook(path: str | Path, label: str | None = None) -> None:
                                  fix=resave)) from None
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
-        raise InputError(Problem(f"is not an Excel workbook: it is {_zip_kind(names, p)}", file=label, fix=resave))
+        raise InputError(Problem(f"is not an Excel workbook: it is {_zip_kind(names)}", file=label, fix=resave))
     if len(infos) > MAX_XLSX_PARTS:
         raise InputError(Problem(f"has {len(infos):,} parts inside, more than the {MAX_XLSX_PARTS:,} sroi reads",
                                  file=label, fix=resave))
@@ -89,6 +94,13 @@ def check_workbook(path: str | Path, label: str | None = None) -> None:
         raise InputError(Problem(f"is packed with a compression method Excel does not use (method {odd[0]})",
                                  file=label, fix=resave))
     unpacked = sum(i.file_size for i in infos)
+    sheets = _worksheet_parts(p, {i.filename: i.file_size for i in infos})
+    held = [i for i in infos if i.filename not in sheets and i.file_size > MAX_XLSX_HELD_PART_BYTES]
+    if held:
+        raise InputError(Problem(
+            f"holds a part ({held[0].filename}) that would unpack to {megabytes(held[0].file_size)}, more than the "
+            f"{megabytes(MAX_XLSX_HELD_PART_BYTES)} sroi reads into memory for one part of a workbook", file=label,
+            fix="Check that this is the right file; a workbook of sroi's tables is far smaller (see docs/limits.md)."))
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
         raise InputError(Problem(
             f"would unpack to {megabytes(unpacked)}, more than the {megabytes(MAX_XLSX_UNPACKED_BYTES)} sroi "
@@ -96,7 +108,29 @@ def check_workbook(path: str | Path, label: str | None = None) -> None:
             fix="Check that this is the right file; a workbook of sroi's tables is far smaller (see docs/limits.md)."))
 
 
-def _zip_kind(names: set[str], p: Path) -> str:
+_RELS = "xl/_rels/workbook.xml.rels"
+
+
+def _worksheet_parts(p: Path, sizes: dict[str, int]) -> set[str]:
+    """The parts the workbook names as worksheets (streamed when read); empty when it names none readably."""
+    if sizes.get(_RELS, MAX_XLSX_HELD_PART_BYTES + 1) > MAX_XLSX_HELD_PART_BYTES:
+        return set()
+    try:
+        with zipfile.ZipFile(p) as archive, archive.open(_RELS) as src:
+            root = ElementTree.parse(src).getroot()
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError, NotImplementedError,
+            RuntimeError, EOFError):
+        return set()
+    parts = set()
+    for rel in root.iter():
+        if rel.tag.rsplit("}", 1)[-1] == "Relationship" and (rel.get("Type") or "").endswith("/worksheet"):
+            target = rel.get("Target") or ""
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+            parts.add(path)
+    return parts
+
+
+def _zip_kind(names: set[str]) -> str:
     if "content.xml" in names or "mimetype" in names:
         return "an OpenDocument file (such as a LibreOffice .ods spreadsheet)"
     if "word/document.xml" in names:

@@ -13,8 +13,10 @@ table rows                     100,000 below the   counted while streaming, so a
 table columns                  256                 Excel 2003's own width; sroi's widest table
                                                    has 17 columns
 cell length                    32,767 characters   Excel's own maximum for a cell
-workbook (XLSX) unpacked size  256 MB              read from the zip directory, before any XML
+workbook (XLSX) unpacked size  128 MB              read from the zip directory, before any XML
                                                    is parsed (a "zip bomb" is refused)
+workbook part other than a     32 MB               shared strings, styles and the like are held
+worksheet                                          in memory whole (worksheets are streamed)
 YAML file size                 1 MB                parameters, deflators, schedules, frameworks
 YAML nesting                   50 levels           deeper nesting is refused before parsing
                                                    (it would exhaust Python's stack)
@@ -46,6 +48,7 @@ __all__ = [
     "MAX_CELL_CHARS",
     "MAX_XLSX_UNPACKED_BYTES",
     "MAX_XLSX_PARTS",
+    "MAX_XLSX_HELD_PART_BYTES",
     "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH",
     "MAX_YAML_NODES",
@@ -60,7 +63,8 @@ MAX_TABLE_BYTES = 50 * 1024 * 1024
 MAX_TABLE_ROWS = 100_000
 MAX_TABLE_COLUMNS = 256
 MAX_CELL_CHARS = 32_767
-MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 128 * 1024 * 1024
+MAX_XLSX_HELD_PART_BYTES = 32 * 1024 * 1024
 MAX_XLSX_PARTS = 10_000
 MAX_DURATION_YEARS = 300
 MAX_START_YEAR = 300

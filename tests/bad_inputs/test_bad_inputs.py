@@ -180,6 +180,24 @@ def _zip_bomb(tmp_path: Path) -> list[str]:
     return ["value", str(path), "--investment", "1000"]
 
 
+def _shared_strings(tmp_path: Path) -> list[str]:
+    """A workbook whose shared strings (held in memory whole by openpyxl) would unpack to 40 MB."""
+    path = tmp_path / "strings.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/'
+                         'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                         'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+                         '</Relationships>')
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+        with archive.open("xl/sharedStrings.xml", "w") as part:
+            chunk = b"".join(b"<si><t>%d</t></si>" % i for i in range(100_000))
+            for _ in range(22):
+                part.write(chunk)
+    return ["value", str(path), "--investment", "1000"]
+
+
 def _sixty_mb(tmp_path: Path) -> list[str]:
     path = tmp_path / "sixty_mb.csv"
     with open(path, "wb") as fh:
@@ -195,6 +213,7 @@ LARGE = {
     "over-a-million-line-years": (_line_years, ["1,000,200 years in all", "1,000,000"]),
     "yaml-alias-bomb": (_alias_bomb, ["100,000 values"]),
     "zip-bomb": (_zip_bomb, ["would unpack to 300 MB"]),
+    "huge-shared-strings": (_shared_strings, ["sharedStrings.xml", "32 MB"]),
     "sixty-mb-file": (_sixty_mb, ["60 MB", "larger than the 50 MB"]),
 }
 
