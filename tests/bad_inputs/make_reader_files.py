@@ -1,8 +1,8 @@
 """Make the committed files of the readers' bad-input groups (maps, inputs, proxies, returns).
 
 Run from anywhere: ``python tests/bad_inputs/make_reader_files.py``. Each file
-is small and deterministic, so the committed copies can be re-made and
-compared. Text files are written as exact bytes (their encodings are the
+is small; the text files are byte for byte the same on every run (workbooks
+differ only in their creation time stamps). Text files are written as exact bytes (their encodings are the
 point); workbooks are written with openpyxl and then edited inside the ZIP
 where the case needs a part that openpyxl would not write (a wrong stored
 dimension, broken XML, a missing sheet, an error cell, a NaN).
