@@ -29,6 +29,9 @@ Nothing is read silently wrong (docs/limits.md lists the limits):
   never saved (refused, naming the cell: it would read as blank), merged
   cells (refused, naming the range), and hidden rows and columns (read like
   the others, with a note in :attr:`RawTable.notes` saying how many and which).
+  Only the first visible sheet is read; a note names the other sheets, hidden
+  or not. A row numbered beyond Excel's last row (1,048,576) is refused
+  before it is walked to.
 """
 
 from __future__ import annotations
@@ -45,10 +48,11 @@ from ..errors import InputError, Problem, Problems
 from .filekinds import check_workbook, decode_text
 from .limits import MAX_CELL_CHARS, MAX_TABLE_BYTES, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, check_readable_file
 
-__all__ = ["RawTable", "read_table", "is_blank", "SUPPORTED_EXTENSIONS", "column_name", "SheetFacts",
+__all__ = ["RawTable", "read_table", "is_blank", "SUPPORTED_EXTENSIONS", "SHEET_MAX_ROWS", "column_name", "SheetFacts",
            "sheet_facts", "numbered_list"]
 
 SUPPORTED_EXTENSIONS = (".csv", ".xlsx", ".xlsm")
+SHEET_MAX_ROWS = 1_048_576  # Excel's last row
 _OLD_EXCEL = (".xls", ".xlsb", ".ods", ".numbers")
 
 
@@ -155,6 +159,10 @@ def _collect(label: str, sheet: str | None, rows, notes: list[str]) -> RawTable:
                     f"{MAX_TABLE_COLUMNS} columns sroi reads", file=label, sheet=sheet, row=number,
                     fix="Remove the cells far to the right (see docs/limits.md)."))
             cells = cells[:MAX_TABLE_COLUMNS]
+        if number > SHEET_MAX_ROWS:  # checked on blank rows too: a row number far down must not be walked to
+            raise InputError(Problem(
+                f"has a row numbered beyond {SHEET_MAX_ROWS:,}, the last row a spreadsheet has", file=label,
+                sheet=sheet, fix="Open it in Excel and save it again, or export it as CSV."))
         if all(is_blank(c) for c in cells):
             continue
         if number > MAX_TABLE_ROWS + 1:
@@ -378,6 +386,13 @@ def _read_xlsx(p: Path, label: str, notes: list[str]) -> RawTable:
         if ws is None:
             raise InputError(Problem("has no visible worksheet", file=label, fix="Unhide the sheet with the table."))
         sheet = ws.title
+        others = [w.title for w in wb.worksheets if w is not ws]
+        if others:
+            hidden = [w.title for w in wb.worksheets if getattr(w, "sheet_state", "visible") != "visible"]
+            notes.append(f"{p.name}: only sheet '{sheet}' was read; the workbook also has "
+                         + ", ".join(f"'{t}'" + (" (hidden)" if t in hidden else "") for t in others[:10])
+                         + (f" and {len(others) - 10} more" if len(others) > 10 else "")
+                         + ". Put the table in the first visible sheet if it is elsewhere.")
         part = getattr(ws, "_worksheet_path", None)
         try:
             facts = SheetFacts()
@@ -408,17 +423,26 @@ def _damage(exc: Exception) -> str:
     return f"{text[:200]}" if text else "a part of it cannot be read"
 
 
+_MOST = 20  # problems of one kind listed one by one; the rest are counted
+
+
 def _check_facts(table: RawTable, facts: SheetFacts) -> None:
     found = Problems()
     where = lambda **kw: table.where(**kw)  # noqa: E731
-    for ref, row, col, formula in facts.uncached_formulas:
+    for ref, row, col, formula in facts.uncached_formulas[:_MOST]:
         found.add(f"cell {ref} holds a formula (={formula}) whose result was never saved, so it would read as blank",
                   **where(row=row, column=column_name(table.header, col)),
                   fix="Save the workbook in Excel first (so the result is stored), or type the value itself.")
-    for ref in facts.merged:
+    if len(facts.uncached_formulas) > _MOST:
+        found.add(f"{len(facts.uncached_formulas) - _MOST:,} more formulas have no saved result", **where(),
+                  fix="Save the workbook in Excel first (so the results are stored).")
+    for ref in facts.merged[:_MOST]:
         row, _ = _split_ref(ref.split(":")[0])
         found.add(f"cells {ref} are merged, so it is not clear which row or column their value belongs to",
                   **where(row=row), fix="Unmerge them (Home > Merge & Center) and give each cell its own value.")
+    if len(facts.merged) > _MOST:
+        found.add(f"{len(facts.merged) - _MOST:,} more ranges of cells are merged", **where(),
+                  fix="Unmerge every merged range.")
     found.raise_if_any()
     data_rows = {n for n, _ in table.rows} | {1}
     hidden = [r for r in facts.hidden_rows if r in data_rows]

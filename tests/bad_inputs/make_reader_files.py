@@ -1,8 +1,8 @@
 """Make the committed files of the readers' bad-input groups (maps, inputs, proxies, returns).
 
 Run from anywhere: ``python tests/bad_inputs/make_reader_files.py``. Each file
-is small; the text files are byte for byte the same on every run (workbooks
-differ only in their creation time stamps). Text files are written as exact bytes (their encodings are the
+is small and byte for byte the same on every run (workbooks get fixed time
+stamps), so re-making them changes nothing in git. Text files are written as exact bytes (their encodings are the
 point); workbooks are written with openpyxl and then edited inside the ZIP
 where the case needs a part that openpyxl would not write (a wrong stored
 dimension, broken XML, a missing sheet, an error cell, a NaN).
@@ -169,6 +169,19 @@ def maps() -> None:
     rezip(nan, sheet_edit(rb'<c r="C2"[^>]*>.*?</c>', b'<c r="C2" t="n"><v>NaN</v></c>'))
     cached = workbook(g, "formula_with_result_ok.xlsx", [MAP_HEADER, WORKED])
     rezip(cached, sheet_edit(rb'<c r="C2"[^>]*>.*?</c>', b'<c r="C2"><f>50*2</f><v>100</v></c>'))
+    far = workbook(g, "row_beyond_excel.xlsx", [MAP_HEADER, WORKED])
+    rezip(far, sheet_edit(rb"</sheetData>", b'<row r="99999999999"><c r="A99999999999" t="inlineStr"><is><t>x</t>'
+                                           b"</is></c></row></sheetData>"))
+    wide = workbook(g, "column_beyond_excel.xlsx", [MAP_HEADER, WORKED])
+    rezip(wide, sheet_edit(rb"</sheetData>", b'<row r="3"><c r="ZZZZZ3" t="inlineStr"><is><t>x</t></is></c></row>'
+                                            b"</sheetData>"))
+    workbook(g, "cell_in_last_column.xlsx", [MAP_HEADER, WORKED], edit=lambda ws: ws.__setitem__("XFD3", "x"))
+
+    def second_sheet(ws):
+        extra = ws.parent.create_sheet("Notes")
+        extra["A1"] = "notes"
+        ws.parent.create_sheet("Old").sheet_state = "hidden"
+    workbook(g, "more_sheets.xlsx", [MAP_HEADER, WORKED], edit=second_sheet)
     common_workbooks(g, rows)
 
 
@@ -246,10 +259,30 @@ def common_workbooks_from(group: str, ok: Path) -> None:
     rezip(ok, lambda name, data: None if name == part else data, HERE / group / "missing_sheet_part.xlsx")
 
 
+_STAMP = re.compile(rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:")
+
+
+def fix_time_stamps(path: Path) -> None:
+    """Give a ZIP's entries and a workbook's own created/modified dates one fixed time, so re-made files are identical."""
+    with zipfile.ZipFile(path) as archive:
+        parts = [(i, archive.read(i.filename)) for i in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = _STAMP.sub(rb"<dcterms:\1\2>2026-01-01T00:00:00Z</dcterms:", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = info.compress_type
+            archive.writestr(fixed, data)
+
+
 if __name__ == "__main__":
     maps()
     inputs()
     proxies()
     returns()
+    for group in ("maps", "inputs", "proxies", "returns"):
+        for made in sorted((HERE / group).iterdir()):
+            if made.read_bytes()[:4] == b"PK\x03\x04":
+                fix_time_stamps(made)
     print("made", sum(1 for g in ("maps", "inputs", "proxies", "returns") for p in (HERE / g).iterdir()
                       if p.name != "cases.yaml"), "files")
