@@ -37,7 +37,6 @@ Nothing is read silently wrong (docs/limits.md lists the limits):
 from __future__ import annotations
 
 import csv
-import io as _io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -210,11 +209,36 @@ def _header_text(cells) -> list[str]:
 # -- CSV -----------------------------------------------------------------------------------
 
 
-class _Lines:
-    """The physical lines of a text, remembering those that make up the current record."""
+# The most commas one line may hold: every column, plus a cell's worth (a quoted cell may hold commas).
+MAX_LINE_COMMAS = MAX_TABLE_COLUMNS + MAX_CELL_CHARS
 
-    def __init__(self, text: str):
-        self._lines = iter(_io.StringIO(text, newline=""))
+
+_EOL = re.compile(r"\r\n|\r|\n")
+
+
+def _physical_lines(text: str):
+    """The lines of ``text`` with their endings, split as ``open(newline="")`` splits them (no copy of the text)."""
+    pos, end = 0, len(text)
+    while pos < end:
+        m = _EOL.search(text, pos)
+        if m is None:
+            yield text[pos:]
+            return
+        yield text[pos:m.end()]
+        pos = m.end()
+
+
+class _Lines:
+    """The physical lines of a text, remembering those that make up the current record.
+
+    A line with more than :data:`MAX_LINE_COMMAS` commas is refused before
+    the CSV reader splits it (50 MB of commas would be 50 million cells).
+    """
+
+    def __init__(self, text: str, label: str):
+        self._lines = _physical_lines(text)
+        self._label = label
+        self.number = 0
         self.current: list[str] = []
 
     def __iter__(self):
@@ -222,6 +246,12 @@ class _Lines:
 
     def __next__(self) -> str:
         line = next(self._lines)
+        self.number += 1
+        if line.count(",") > MAX_LINE_COMMAS:
+            raise InputError(Problem(
+                f"line {self.number:,} of the file holds {line.count(','):,} commas, far more than the "
+                f"{MAX_TABLE_COLUMNS} columns sroi reads", file=self._label,
+                fix="Check that this is the right file (see docs/limits.md)."))
         self.current.append(line)
         return line
 
@@ -229,7 +259,7 @@ class _Lines:
 def _csv_rows(p: Path, label: str):
     """Yield ``(row number, cells)`` for each record of a CSV file (see the module's docstring)."""
     text = decode_text(p.read_bytes(), label, what="CSV file", windows_1252=True)
-    lines = _Lines(text)
+    lines = _Lines(text, label)
     reader = csv.reader(lines)
     old_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_TABLE_BYTES + 1)  # cell length is checked by _collect, with a plain message

@@ -151,6 +151,12 @@ def _duration(tmp_path: Path) -> list[str]:
     return ["value", str(path), "--investment", "1000", "--json"]
 
 
+def _commas(tmp_path: Path) -> list[str]:
+    path = tmp_path / "commas.csv"
+    path.write_text(MAP_HEADER + "," * (40 * 1024 * 1024) + "\n")
+    return ["value", str(path), "--investment", "1000"]
+
+
 def _line_years(tmp_path: Path) -> list[str]:
     path = tmp_path / "line_years.csv"
     path.write_text(MAP_HEADER + "Residents,Into work,1,300,10,2020\n" * 3_334)  # 1,000,200 line-years
@@ -209,6 +215,7 @@ def _sixty_mb(tmp_path: Path) -> list[str]:
 LARGE = {
     "two-million-lines": (_rows_2m, ["more than 100,000 rows"]),
     "cell-of-200000-characters": (_cell_200k, ["200,000 characters", "32,767"]),
+    "a-line-of-40-million-commas": (_commas, ["line 2", "commas"]),
     "duration-100000000": (_duration, ["above 300"]),
     "over-a-million-line-years": (_line_years, ["1,000,200 years in all", "1,000,000"]),
     "yaml-alias-bomb": (_alias_bomb, ["100,000 values"]),
