@@ -272,6 +272,7 @@ def _cmd_proxies_import(args) -> int:
     from .proxies.importers import import_proxies, write_library
 
     result = import_proxies(args.file, args.format, mapping=args.map, source_url=args.source_url)
+    _notes("proxies import", result.notes)
     write_library(result.table, args.output)
     print(f"Imported {len(result.table)} proxies from {args.file} into {args.output}.")
     if result.skipped:

@@ -41,10 +41,11 @@ TOMS_PUBLISHER_URL = "https://socialvalueportal.com/"
 
 @dataclass
 class ImportResult:
-    """What an importer brought in (``table``) and what it left out (``skipped``, one problem per row)."""
+    """What an importer brought in (``table``), what it left out (``skipped``, one problem per row) and reading notes."""
 
     table: pd.DataFrame
     skipped: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the file was read (hidden rows, other sheets)
 
 
 def slug(text: str, width: int = 48) -> str:
@@ -103,7 +104,7 @@ def _finish(raw: RawTable, candidates: list[dict], skipped: list[Problem], defla
         else:
             kept.append(rec)
     skipped.sort(key=lambda p: (p.row or 0))
-    return ImportResult(pd.DataFrame.from_records(kept, columns=["row"] + COLUMNS), skipped)
+    return ImportResult(pd.DataFrame.from_records(kept, columns=["row"] + COLUMNS), skipped, list(raw.notes))
 
 
 def _money(cell, raw: RawTable, row: int, column: str, skipped: list[Problem]) -> float | None:
