@@ -214,3 +214,23 @@ def test_yaml_guards(tmp_path):
     merge = tmp_path / "merge.yaml"
     merge.write_text("base: &b {x: 1}\nother:\n  <<: *b\n  x: 2\n")
     assert read_yaml(merge, "framework file")["other"] == {"x": 2}
+
+
+def test_a_line_of_too_many_commas_is_refused_before_it_is_split(tmp_path, monkeypatch):
+    monkeypatch.setattr("sroi_lib.io.tables.MAX_LINE_COMMAS", 10)
+    path = tmp_path / "m.csv"
+    path.write_text(HEADER + "," * 11 + "\n")
+    refused(path, "line 2", "11 commas")
+
+
+def test_a_row_numbered_beyond_excels_last_row_is_refused(tmp_path):
+    path = _workbook(tmp_path, rows=1)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", b'<row r="99999999999"><c r="A99999999999" t="inlineStr">'
+                                        b"<is><t>x</t></is></c></row></sheetData>")
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    refused(path, "beyond 1,048,576")

@@ -23,3 +23,18 @@ def test_formula_like_text_is_written_with_an_apostrophe_and_read_back(tmp_path)
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     library = load_library(out)
     assert library.table["name"].tolist() == ["'=HYPERLINK(\"http://evil\",\"x\")"]
+
+
+def test_hidden_rows_in_an_imported_workbook_are_noted(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["orgId", "title", "outcome", "unit", "value", "source", "url"])
+    ws.append(["", "Ability to pay for housing (2020)", "Housing", "per person", 1250, "Source A", "https://example.org/a"])
+    ws.append(["", "Warmer homes (2021)", "Housing", "per home", 300, "Source B", "https://example.org/b"])
+    ws.row_dimensions[3].hidden = True
+    wb.save(tmp_path / "sve.xlsx")
+    result = import_sve(tmp_path / "sve.xlsx")
+    assert len(result.table) == 2
+    assert len(result.notes) == 1 and "1 hidden row (3)" in result.notes[0]
