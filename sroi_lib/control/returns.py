@@ -215,8 +215,13 @@ def check_returns(path: str | Path, commitments: pd.DataFrame, periods: list[str
             add(f"'{value}' is not a number", row=r, column=HEADERS[5],
                 fix="Type the quantity as a plain number, without units or words.")
             continue
-        if not math.isfinite(value):
-            add(f"{value} is not a finite number", row=r, column=HEADERS[5], fix="Type the quantity as a plain number.")
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # a whole number beyond any float
+            finite = False
+        if not finite:
+            add(f"{str(value)[:12]} is not a finite number of a usable size", row=r, column=HEADERS[5],
+                fix="Type the quantity as a plain number.")
             continue
         if value < 0:
             add(f"{value} is below zero", row=r, column=HEADERS[5], fix="Type 0 or more.")

@@ -92,7 +92,11 @@ def parse_number(cell, *, money: bool = False) -> float | None:
     if isinstance(cell, bool):
         raise CellError(f"{cell} is not a number", "Write a number.")
     if isinstance(cell, (int, float)):
-        number = float(cell)
+        try:
+            number = float(cell)
+        except OverflowError:  # a whole number beyond any float (a workbook can store one)
+            raise CellError(f"{str(cell)[:12]}... ({len(str(cell))} digits) is too large a number",
+                            "Write an actual number.") from None
     else:
         text = str(cell).strip()
         if text == "":

@@ -167,6 +167,8 @@ def maps() -> None:
     rezip(err, sheet_edit(rb'<c r="C2"[^>]*>.*?</c>', b'<c r="C2" t="e"><v>#DIV/0!</v></c>'))
     nan = workbook(g, "nan_cell.xlsx", [MAP_HEADER, WORKED])
     rezip(nan, sheet_edit(rb'<c r="C2"[^>]*>.*?</c>', b'<c r="C2" t="n"><v>NaN</v></c>'))
+    big = workbook(g, "huge_whole_number.xlsx", [MAP_HEADER, WORKED])
+    rezip(big, sheet_edit(rb'<c r="C2"[^>]*>.*?</c>', b'<c r="C2" t="n"><v>' + b"9" * 400 + b"</v></c>"))
     cached = workbook(g, "formula_with_result_ok.xlsx", [MAP_HEADER, WORKED])
     rezip(cached, sheet_edit(rb'<c r="C2"[^>]*>.*?</c>', b'<c r="C2"><f>50*2</f><v>100</v></c>'))
     far = workbook(g, "row_beyond_excel.xlsx", [MAP_HEADER, WORKED])
@@ -237,6 +239,10 @@ def returns() -> None:
     _sheet = _returns_sheet_part(nan)
     rezip(nan, lambda name, data: re.sub(rb'(<c r="F2"[^>]*?)(/>|>.*?</c>)', rb'<c r="F2" t="n"><v>NaN</v></c>', data, 1)
           if name == _sheet else data)
+    big = HERE / g / "huge_quantity.xlsx"
+    shutil.copy(HERE / g / "_ok.xlsx", big)
+    rezip(big, lambda name, data: re.sub(rb'(<c r="F2"[^>]*?)(/>|>.*?</c>)', b'<c r="F2" t="n"><v>' + b"9" * 400
+                                         + b"</v></c>", data, 1) if name == _sheet else data)
     (HERE / g / "_ok.xlsx").unlink()
 
 
