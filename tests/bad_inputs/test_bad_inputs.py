@@ -60,15 +60,15 @@ def _expand(arg: str, subs: dict[str, str]) -> str:
     return arg
 
 
-def _in_process(argv: list[str]) -> tuple[int, str]:
+def _in_process(argv: list[str], timeout: int = HANG_GUARD) -> tuple[int, str]:
     """Run ``sroi argv`` through cli.main, capturing everything it prints; SIGALRM is the hang guard."""
     out, err = io.StringIO(), io.StringIO()
 
     def hang(signum, frame):
-        raise TimeoutError(f"sroi {' '.join(argv)} ran for more than {HANG_GUARD} s")
+        raise TimeoutError(f"sroi {' '.join(argv)} ran for more than {timeout} s")
 
     previous = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(HANG_GUARD)
+    signal.alarm(timeout)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
@@ -116,10 +116,8 @@ def test_bad_input(group, case, tmp_path):
     subs = {"file": str(path), "examples": str(ROOT / "data" / "examples"), "parameters": str(ROOT / "parameters"),
             "out": str(out), "tmp": str(tmp)}
     argv = [_expand(str(a), subs) for a in case["command"]]
-    if case.get("subprocess"):
-        code, output = run_subprocess(argv, timeout=int(case.get("timeout", HANG_GUARD)))
-    else:
-        code, output = _in_process(argv)
+    timeout = int(case.get("timeout", HANG_GUARD))
+    code, output = run_subprocess(argv, timeout=timeout) if case.get("subprocess") else _in_process(argv, timeout)
     check(code, output, exit_code=case["exit"], messages=case.get("message"), out=out,
           what=f"{group}/{case['name']}")
 
