@@ -114,6 +114,16 @@ def check_output_path(path: str | Path, *, suffixes: tuple[str, ...], option: st
     return out
 
 
+def _mode_for(out: Path) -> int:
+    """The permissions of ``out`` if it exists, else those a newly created file gets (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(out.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_atomically(path: str | Path, write: Callable[[Path], None], *, what: str = "file") -> Path:
     """Write a file whole or not at all: ``write(temporary path)``, then move it into place.
 
@@ -134,6 +144,7 @@ def write_atomically(path: str | Path, write: Callable[[Path], None], *, what: s
         write(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(out))  # mkstemp makes the file private (0600); give it the mode a new file gets
         os.replace(tmp, out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -61,3 +61,18 @@ def test_a_full_disk_leaves_nothing_behind(tmp_path):
         write_atomically(target, write)
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_a_written_file_gets_the_usual_permissions_not_the_temporary_files(tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        out = write_atomically(tmp_path / "new.csv", lambda tmp: tmp.write_text("a\n"))
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+        out.chmod(0o640)
+        write_atomically(out, lambda tmp: tmp.write_text("b\n"))
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640 and out.read_text() == "b\n"
+    finally:
+        os.umask(mask)
