@@ -25,8 +25,11 @@ Complete report folders
 -----------------------
 Readers (the portfolio, the dashboard) use only :func:`scan_reports`: a folder
 counts when its name does not start with ``.``, it holds a readable
-``manifest.json``, and every output's sha256 matches the manifest. Every other
-folder holding a results file is listed as skipped, with the reason.
+``manifest.json`` and every report file, and the sha256 of its figures
+(``results.json`` and ``lines.csv``) match the manifest. (The notebook and the
+HTML, which hold no figure the portfolio reads and are a hundred times larger,
+are left to ``sroi audit``.) Every other folder holding a results file is
+listed as skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -193,10 +196,10 @@ def _incomplete(folder: Path) -> str | None:
     except InputError as exc:
         return exc.problems[0].message
     for name in OUTPUTS:
-        path = folder / name
-        if not path.is_file():
+        if not (folder / name).is_file():
             return f"{name} is missing (an unfinished or damaged report)"
-        if sha256(path) != manifest["outputs"][name]:
+    for name in WRITTEN_BY_NOTEBOOK:  # the figures; the notebook and HTML are left to `sroi audit` (they are large)
+        if sha256(folder / name) != manifest["outputs"][name]:
             return f"{name} does not match its manifest (edited after the run, or damaged)"
     return None
 
@@ -205,7 +208,8 @@ def scan_reports(reports_dir: str | Path) -> ReportScan:
     """The complete report folders under ``reports_dir`` in name order, and the folders skipped.
 
     A folder is complete when its name does not start with ``.``, and it holds
-    a readable manifest whose sha256 of every output matches the files. The
+    a readable manifest, every report file, and figures (results and lines)
+    whose sha256 match the manifest. The
     staging folder is never looked at; another hidden folder or an incomplete
     one that holds a results file is listed in ``skipped`` with the reason.
     """
