@@ -289,7 +289,8 @@ def clean_staging(out_root: str | Path) -> list[Path]:
     The owner is the process recorded in the folder's ``owner.json`` (its pid
     and, on Linux, its start time, so a reused pid is not taken for the owner).
     A folder without a readable owner file is removed too: it was left by a run
-    killed before it wrote one.
+    killed before it wrote one. If a run was killed between the two renames of
+    :func:`replace_folder`, its previous report (``old/``) is put back first.
     """
     area = Path(out_root) / STAGING_DIR
     removed = []
@@ -298,12 +299,18 @@ def clean_staging(out_root: str | Path) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
+        owner = {}
         try:
             owner = json.loads((entry / OWNER_FILE).read_text(encoding="utf-8"))
             alive = _alive(int(owner["pid"]), owner.get("started"))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             alive = False
         if not alive:
+            cid = owner.get("contract_id") if isinstance(owner, dict) else None
+            final = Path(out_root) / cid if isinstance(cid, str) and cid and "/" not in cid and cid[0] != "." else None
+            if final is not None and (entry / "old").is_dir() and not final.exists():
+                with contextlib.suppress(OSError):
+                    os.replace(entry / "old", final)  # killed between the two renames: the old report goes back
             shutil.rmtree(entry, ignore_errors=True)
             if not entry.exists():
                 removed.append(entry)
@@ -326,7 +333,8 @@ def staging(out_root: str | Path, contract_id: str):
     root.mkdir()
     stage = Stage(root)
     try:
-        (root / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "started": _start_time(os.getpid())}),
+        (root / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "started": _start_time(os.getpid()),
+                                                   "contract_id": contract_id}),
                                        encoding="utf-8")
         stage.report.mkdir()
         stage.runtime.mkdir()

@@ -46,6 +46,7 @@ DEFAULT_KERNEL = "sroi"
 DEFAULT_TIMEOUT = 600  # seconds per cell
 MAX_WORKERS = 64
 MAX_TIMEOUT = 86_400  # a day per cell
+STOP_GRACE = 10.0  # seconds a batch's workers have to stop after Ctrl-C before they are killed
 
 @dataclass
 class RunResult:
@@ -223,17 +224,22 @@ def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, p
 
 
 def die_with_parent(parent: int) -> None:
-    """Pool initializer: on Linux, ask to be killed (SIGKILL) when the process that started this one dies.
+    """Pool initializer: a batch's worker stops when the batch does.
 
-    ``prctl(PR_SET_PDEATHSIG)`` fires when the parent thread ends; the batch
-    starts its workers from its main thread, which lives until the batch ends.
-    If the parent died before the request was made, exit at once. Elsewhere a
-    no-op (the kernels' own parent polling still stops them).
+    On Linux, ask to be killed (SIGKILL) when the process that started this one
+    dies (``prctl(PR_SET_PDEATHSIG)``, which fires when the parent thread ends;
+    the batch starts its workers from its main thread, which lives until the
+    batch ends); if the parent died before the request was made, exit at once.
+    And on Ctrl-C (SIGINT, which the worker ignores until now, so that it cannot
+    be interrupted half-started): a worker running a contract stops it (its
+    staging folder is removed), an idle one exits quietly.
     """
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupted)
     if not sys.platform.startswith("linux"):
         return
     import ctypes
-    import signal
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -244,9 +250,36 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+_busy = False  # in a worker: running a contract now
+
+
+def _interrupted(signum, frame):
+    if _busy:
+        raise KeyboardInterrupt
+    os._exit(130)
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore Ctrl-C while worker processes are started (they inherit it); main thread only."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, saved)
+
+
 def _run_one(args) -> tuple[str, str, object]:
     """Worker: run one contract; returns (file, status, detail) and never raises."""
+    global _busy
     params_file, out_root, pdf, kernel, timeout = args
+    _busy = True
     try:
         result = run_contract(params_file, out_root, pdf=pdf, kernel=kernel, timeout=timeout)
         return str(params_file), "done", result
@@ -256,6 +289,8 @@ def _run_one(args) -> tuple[str, str, object]:
         return str(params_file), "failed", str(exc)
     except Exception as exc:  # a fault in sroi itself: keep the other contracts going, but say what it was
         return str(params_file), "failed", f"unexpected error {type(exc).__name__}: {exc}"
+    finally:
+        _busy = False
 
 
 def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, workers: int | None = None,
@@ -292,16 +327,23 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
         pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx,
                                    initializer=die_with_parent, initargs=(os.getpid(),))
         try:
-            futures = [pool.submit(_run_one, job) for job in jobs]
+            with _sigint_ignored():
+                futures = [pool.submit(_run_one, job) for job in jobs]
             for fut in as_completed(futures):
                 file, status, detail = fut.result()
                 results[file] = (file, status, detail)
                 bar.update(1)
         except BaseException:
-            # Ctrl-C or a fault: stop every worker now rather than wait for the contracts in hand.
+            # Ctrl-C (which reaches the workers too, and each cleans its staging folder) or a fault: start no more
+            # contracts, give the workers a few seconds to stop, then kill any still running.
             pool.shutdown(wait=False, cancel_futures=True)
-            for child in multiprocessing.active_children():
-                child.kill()
+            children = multiprocessing.active_children()
+            deadline = time.monotonic() + STOP_GRACE
+            for child in children:
+                child.join(max(0.0, deadline - time.monotonic()))
+            for child in children:
+                if child.is_alive():
+                    child.kill()
             bar.close()
             raise
         pool.shutdown(wait=True)

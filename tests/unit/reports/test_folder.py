@@ -146,3 +146,12 @@ def test_write_errors_are_one_plain_line(tmp_path, code, kind, words):
 def test_write_report_folder_helper_makes_a_complete_folder(tmp_path):
     write_report_folder(tmp_path / "a", {"contract": {"contract_id": "a"}})
     assert [p.name for p in scan_reports(tmp_path).folders] == ["a"]
+
+
+def test_a_report_moved_aside_by_a_killed_run_is_put_back(tmp_path):
+    entry = tmp_path / STAGING_DIR / "a-999999-ff"
+    (entry / "old").mkdir(parents=True)
+    (entry / "old" / "results.json").write_text("{}")
+    (entry / "owner.json").write_text(json.dumps({"pid": 2 ** 22 + 7, "contract_id": "a"}))  # no such process
+    clean_staging(tmp_path)
+    assert (tmp_path / "a" / "results.json").read_text() == "{}" and not (tmp_path / STAGING_DIR).exists()
