@@ -121,7 +121,7 @@ def read_manifest(folder: str | Path) -> dict:
         raise InputError(Problem(f"is larger than {MAX_MANIFEST_BYTES:,} bytes; a real manifest is a few kilobytes",
                                  file=str(path), fix=fix))
     try:
-        manifest = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        manifest = json.loads(raw.decode("utf-8-sig"), parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         raise InputError(Problem("is not UTF-8 text", file=str(path), fix=fix)) from None
     except RecursionError:
@@ -131,7 +131,7 @@ def read_manifest(folder: str | Path) -> dict:
         raise InputError(Problem(f"is not valid JSON ({detail})", file=str(path), fix=fix)) from None
     found = Problems()
     if not isinstance(manifest, dict):
-        found.add(f"holds a JSON {type(manifest).__name__}, not an object", file=str(path), fix=fix)
+        found.add(f"holds {_json_kind(manifest)}, not a JSON object", file=str(path), fix=fix)
         found.raise_if_any()
     kinds = {"contract_id": str, "inputs": dict, "outputs": dict, "parameters": dict}
     for key, kind in kinds.items():

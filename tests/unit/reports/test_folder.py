@@ -43,7 +43,7 @@ def test_a_good_manifest_is_read(tmp_path):
     ("{not json", "is not valid JSON"),
     ('{"contract_id": NaN}', "NaN is not a number JSON allows"),
     ('{"contract_id": Infinity}', "Infinity is not a number JSON allows"),
-    ("[1, 2]", "holds a JSON list, not an object"),
+    ("[1, 2]", "holds a list, not a JSON object"),
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ("\ufeff{}".encode("utf-16"), "is not UTF-8 text"),
     ({**GOOD, "inputs": []}, "'inputs' should be an object, not a list"),
