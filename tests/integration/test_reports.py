@@ -348,3 +348,37 @@ def test_a_full_disk_while_writing_leaves_the_previous_report_and_no_staging(exa
     assert code == 1 and "is full" in err and "previous report is unchanged" in err and "Traceback" not in err
     assert {p.name: p.read_bytes() for p in previous.iterdir()} == before
     assert sorted(p.name for p in out.iterdir()) == ["lcc-care-at-home"]  # no staging left
+
+
+def test_audit_of_a_damaged_report_names_each_damaged_file(example_reports, tmp_path):
+    folder = forge(example_reports, tmp_path)
+    (folder / "results.json").write_text("{not json")
+    (folder / "lines.csv").unlink()
+    (folder / "report.ipynb").write_text("[]")
+    (folder / "report.html").unlink()
+    result = audit_report(folder, checkout=ROOT)
+    d = result.differences
+    assert "results.json cannot be read as JSON" in d and "lines.csv is missing from the report folder" in d
+    assert "report.ipynb is not a notebook" in d and "report.html is missing from the report folder" in d
+    (folder / "report.ipynb").write_text("{broken")
+    result = audit_report(folder, checkout=ROOT, kernel="no-such-kernel")
+    assert "report.ipynb cannot be read as JSON" not in result.differences  # no re-run, so not compared
+    assert any(x.startswith("re-running the notebook failed: the Jupyter kernel 'no-such-kernel'")
+               for x in result.differences)
+
+
+def test_audit_without_the_parameters_file_does_not_re_run(example_reports, tmp_path):
+    folder = forge(example_reports, tmp_path)
+    m = json.loads((folder / "manifest.json").read_text())
+    m["inputs"]["parameters"]["path"] = "parameters/gone.yaml"
+    (folder / "manifest.json").write_text(json.dumps(m))
+    result = audit_report(folder, checkout=ROOT)
+    assert "the notebook was not re-run: the parameters file could not be found in the checkout" in result.differences
+    assert any("input parameters (parameters/gone.yaml) is missing from the checkout" in x for x in result.differences)
+
+
+def test_batch_of_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "a.yaml").write_text("contract_id: a\n")
+    assert main(["batch", str(tmp_path / "a.yaml"), "--out", str(tmp_path / "out")]) == 2
+    assert "a.yaml: is not a folder of parameters files" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
