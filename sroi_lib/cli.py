@@ -51,10 +51,15 @@ def printable(text: str) -> str:
 
 
 class _Printable:
-    """A text stream that passes everything written through :func:`printable`."""
+    """A text stream that passes everything written through :func:`printable`.
+
+    ``unfiltered`` is the stream itself, for the progress bar alone (its text is
+    sroi's own words and counts, and it needs its carriage returns).
+    """
 
     def __init__(self, stream):
         self._stream = stream
+        self.unfiltered = stream
 
     def write(self, text: str) -> int:
         self._stream.write(printable(text))

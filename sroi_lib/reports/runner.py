@@ -359,4 +359,7 @@ def default_workers() -> int:
 def _progress(total: int, show: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="contracts", unit="contract", file=sys.stderr, disable=not show)
+    # The command line filters what it prints (no escape sequences from files); the bar holds only our own words
+    # and counts, and needs its carriage returns, so it writes to the stream beneath the filter.
+    stream = getattr(sys.stderr, "unfiltered", sys.stderr)
+    return tqdm(total=total, desc="contracts", unit="contract", file=stream, disable=not show)

@@ -125,3 +125,18 @@ def test_portfolio_of_a_folder_without_reports(capsys, tmp_path):
     assert code == 2 and "holds no complete reports" in err
     code, _, err = sroi(capsys, "portfolio", tmp_path / "nope")
     assert code == 2 and "is not a folder of reports" in err
+
+
+def test_the_progress_bar_keeps_its_carriage_returns_while_names_are_filtered(tmp_path):
+    """tqdm writes beneath the filter (its \\r redraws the bar); a hostile file name is still printed plainly."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "params"
+    folder.mkdir()
+    (folder / "\x1b[2Jevil.yaml").write_text("contract_id: evil\n")
+    result = subprocess.run([sys.executable, "-m", "sroi_lib.cli", "batch", str(folder), "--workers", "1", "--out",
+                             str(tmp_path / "out")], capture_output=True, timeout=120)  # bytes: keep the \r
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert result.returncode == 1 and "evil.yaml" in out and "\x1b" not in out + err
+    assert "\rcontracts: 100%" in err and "1/1" in err
