@@ -48,7 +48,7 @@ from .manifest import git_changed, git_commit, git_root
 from .runner import DEFAULT_KERNEL, DEFAULT_TIMEOUT, execute, export_html
 
 __all__ = ["AuditResult", "audit_report", "compare_results", "compare_notebooks", "compare_html", "default_checkout",
-           "resolve_input", "normalised_cells", "NOT_SHOWN", "MAX_STORED_BYTES"]
+           "resolve_input", "normalised_cells", "run_stamps", "NOT_SHOWN", "MAX_STORED_BYTES"]
 
 REL_TOL = 1e-9
 MAX_STORED_BYTES = 200_000_000  # a stored notebook or HTML larger than this is not read (a real one is < 1 MB)
@@ -145,11 +145,20 @@ def resolve_input(path: str, base: Path) -> tuple[Path | None, str | None]:
 # ----------------------------------------------------------------------------------------------------------------
 # Notebooks and HTML, with run stamps normalised.
 
-def _stamps(nb: dict, checkout_rel: str | None = None) -> list[tuple[str, str]]:
-    """(text, placeholder) pairs for one executed notebook: the absolute paths papermill passed, the checkout,
-    and the id of the injected parameters cell."""
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def run_stamps(nb: dict, checkout_rel: str | None = None) -> list[tuple[str, str]]:
+    """(text, placeholder) pairs for one executed notebook: the absolute paths papermill passed, the checkout
+    (the parameters file's path less ``checkout_rel``, its path in the checkout), and the id of the injected
+    parameters cell. A notebook of any shape gives a list (perhaps empty), never an error."""
     subs = []
-    params = ((nb.get("metadata") or {}).get("papermill") or {}).get("parameters") or {}
+    params = _dict(_dict(_dict(_dict(nb).get("metadata")).get("papermill")).get("parameters"))
     params_file = params.get("params_file")
     out_dir = params.get("out_dir")
     for value, name in ((out_dir, "<out_dir>"), (params_file, "<params_file>")):
@@ -159,8 +168,8 @@ def _stamps(nb: dict, checkout_rel: str | None = None) -> list[tuple[str, str]]:
         root = params_file[: -len(checkout_rel) - 1]
         if len(root) > 1:
             subs.append((root, "<checkout>"))
-    for cell in nb.get("cells") or []:
-        if isinstance(cell, dict) and "injected-parameters" in ((cell.get("metadata") or {}).get("tags") or []):
+    for cell in _list(_dict(nb).get("cells")):
+        if isinstance(cell, dict) and "injected-parameters" in _list(_dict(cell.get("metadata")).get("tags")):
             if isinstance(cell.get("id"), str) and cell["id"]:
                 subs.append((f"cell-id={cell['id']}", "cell-id=<injected>"))
     return subs
@@ -186,12 +195,12 @@ def normalised_cells(nb: dict, subs: list[tuple[str, str]]) -> list[dict]:
     data including images, error name, value and traceback).
     """
     cells = []
-    for cell in nb.get("cells") or []:
+    for cell in _list(_dict(nb).get("cells")):
         if not isinstance(cell, dict):
             cells.append({"type": "?", "source": _text(cell), "outputs": []})
             continue
         outputs = []
-        for out in cell.get("outputs") or []:
+        for out in _list(cell.get("outputs")):
             if not isinstance(out, dict):
                 outputs.append({"?": _text(out)})
                 continue
@@ -220,12 +229,15 @@ def _snippet(a: str, b: str, width: int = 60) -> str:
     return f"stored {show(a)}, re-run {show(b)}"
 
 
-def _describe(item: dict) -> str:
-    data = item.get("data") or {}
-    kinds = [k for k in data if k.startswith("image/")]
-    if kinds:
-        return "an image" if len(kinds) == 1 else "images"
-    return "output"
+def _describe(stored: dict, fresh: dict) -> str:
+    """What differs between two outputs: an image, or a text (quoted where it first differs)."""
+    a, b = dict(stored.get("data") or {}), dict(fresh.get("data") or {})
+    text_a = {k: v for k, v in {**stored, **a}.items() if k != "data" and not k.startswith("image/")}
+    text_b = {k: v for k, v in {**fresh, **b}.items() if k != "data" and not k.startswith("image/")}
+    if text_a == text_b:
+        return "an image differs from the re-run's"
+    pa, pb = json.dumps(text_a, sort_keys=True, ensure_ascii=False), json.dumps(text_b, sort_keys=True, ensure_ascii=False)
+    return f"output differs from the re-run's ({_snippet(pa, pb)})"
 
 
 def compare_notebooks(stored: dict, fresh: dict, stored_subs, fresh_subs, limit: int = 10) -> list[str]:
@@ -244,10 +256,7 @@ def compare_notebooks(stored: dict, fresh: dict, stored_subs, fresh_subs, limit:
         else:
             for k, (p, q) in enumerate(zip(x["outputs"], y["outputs"]), start=1):
                 if p != q:
-                    pa, qa = json.dumps(p, sort_keys=True), json.dumps(q, sort_keys=True)
-                    what = _describe(p)
-                    detail = "" if what != "output" else f" ({_snippet(pa, qa)})"
-                    out.append(f"{NOTEBOOK_FILE} cell {n}, output {k}: {what} differs from the re-run's{detail}")
+                    out.append(f"{NOTEBOOK_FILE} cell {n}, output {k}: {_describe(p, q)}")
     return _capped(out, limit)
 
 
@@ -373,7 +382,7 @@ def _rerun(folder: Path, manifest: dict, params_file: Path, checkout: Path, kern
 
         rel = manifest["inputs"]["parameters"]["path"]
         fresh_nb = json.loads((fresh_dir / NOTEBOOK_FILE).read_text("utf-8"))
-        fresh_subs = _stamps(fresh_nb, rel)
+        fresh_subs = run_stamps(fresh_nb, rel)
         stored_nb, problem = _read_stored(folder / NOTEBOOK_FILE, as_json=True)
         stored_subs = []
         if problem:
@@ -381,7 +390,7 @@ def _rerun(folder: Path, manifest: dict, params_file: Path, checkout: Path, kern
         elif not isinstance(stored_nb, dict):
             result.differences.append(f"{NOTEBOOK_FILE} is not a notebook")
         else:
-            stored_subs = _stamps(stored_nb, rel)
+            stored_subs = run_stamps(stored_nb, rel)
             result.differences += compare_notebooks(stored_nb, fresh_nb, stored_subs, fresh_subs)
         stored_html, problem = _read_stored(folder / HTML_FILE, as_json=False)
         if problem:

@@ -288,8 +288,8 @@ def clean_staging(out_root: str | Path) -> list[Path]:
 
     The owner is the process recorded in the folder's ``owner.json`` (its pid
     and, on Linux, its start time, so a reused pid is not taken for the owner).
-    A folder without a readable owner file is removed too: it was left by a run
-    killed before it wrote one. If a run was killed between the two renames of
+    Without a readable owner file (a run that has just made its folder, or was
+    killed before it wrote the file), the pid in the folder's name is used. If a run was killed between the two renames of
     :func:`replace_folder`, its previous report (``old/``) is put back first.
     """
     area = Path(out_root) / STAGING_DIR
@@ -304,7 +304,10 @@ def clean_staging(out_root: str | Path) -> list[Path]:
             owner = json.loads((entry / OWNER_FILE).read_text(encoding="utf-8"))
             alive = _alive(int(owner["pid"]), owner.get("started"))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            alive = False
+            # No owner file yet (a run between making its folder and writing the file) or a damaged one: the
+            # folder's name ends with the owner's pid and a random part.
+            parts = entry.name.rsplit("-", 2)
+            alive = len(parts) == 3 and parts[1].isdigit() and _alive(int(parts[1]), None)
         if not alive:
             cid = owner.get("contract_id") if isinstance(owner, dict) else None
             final = Path(out_root) / cid if isinstance(cid, str) and cid and "/" not in cid and cid[0] != "." else None

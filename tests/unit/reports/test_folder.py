@@ -103,14 +103,16 @@ def test_staging_is_removed_when_the_run_ends_even_on_error(tmp_path):
 def test_stale_staging_of_a_dead_process_is_cleaned_and_a_live_one_kept(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     area = tmp_path / STAGING_DIR
+    starting = f"a-b-{os.getpid()}-00ff"  # a live run that has not written its owner file yet
     for name, owner in (("dead", {"pid": int(dead.stdout)}), ("alive", {"pid": os.getpid()}),
-                        ("reused", {"pid": os.getpid(), "started": "1"}), ("no-owner", None)):
+                        ("reused", {"pid": os.getpid(), "started": "1"}), ("no-owner", None),
+                        (f"x-{dead.stdout.strip()}-00ff", None), (starting, None)):
         (area / name / "report").mkdir(parents=True)
         if owner:
             (area / name / "owner.json").write_text(json.dumps(owner))
     removed = clean_staging(tmp_path)
-    assert sorted(p.name for p in removed) == ["dead", "no-owner", "reused"]
-    assert [p.name for p in area.iterdir()] == ["alive"]
+    assert sorted(p.name for p in removed) == sorted(["dead", "no-owner", "reused", f"x-{dead.stdout.strip()}-00ff"])
+    assert sorted(p.name for p in area.iterdir()) == sorted(["alive", starting])
 
 
 def test_replace_folder_puts_the_old_report_back_if_the_move_fails(tmp_path, monkeypatch):
