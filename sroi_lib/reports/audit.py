@@ -236,8 +236,8 @@ def _describe(stored: dict, fresh: dict) -> str:
     text_b = {k: v for k, v in {**fresh, **b}.items() if k != "data" and not k.startswith("image/")}
     if text_a == text_b:
         return "an image differs from the re-run's"
-    pa, pb = json.dumps(text_a, sort_keys=True, ensure_ascii=False), json.dumps(text_b, sort_keys=True, ensure_ascii=False)
-    return f"output differs from the re-run's ({_snippet(pa, pb)})"
+    key = next(k for k in sorted(set(text_a) | set(text_b)) if text_a.get(k) != text_b.get(k))
+    return f"its {key} differs from the re-run's ({_snippet(str(text_a.get(key, '')), str(text_b.get(key, '')))})"
 
 
 def compare_notebooks(stored: dict, fresh: dict, stored_subs, fresh_subs, limit: int = 10) -> list[str]:

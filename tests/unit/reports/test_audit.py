@@ -33,7 +33,7 @@ def test_an_edited_output_text_or_image_or_source_is_named():
     a, b = notebook(), notebook(text="£9.00")
     subs = run_stamps(a)
     diffs = compare_notebooks(b, a, subs, subs)
-    assert len(diffs) == 1 and diffs[0].startswith("report.ipynb cell 2, output 1: output differs") and "£9.00" in diffs[0]
+    assert len(diffs) == 1 and diffs[0].startswith("report.ipynb cell 2, output 1: its text/html differs") and "£9.00" in diffs[0]
     c = notebook()
     c["cells"][1]["outputs"][0]["data"]["image/png"] = "iVBORforged"
     assert compare_notebooks(c, a, subs, subs) == ["report.ipynb cell 2, output 1: an image differs from the re-run's"]
