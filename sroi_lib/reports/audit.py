@@ -8,6 +8,8 @@ with what is stored:
    checkout the auditor gives (``--checkout``; default: the git top folder of
    the current folder, else the current folder), or in sroi's own data folder
    for shipped reference files, and its sha256 compared with the recorded one.
+   The manifest's list of inputs is compared with the files the contract reads
+   from the checkout, so an input left out of the manifest is named too.
    A path in the manifest that is absolute or leaves the checkout (``..``, or a
    link pointing outside) is a difference and is never followed; the manifest's
    own idea of where the files were is never used.
@@ -322,6 +324,29 @@ def _check_inputs(manifest: dict, checkout: Path, result: AuditResult) -> dict[s
     return found
 
 
+def _check_input_list(manifest: dict, params_file: Path, result: AuditResult) -> None:
+    """Compare the manifest's list of inputs with the files the contract reads from the checkout."""
+    from .contract import load_contract
+
+    try:
+        used = load_contract(params_file).files_used()
+    except InputError as exc:
+        result.differences.append(f"the contract cannot be valued from the checkout: {exc.problems[0]}")
+        return
+    listed = manifest["inputs"]
+    for role in used:
+        if role not in listed:
+            result.differences.append(f"the manifest does not list the input {role} ({used[role].name}), which the "
+                                      "contract reads")
+        elif sha256(used[role]) != listed[role]["sha256"]:
+            result.differences.append(f"the input {role} the contract reads ({used[role].name}) is not the file "
+                                      "the manifest names (its sha256 differs)")
+    for role in listed:
+        if role not in used:
+            result.differences.append(f"the manifest lists an input {role}, which the contract does not read")
+    result.checked.append(f"the manifest's list of inputs compared with the files the contract reads ({len(used)})")
+
+
 def _check_git(manifest: dict, checkout: Path, found: dict[str, Path], result: AuditResult) -> None:
     git = manifest.get("git") if isinstance(manifest.get("git"), dict) else {}
     recorded = git.get("commit") if isinstance(git.get("commit"), str) else None
@@ -447,8 +472,10 @@ def audit_report(folder: str | Path, *, checkout: str | Path | None = None, kern
     if (folder / PDF_FILE).exists():
         result.not_shown.append(f"{PDF_FILE}: it is printed from {HTML_FILE} and not compared")
 
+    params_file = found.get("parameters")
+    if params_file is not None and params_file.is_file():
+        _check_input_list(manifest, params_file, result)
     if rerun:
-        params_file = found.get("parameters")
         if params_file is None or not params_file.is_file():
             result.differences.append("the notebook was not re-run: the parameters file could not be found in "
                                       "the checkout")

@@ -382,3 +382,24 @@ def test_batch_of_a_file_is_refused(tmp_path, capsys):
     assert main(["batch", str(tmp_path / "a.yaml"), "--out", str(tmp_path / "out")]) == 2
     assert "a.yaml: is not a folder of parameters files" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_manifest_that_leaves_out_an_input_is_caught(example_reports, tmp_path):
+    folder = forge(example_reports, tmp_path)
+    m = json.loads((folder / "manifest.json").read_text())
+    del m["inputs"]["returns"]
+    m["inputs"]["extra"] = dict(m["inputs"]["parameters"])
+    (folder / "manifest.json").write_text(json.dumps(m))
+    result = audit_report(folder, checkout=ROOT, rerun=False)
+    assert any("does not list the input returns" in d for d in result.differences), result.differences
+    assert any("lists an input extra, which the contract does not read" in d for d in result.differences)
+
+
+def test_a_checkout_whose_contract_cannot_be_valued_is_a_difference(example_reports, tmp_path):
+    folder = forge(example_reports, tmp_path)
+    checkout = tmp_path / "checkout"
+    (checkout / "parameters").mkdir(parents=True)
+    (checkout / "parameters" / "lcc-care-at-home.yaml").write_text("contract_id: lcc-care-at-home\n")
+    result = audit_report(folder, checkout=checkout, rerun=False)
+    assert any(d.startswith("the contract cannot be valued from the checkout:") and "'title' is missing" in d
+               for d in result.differences), result.differences
