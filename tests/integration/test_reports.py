@@ -361,6 +361,7 @@ def test_audit_of_a_damaged_report_names_each_damaged_file(example_reports, tmp_
     assert "results.json cannot be read as JSON" in d and "lines.csv is missing from the report folder" in d
     assert "report.ipynb is not a notebook" in d and "report.html is missing from the report folder" in d
     (folder / "report.ipynb").write_text("{broken")
+    assert "report.ipynb cannot be read as JSON" in audit_report(folder, checkout=ROOT).differences
     result = audit_report(folder, checkout=ROOT, kernel="no-such-kernel")
     assert "report.ipynb cannot be read as JSON" not in result.differences  # no re-run, so not compared
     assert any(x.startswith("re-running the notebook failed: the Jupyter kernel 'no-such-kernel'")
