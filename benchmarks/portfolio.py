@@ -12,6 +12,7 @@ Run:  .venv/bin/python benchmarks/portfolio.py
 
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
 import tempfile
@@ -52,7 +53,14 @@ def write_results(folder: Path, n: int, seed: int = 11) -> None:
         }
         d = folder / f"c{i:05d}"
         d.mkdir()
-        (d / "results.json").write_text(json.dumps(r))
+        files = {"results.json": json.dumps(r), "lines.csv": "stakeholder,outcome\n", "report.html": "<html></html>",
+                 "report.ipynb": "{}"}
+        for name, text in files.items():
+            (d / name).write_text(text)
+        manifest = {"contract_id": f"c{i:05d}", "parameters": {},
+                    "inputs": {"parameters": {"path": f"parameters/c{i:05d}.yaml", "sha256": "0" * 64}},
+                    "outputs": {name: hashlib.sha256(text.encode()).hexdigest() for name, text in files.items()}}
+        (d / "manifest.json").write_text(json.dumps(manifest))
 
 
 def dashboard_step(p, **filters):

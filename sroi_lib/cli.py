@@ -5,12 +5,20 @@ audit not verified, a batch with failures); 2 the user's input is wrong (one
 plain line per problem, nothing written); 70 a fault in sroi itself (said as
 such, with the traceback to report). Heavy libraries (papermill, matplotlib)
 are never imported on the ``sroi value`` path, so it starts quickly.
+
+Everything printed goes through :func:`printable`: text from files (a
+stakeholder's name, a proxy's source, a path) cannot move the cursor, clear the
+screen, set the clipboard or the window title (ANSI and OSC escape sequences),
+nor reorder text (bidirectional controls). Numeric options are checked against
+their bounds when parsed (:data:`BOUNDS`); a value out of range exits 2 naming
+the option.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import traceback
 
@@ -18,9 +26,68 @@ from .core.frameworks import DEFAULT_FRAMEWORK
 from .errors import InputError, SroiError
 from .proxies.importers import FORMATS as IMPORT_FORMATS
 
-__all__ = ["main", "EXIT_OK", "EXIT_FAILED", "EXIT_INPUT", "EXIT_FAULT"]
+__all__ = ["main", "printable", "bounded", "BOUNDS", "EXIT_OK", "EXIT_FAILED", "EXIT_INPUT", "EXIT_FAULT"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_FAULT = 0, 1, 2, 70
+
+# Escape sequences (ECMA-48): CSI (ESC [ ... final byte), OSC/DCS/SOS/PM/APC strings (ESC ] ... BEL or ESC \,
+# or to the end when unterminated), and two-byte escapes; then the C0 and C1 control characters themselves
+# (tab and newline kept), DEL, and Unicode's bidirectional overrides and isolates.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -~]?"
+                      r"|\x9b[0-?]*[ -/]*[@-~]?|[\x90\x9d\x98\x9e\x9f][^\x07\x9c]*[\x07\x9c]?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+# Bounds of numeric options: (smallest, largest).
+BOUNDS = {"--workers": (1, 64), "--timeout": (1, 86_400), "--port": (1024, 65_535), "--limit": (1, 10_000)}
+
+
+def printable(text: str) -> str:
+    """``text`` with every terminal escape sequence and control character removed; newlines and tabs kept.
+
+    >>> printable("ok\\x1b]52;c;ZXZpbA==\\x07 \\x1b[2Jdone\\r\\n")
+    'ok done\\n'
+    """
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+class _Printable:
+    """A text stream that passes everything written through :func:`printable`.
+
+    ``unfiltered`` is the stream itself, for the progress bar alone (its text is
+    sroi's own words and counts, and it needs its carriage returns).
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.unfiltered = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(printable(text))
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def bounded(option: str):
+    """An argparse type: a whole number within ``BOUNDS[option]``; otherwise argparse exits 2 naming the option."""
+    low, high = BOUNDS[option]
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip().replace(",", "").replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give one from {low:,} to {high:,}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value:,} is out of range; give a whole number from {low:,} to {high:,}")
+        return value
+
+    parse.__name__ = option.lstrip("-")
+    return parse
 # How the options of `sroi value` name themselves in a problem.
 VALUE_OPTIONS = {"price_year": "--price-year ", "discounting": "--discount: ", "framework": "--framework: ",
                  "investment": "--investment "}
@@ -69,8 +136,9 @@ def _add_report_commands(sub) -> None:
     def notebook_options(p):
         p.add_argument("--kernel", default=DEFAULT_KERNEL,
                        help=f"Jupyter kernel to run the notebook with (default: {DEFAULT_KERNEL})")
-        p.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                       help=f"stop a notebook cell that runs longer than this (default {DEFAULT_TIMEOUT})")
+        p.add_argument("--timeout", type=bounded("--timeout"), default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                       help=f"stop a notebook cell that runs longer than this (default {DEFAULT_TIMEOUT}, "
+                       f"at most {BOUNDS['--timeout'][1]:,})")
 
     p = sub.add_parser("run", help="write the report folder for one contract",
                        description="Check a contract's parameters and inputs, execute the report notebook with "
@@ -85,8 +153,8 @@ def _add_report_commands(sub) -> None:
                        description="Run every parameters file in a folder, in parallel worker processes. One "
                        "failing contract does not stop the others. Exit 1 if any failed.")
     p.add_argument("params_dir", metavar="PARAMS_DIR")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="worker processes (default: the number of cores, at most 4)")
+    p.add_argument("--workers", type=bounded("--workers"), default=None, metavar="N",
+                   help=f"worker processes (default: the number of cores, at most 4; at most {BOUNDS['--workers'][1]})")
     p.add_argument("--out", default="reports", metavar="DIR")
     p.add_argument("--pdf", action="store_true")
     notebook_options(p)
@@ -116,16 +184,30 @@ def _add_report_commands(sub) -> None:
                        description="Serve notebooks/portfolio_dashboard.ipynb with Voilà on this computer only "
                        "(127.0.0.1): code hidden, filters live. Stop it with Ctrl+C.")
     p.add_argument("--reports", default="reports", metavar="DIR", help="folder of report folders (default: reports)")
-    p.add_argument("--port", type=int, default=8866, metavar="N", help="port to serve on (default 8866)")
+    p.add_argument("--port", type=bounded("--port"), default=8866, metavar="N",
+                   help="port to serve on, 1024 to 65535 (default 8866)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
     p.set_defaults(handler=_cmd_dashboard)
 
-    p = sub.add_parser("audit", help="verify a report folder by re-running it",
-                       description="Check that every input still hashes to what the manifest recorded, that no "
-                       "report file was edited, and that re-executing the notebook gives the same figures.")
+    p = sub.add_parser("audit", help="verify a report folder by re-making it",
+                       description="Find the report's inputs in the checkout and compare their sha256 with the "
+                       "manifest's, re-execute the notebook and make its HTML again, and compare every output "
+                       "(figures, lines, notebook cells and HTML) with the stored report. Exit 0 VERIFIED, "
+                       "1 NOT VERIFIED, 2 not a readable report folder.")
     p.add_argument("report_dir", metavar="REPORT_DIR")
+    p.add_argument("--checkout", metavar="DIR", default=None,
+                   help="the folder holding the report's inputs, e.g. a clone of the repository at the report's "
+                   "commit (default: the git top folder of the current folder, else the current folder)")
     notebook_options(p)
     p.set_defaults(handler=_cmd_audit)
+
+    p = sub.add_parser("portfolio", help="print the portfolio totals and one row per contract",
+                       description="Read every complete report folder (manifest present, files matching it) and "
+                       "print the dashboard's headline figures and a row per contract, with the folders skipped "
+                       "and why. Two folders for one contract are refused.")
+    p.add_argument("reports", metavar="REPORTS_DIR")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.set_defaults(handler=_cmd_portfolio)
 
 
 def _add_proxies_commands(sub) -> None:
@@ -143,7 +225,8 @@ def _add_proxies_commands(sub) -> None:
     p = psub.add_parser("search", help="find proxies by words", description="Find proxies by words in their name, "
                         "outcome, theme and unit; best matches first.")
     p.add_argument("words", nargs="*", metavar="WORDS", help="what to look for, e.g. gp appointment")
-    p.add_argument("--limit", type=int, default=10, metavar="N", help="at most N results (default 10)")
+    p.add_argument("--limit", type=bounded("--limit"), default=10, metavar="N",
+                   help="at most N results (default 10, at most 10,000)")
     p.add_argument("--theme", help="only proxies with this theme, e.g. 'health and care'")
     p.add_argument("--value-type", choices=["fiscal", "economic", "social"], help="only this value type")
     p.add_argument("--pillar", help="only themes in this group of the framework, e.g. 'Zero carbon'")
@@ -182,7 +265,23 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code. Everything printed passes through :func:`printable`."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Printable(sys.stdout), _Printable(sys.stderr)
+    try:
+        return _main(argv)
+    except SystemExit as exc:  # argparse: --help, --version, or a usage error (exit 2)
+        return exc.code if isinstance(exc.code, int) else EXIT_INPUT
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     name = " ".join(filter(None, [args.command, getattr(args, "proxies_command", None),
                                   getattr(args, "template_kind", None), getattr(args, "returns_command", None)]))
@@ -347,11 +446,30 @@ def _cmd_batch(args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _skipped_notes(command: str, portfolio) -> None:
+    for folder, why in portfolio.skipped:
+        print(f"sroi {command}: note: skipped {folder}: {why}", file=sys.stderr)
+
+
+def _cmd_portfolio(args) -> int:
+    from .reports.portfolio import load_portfolio
+    from .views.summary import portfolio_json, portfolio_text
+
+    portfolio = load_portfolio(args.reports, require_reports=True)
+    if args.json:
+        print(json.dumps(portfolio_json(portfolio), indent=2, allow_nan=False))
+    else:
+        _skipped_notes("portfolio", portfolio)
+        print(portfolio_text(portfolio, args.reports))
+    return EXIT_OK
+
+
 def _cmd_dashboard(args) -> int:
     from .reports.portfolio import load_portfolio
     from .views.dashboard import serve
 
     portfolio = load_portfolio(args.reports, require_reports=True)  # refuse a bad folder before starting a server
+    _skipped_notes("dashboard", portfolio)
     print(f"Serving the portfolio dashboard for {len(portfolio.contracts)} contracts from {args.reports} at "
           f"http://127.0.0.1:{args.port}/ (Ctrl+C to stop).")
     return serve(args.reports, args.port, open_browser=not args.no_browser)
@@ -360,19 +478,21 @@ def _cmd_dashboard(args) -> int:
 def _cmd_audit(args) -> int:
     from .reports.audit import audit_report
 
-    result = audit_report(args.report_dir, kernel=args.kernel, timeout=args.timeout)
+    result = audit_report(args.report_dir, checkout=args.checkout, kernel=args.kernel, timeout=args.timeout)
     if result.verified:
         print(f"VERIFIED: {args.report_dir}")
-        for item in result.checked:
+    else:
+        n = len(result.differences)
+        print(f"NOT VERIFIED: {args.report_dir} ({n} difference{'' if n == 1 else 's'})")
+        for item in result.differences:
             print(f"  - {item}")
-        return EXIT_OK
-    print(f"NOT VERIFIED: {args.report_dir} ({len(result.differences)} differences)")
-    for item in result.differences:
-        print(f"  - {item}")
-    print("Checked:")
-    for item in result.checked:
-        print(f"  - {item}")
-    return EXIT_FAILED
+    for title, items in (("Checked", result.checked), ("Notes", result.notes),
+                         ("Not shown by this audit", result.not_shown)):
+        if items:
+            print(f"{title}:")
+            for item in items:
+                print(f"  - {item}")
+    return EXIT_OK if result.verified else EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,32 +5,37 @@ parameters, impact map and inputs, each proxy library file loaded, the
 deflator series, the discount schedule file when a named schedule was used,
 the framework, and the commitments and returns when tracked), the sha256 of
 every report file, the parameters, the versions of sroi, Python, pandas, numpy
-and papermill, and the git commit. Paths are relative to the repository root
-(``root``) where they lie inside it.
+and papermill, and the git state of the inputs.
+
+Paths are never absolute. Each input is recorded relative to one of two bases:
+
+* ``checkout`` (the default): the top folder of the git repository holding the
+  parameters file, when every one of the contract's own files lies inside it;
+  otherwise the deepest folder holding them all. An auditor gives this folder
+  as ``sroi audit --checkout``.
+* ``sroi-data``: sroi's data folder (:func:`sroi_lib.paths.data_dir`), for the
+  shipped reference files (proxies, deflators, discount schedules, frameworks)
+  when they lie outside the checkout.
+
+``git`` records the commit checked out in the inputs' repository and which of
+the inputs were uncommitted or modified there (``git status`` of those paths),
+so an auditor knows whether the commit alone identifies them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import platform
 import subprocess
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-from .folder import MANIFEST_FILE, OUTPUTS, REPORT_NOTEBOOK
+from ..paths import data_dir
+from .folder import MANIFEST_FILE, OUTPUTS, REPORT_NOTEBOOK, sha256
 
-__all__ = ["sha256", "git_root", "git_commit", "write_manifest"]
-
-
-def sha256(path: str | Path) -> str:
-    """The sha256 of a file's bytes, as hex."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+__all__ = ["sha256", "git_root", "git_commit", "git_changed", "input_base", "write_manifest"]
 
 
 def _git(folder: Path, *args: str) -> str | None:
@@ -52,11 +57,61 @@ def git_root(folder: Path) -> Path | None:
     return Path(top) if top else None
 
 
-def _relative(path: Path, root: Path) -> str:
+def git_changed(top: Path, paths: list[str]) -> list[str] | None:
+    """Which of ``paths`` (relative to the repository's top folder ``top``) are untracked, uncommitted or modified.
+
+    None when git cannot tell (not a repository, or git not installed).
+    """
+    if not paths:
+        return []
+    out = _git(top, "status", "--porcelain", "--ignored", "--untracked-files=all", "--", *paths)
+    if out is None:
+        return None
+    changed = []
+    for line in out.splitlines():
+        name = line[2:].lstrip()  # "XY path"; the first line may have lost its leading space
+        if " -> " in name:  # a rename: the new name
+            name = name.split(" -> ", 1)[1]
+        changed.append(name.strip('"'))
+    return sorted(changed)
+
+
+def _inside(path: Path, folder: Path) -> bool:
     try:
-        return str(path.resolve().relative_to(root))
+        path.relative_to(folder)
     except ValueError:
-        return str(path.resolve())
+        return False
+    return True
+
+
+def input_base(files: list[Path], params_file: Path) -> Path:
+    """The folder the contract's own files are recorded relative to (the ``checkout`` base).
+
+    The git top folder of the parameters file when every file outside sroi's
+    data folder lies inside it; otherwise the deepest folder holding the
+    parameters file and all those files.
+    """
+    data = data_dir().resolve()
+    own = [p.resolve() for p in files if not _inside(p.resolve(), data)]
+    params_dir = params_file.resolve().parent
+    top = git_root(params_dir)
+    if top is not None and all(_inside(p, top.resolve()) for p in own):
+        return top.resolve()
+    return Path(os.path.commonpath([str(params_dir)] + [str(p.parent) for p in own]))
+
+
+def _entry(path: Path, root: Path, *, digest: bool = True) -> dict:
+    resolved = path.resolve()
+    data = data_dir().resolve()
+    if _inside(resolved, root):
+        entry = {"path": resolved.relative_to(root).as_posix()}
+    elif _inside(resolved, data):
+        entry = {"path": resolved.relative_to(data).as_posix(), "base": "sroi-data"}
+    else:  # cannot happen: input_base holds every file outside the data folder
+        raise ValueError(f"{path} is outside {root} and {data}")
+    if digest:
+        entry["sha256"] = sha256(path)
+    return entry
 
 
 def write_manifest(run, folder: Path, parameters: dict, kernel: str) -> Path:
@@ -71,21 +126,32 @@ def write_manifest(run, folder: Path, parameters: dict, kernel: str) -> Path:
 
     from .. import __version__
 
-    root = git_root(run.params.path.parent) or run.params.path.parent
+    used = run.files_used()
+    root = input_base(list(used.values()), run.params.path)
+    inputs = {role: _entry(p, root) for role, p in used.items()}
+    top = git_root(root)
+    commit = git_commit(root) if top is not None else None
+    changed = None
+    if top is not None:
+        in_repo = [(root / e["path"]).resolve().relative_to(top.resolve()).as_posix()
+                   for e in inputs.values() if "base" not in e and _inside((root / e["path"]).resolve(), top.resolve())]
+        changed = git_changed(top, in_repo)
     manifest = {
         "contract_id": run.params.contract_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "root": str(root),
-        "inputs": {role: {"path": _relative(p, root), "sha256": sha256(p)} for role, p in run.files_used().items()},
+        "inputs": inputs,
         "outputs": {name: sha256(folder / name) for name in OUTPUTS},
-        "parameters": {("params_file" if k == "path" else k): (_relative(v, root) if isinstance(v, Path) else v)
+        "parameters": {("params_file" if k == "path" else k): (_entry(v, root, digest=False)["path"] if isinstance(v, Path) else v)
                        for k, v in asdict(run.params).items()},
-        "papermill_parameters": {k: v for k, v in parameters.items() if k != "out_dir"},
-        "notebook": _relative(REPORT_NOTEBOOK, root) if REPORT_NOTEBOOK.exists() else str(REPORT_NOTEBOOK),
+        "notebook": REPORT_NOTEBOOK.name,
         "kernel": kernel,
         "versions": {"sroi": __version__, "python": platform.python_version(), "pandas": pandas.__version__,
                      "numpy": numpy.__version__, "papermill": papermill.__version__},
-        "git_commit": git_commit(run.params.path.parent),
+        "git_commit": commit,
+        "git": {"commit": commit, "inputs_changed": changed,
+                "note": ("outside a git repository" if top is None else
+                         "every input was committed and unmodified" if not changed else
+                         "some inputs were uncommitted or modified, so the commit alone does not identify them")},
     }
     path = folder / MANIFEST_FILE
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

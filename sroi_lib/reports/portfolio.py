@@ -1,7 +1,10 @@
 """The portfolio: every contract's results in one place, by priority, directorate and supplier.
 
-:func:`load_portfolio` reads ``reports/*/results.json`` (each written by
-``sroi run``) into two tables: ``contracts`` (one row per contract: its
+:func:`load_portfolio` reads the ``results.json`` of every complete report
+folder under ``reports/`` (written by ``sroi run``: manifest present and every
+file matching it, see :func:`~sroi_lib.reports.folder.scan_reports`; other
+folders are listed in ``skipped`` with the reason, and two folders for one
+contract are refused) into two tables: ``contracts`` (one row per contract: its
 details, headline figures and delivery tracking) and ``lines`` (one row per
 outcome line, with its theme, Best City Ambition pillar and ward). Filters and
 groupings work on those tables, so a dashboard recomputes in milliseconds.
@@ -17,7 +20,7 @@ groupings work on those tables, so a dashboard recomputes in milliseconds.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +28,7 @@ import pandas as pd
 
 from ..core.frameworks import DEFAULT_FRAMEWORK, load_framework
 from ..errors import InputError, Problem
-from .folder import RESULTS_FILE, report_folders
+from .folder import MANIFEST_FILE, RESULTS_FILE, scan_reports
 
 __all__ = ["Portfolio", "load_portfolio", "CONTRACT_GROUPS", "LINE_GROUPS", "RAG_ORDER"]
 
@@ -36,10 +39,11 @@ RAG_ORDER = ["red", "amber", "green", "no data", "not tracked"]
 
 @dataclass
 class Portfolio:
-    """``contracts`` and ``lines`` tables, filtered or not."""
+    """``contracts`` and ``lines`` tables, filtered or not; ``skipped``: the folders not read, with why."""
 
     contracts: pd.DataFrame
     lines: pd.DataFrame
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
 
     def filter(self, *, directorate=None, pillar=None, supplier=None, rag=None, year=None) -> "Portfolio":
         """Keep contracts matching every filter given (None = any); ``pillar`` also keeps only that pillar's lines."""
@@ -54,7 +58,7 @@ class Portfolio:
             keep &= c["contract_id"].isin(set(lines["contract_id"])).to_numpy()
         contracts = c[keep]
         lines = lines[lines["contract_id"].isin(set(contracts["contract_id"]))]
-        return Portfolio(contracts, lines)
+        return Portfolio(contracts, lines, self.skipped)
 
     def headline(self) -> dict:
         """Totals for the contracts in view."""
@@ -113,45 +117,72 @@ def _start_year(period) -> int | None:
     return int(str(period)[:4]) if period else None
 
 
+def _records(r: dict, path: Path) -> tuple[str, dict, list[tuple]]:
+    """One results file as (contract id, its contracts row, its lines rows)."""
+    meta = r.get("contract") or {}
+    cid = str(meta.get("contract_id") or path.parent.name)
+    t = r.get("tracking") or {}
+    contract = {
+        "contract_id": cid, "title": meta.get("title", cid), "supplier": meta.get("supplier", ""),
+        "directorate": meta.get("directorate", ""), "analysis_type": meta.get("analysis_type", ""),
+        "illustrative": bool(meta.get("illustrative", False)),
+        "start_year": _start_year((r.get("contract_period") or {}).get("start")),
+        "present_value": r["present_value"], "total_inputs": r["total_inputs"], "sroi_ratio": r["sroi_ratio"],
+        "npv": r["npv"], "rag": t.get("rag", "not tracked") if r.get("tracking") else "not tracked",
+        "value_committed_to_date": t.get("value_committed_to_date") or 0.0,
+        "value_delivered_to_date": t.get("value_delivered_to_date") or 0.0,
+        "value_forecast_to_end": t.get("value_forecast_to_end") or 0.0,
+        "value_committed_total": t.get("value_committed_total") or 0.0,
+    }
+    lines = [(cid, ln.get("stakeholder", ""), ln.get("outcome", ""), ln.get("theme") or "", ln.get("ward") or "",
+              ln.get("value_type") or "", ln["present_value"]) for ln in r["lines"]]
+    return cid, contract, lines
+
+
 def load_portfolio(reports_dir: str | Path, framework: str = DEFAULT_FRAMEWORK, *,
                    require_reports: bool = False) -> Portfolio:
-    """Read every ``results.json`` under ``reports_dir`` (one folder per contract).
+    """Read the ``results.json`` of every complete report folder under ``reports_dir`` (one per contract).
 
-    With ``require_reports``, a folder holding no reports is an :class:`InputError`.
+    Incomplete, edited and hidden folders are skipped and listed in
+    ``Portfolio.skipped``. With ``require_reports``, a folder holding no
+    complete report is an :class:`InputError`.
+
+    Raises
+    ------
+    InputError
+        If ``reports_dir`` is not a folder, a results file cannot be read, or
+        two folders hold reports for the same contract.
     """
     folder = Path(reports_dir)
     if not folder.is_dir():
         raise InputError(Problem("is not a folder of reports", file=str(folder),
                                  fix="Run `sroi batch parameters/` first, or give --reports."))
     fw = load_framework(framework)
-    found = report_folders(folder)
+    scan = scan_reports(folder)
+    found = scan.folders
     if require_reports and not found:
-        raise InputError(Problem(f"holds no reports (no */{RESULTS_FILE})", file=str(folder),
-                                 fix="Run `sroi batch parameters/` first."))
+        why = f" ({len(scan.skipped)} incomplete or edited folders skipped)" if scan.skipped else ""
+        raise InputError(Problem(f"holds no complete reports (a folder with {RESULTS_FILE} and a {MANIFEST_FILE} "
+                                 f"that matches it){why}", file=str(folder), fix="Run `sroi batch parameters/` first."))
     contracts, lines = [], []
+    seen: dict[str, Path] = {}
     for path in (f / RESULTS_FILE for f in found):
         try:
             r = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+        except (OSError, ValueError, RecursionError):
             raise InputError(Problem("cannot be read as JSON", file=str(path))) from None
-        meta = r.get("contract") or {}
-        cid = meta.get("contract_id") or path.parent.name
-        t = r.get("tracking") or {}
-        contracts.append({
-            "contract_id": cid, "title": meta.get("title", cid), "supplier": meta.get("supplier", ""),
-            "directorate": meta.get("directorate", ""), "analysis_type": meta.get("analysis_type", ""),
-            "illustrative": bool(meta.get("illustrative", False)),
-            "start_year": _start_year((r.get("contract_period") or {}).get("start")),
-            "present_value": r["present_value"], "total_inputs": r["total_inputs"], "sroi_ratio": r["sroi_ratio"],
-            "npv": r["npv"], "rag": t.get("rag", "not tracked") if r.get("tracking") else "not tracked",
-            "value_committed_to_date": t.get("value_committed_to_date") or 0.0,
-            "value_delivered_to_date": t.get("value_delivered_to_date") or 0.0,
-            "value_forecast_to_end": t.get("value_forecast_to_end") or 0.0,
-            "value_committed_total": t.get("value_committed_total") or 0.0,
-        })
-        for ln in r["lines"]:
-            lines.append((cid, ln.get("stakeholder", ""), ln.get("outcome", ""), ln.get("theme") or "",
-                          ln.get("ward") or "", ln.get("value_type") or "", ln["present_value"]))
+        try:
+            cid, contract, its_lines = _records(r, path)
+        except (KeyError, TypeError, AttributeError, ValueError):
+            raise InputError(Problem("does not hold the figures `sroi run` writes", file=str(path),
+                                     fix="Run `sroi run` again for this contract.")) from None
+        if cid in seen:
+            raise InputError(Problem(f"two folders hold reports for contract '{cid}': {seen[cid]} and {path.parent}",
+                                     file=str(folder), fix="Delete the one that is out of date (a copy or an old "
+                                     "report), so each contract is counted once."))
+        seen[cid] = path.parent
+        contracts.append(contract)
+        lines += its_lines
     c = pd.DataFrame(contracts, columns=["contract_id", "title", "supplier", "directorate", "analysis_type",
                                          "illustrative", "start_year", "present_value", "total_inputs", "sroi_ratio",
                                          "npv", "rag", "value_committed_to_date", "value_delivered_to_date",
@@ -160,4 +191,4 @@ def load_portfolio(reports_dir: str | Path, framework: str = DEFAULT_FRAMEWORK, 
     ln = pd.DataFrame(lines, columns=["contract_id", "stakeholder", "outcome", "theme", "ward", "value_type",
                                       "present_value"])
     ln["pillar"] = fw.assign(ln["theme"]).to_numpy()
-    return Portfolio(c, ln)
+    return Portfolio(c, ln, scan.skipped)

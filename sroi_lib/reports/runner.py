@@ -2,8 +2,17 @@
 
 The folder's layout is :mod:`sroi_lib.reports.folder`; its manifest,
 :mod:`sroi_lib.reports.manifest`. The parameters and every input are checked
-before any notebook runs; the report is written to a temporary folder and moved
-into place only when complete.
+before any notebook runs; the report is written in the run's staging folder
+(``<out>/.sroi-staging/``, with the kernel's connection file) and moved into
+place only when complete.
+
+Processes: the notebook runs in a Jupyter kernel, a child of the process that
+runs the contract. ipykernel polls its parent every second and exits when the
+parent has gone (``ParentPollerUnix``, enabled by ``JPY_PARENT_PID``, which
+jupyter_client sets). A batch's worker processes ask Linux to kill them when
+the batch process dies (``prctl(PR_SET_PDEATHSIG, SIGKILL)``), so a killed
+batch leaves no worker writing reports, and their kernels follow them. Ctrl-C
+stops the workers too.
 """
 
 from __future__ import annotations
@@ -20,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem, RunFailed
-from .folder import (HTML_FILE, NOTEBOOK_FILE, PDF_FILE, REPORT_NOTEBOOK, WRITTEN_BY_NOTEBOOK, replace_folder,
-                     temporary_folder)
+from .folder import (HTML_FILE, NOTEBOOK_FILE, PDF_FILE, REPORT_NOTEBOOK, WRITTEN_BY_NOTEBOOK, clean_staging,
+                     replace_folder, staging, write_error)
 from .manifest import write_manifest
 
 # nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyterlab brings it) and
@@ -30,10 +39,14 @@ from .manifest import write_manifest
 sys.modules.setdefault("rfc3987_syntax", None)
 
 __all__ = ["RunResult", "run_contract", "run_batch", "execute", "export_html", "print_pdf", "find_chromium",
-           "default_workers", "DEFAULT_KERNEL", "DEFAULT_TIMEOUT"]
+           "default_workers", "output_folder", "kernel_runtime", "die_with_parent", "DEFAULT_KERNEL",
+           "DEFAULT_TIMEOUT", "MAX_WORKERS", "MAX_TIMEOUT"]
 
 DEFAULT_KERNEL = "sroi"
 DEFAULT_TIMEOUT = 600  # seconds per cell
+MAX_WORKERS = 64
+MAX_TIMEOUT = 86_400  # a day per cell
+STOP_GRACE = 10.0  # seconds a batch's workers have to stop after Ctrl-C before they are killed
 
 @dataclass
 class RunResult:
@@ -78,15 +91,35 @@ def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
         raise RunFailed(f"Chromium could not print the PDF: {result.stderr.strip()[-300:]}")
 
 
-def execute(params_path: Path, folder: Path, kernel: str, timeout: int) -> dict:
-    """Execute the report notebook into ``folder``; returns the parameters passed."""
+@contextlib.contextmanager
+def kernel_runtime(folder: Path):
+    """Point ``JUPYTER_RUNTIME_DIR`` at ``folder`` for the duration: the kernel's connection file (with its key)
+    is written there, not in the user's shared runtime folder, and goes when the folder is removed."""
+    saved = os.environ.get("JUPYTER_RUNTIME_DIR")
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(Path(folder).resolve())
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("JUPYTER_RUNTIME_DIR", None)
+        else:
+            os.environ["JUPYTER_RUNTIME_DIR"] = saved
+
+
+def execute(params_path: Path, folder: Path, kernel: str, timeout: int, runtime: Path | None = None) -> dict:
+    """Execute the report notebook into ``folder``; returns the parameters passed.
+
+    ``runtime``, when given, is the folder for the kernel's connection file
+    (:func:`kernel_runtime`).
+    """
     import papermill as pm
     from jupyter_client.kernelspec import NoSuchKernel
 
     # Absolute paths: the notebook runs with its own folder as the working directory.
     parameters = {"params_file": str(Path(params_path).resolve()), "out_dir": str(Path(folder).resolve())}
     try:
-        with _kernel_chatter_to(folder / ".kernel.log"):
+        with _kernel_chatter_to(folder / ".kernel.log"), \
+                (kernel_runtime(runtime) if runtime is not None else contextlib.nullcontext()):
             pm.execute_notebook(str(REPORT_NOTEBOOK), str(folder / NOTEBOOK_FILE), parameters=parameters,
                                 kernel_name=kernel, execution_timeout=timeout, progress_bar=False,
                                 cwd=str(REPORT_NOTEBOOK.parent), report_mode=False)
@@ -115,57 +148,138 @@ def _kernel_chatter_to(log: Path):
             os.close(saved)
 
 
+def output_folder(out_root: str | Path) -> Path:
+    """Check (and create) the folder that report folders go into.
+
+    Raises
+    ------
+    InputError
+        If it is a file, or cannot be created or written to.
+    """
+    out_root = Path(out_root)
+    if out_root.exists() and not out_root.is_dir():
+        raise InputError(Problem("is a file, not a folder", file=str(out_root),
+                                 fix="Give --out a folder (it is created if missing), e.g. --out reports."))
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(Problem(f"the output folder cannot be created ({exc.strerror})", file=str(out_root),
+                                 fix="Give --out a folder you may write to.")) from None
+    if not os.access(out_root, os.W_OK | os.X_OK):
+        raise InputError(Problem("the output folder cannot be written to (it is read-only, or you may not write "
+                                 "there)", file=str(out_root), fix="Choose another folder with --out."))
+    return out_root
+
+
 def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, pdf: bool = False,
                  kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT) -> RunResult:
     """Value a contract and write ``<out_root>/<contract_id>/`` atomically.
 
     The parameters and every input are checked first (an :class:`InputError`
     lists every problem, and nothing is written). Then the report notebook runs
-    in a temporary folder beside the destination; only when everything has
-    been written is the folder moved into place, replacing any previous report.
+    in the run's staging folder (:func:`~sroi_lib.reports.folder.staging`);
+    only when everything has been written is the folder moved into place,
+    replacing any previous report. The staging folder, with the kernel's
+    connection file, is removed however the run ends (a killed run's is removed
+    by the next run).
 
     Raises
     ------
     InputError
-        For problems in the parameters or inputs.
+        For problems in the parameters or inputs, or an output folder that is a
+        file or cannot be written.
     RunFailed
-        If the notebook cannot be executed, or the PDF cannot be printed.
+        If the notebook cannot be executed, the PDF cannot be printed, or the
+        disk is full.
     """
     from .contract import load_contract
 
     started = time.perf_counter()
     run = load_contract(params_file)  # checks everything before any notebook runs
-    out_root = Path(out_root)
-    try:
-        out_root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(Problem(f"the output folder cannot be created ({exc.strerror})", file=str(out_root))) from None
+    out_root = output_folder(out_root)
     notes = []
     chromium = find_chromium() if pdf else None
     if pdf and not chromium:
         notes.append("No PDF was made: Chromium is not installed (on Debian or Ubuntu: apt-get install chromium). "
                      f"{HTML_FILE} prints to PDF from any browser.")
-    tmp = temporary_folder(out_root, run.params.contract_id)
+    final = out_root / run.params.contract_id
     try:
-        parameters = execute(run.params.path, tmp, kernel, timeout)
-        missing = [name for name in WRITTEN_BY_NOTEBOOK if not (tmp / name).exists()]
-        if missing:
-            raise RunFailed(f"the report notebook did not write {', '.join(missing)}")
-        export_html(tmp / NOTEBOOK_FILE, tmp / HTML_FILE)
-        write_manifest(run, tmp, parameters, kernel)
-        if chromium:
-            print_pdf(tmp / HTML_FILE, tmp / PDF_FILE, chromium)
-        final = out_root / run.params.contract_id
-        replace_folder(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        with staging(out_root, run.params.contract_id) as stage:
+            tmp = stage.report
+            parameters = execute(run.params.path, tmp, kernel, timeout, runtime=stage.runtime)
+            missing = [name for name in WRITTEN_BY_NOTEBOOK if not (tmp / name).exists()]
+            if missing:
+                raise RunFailed(f"the report notebook did not write {', '.join(missing)}")
+            export_html(tmp / NOTEBOOK_FILE, tmp / HTML_FILE)
+            write_manifest(run, tmp, parameters, kernel)
+            if chromium:
+                print_pdf(tmp / HTML_FILE, tmp / PDF_FILE, chromium)
+            replace_folder(tmp, final, stage.old)
+    except OSError as exc:
+        error = write_error(exc, out_root)
+        if error is exc:
+            raise
+        raise error from None
     return RunResult(run.params.contract_id, final, time.perf_counter() - started, notes)
+
+
+def die_with_parent(parent: int) -> None:
+    """Pool initializer: a batch's worker stops when the batch does.
+
+    On Linux, ask to be killed (SIGKILL) when the process that started this one
+    dies (``prctl(PR_SET_PDEATHSIG)``, which fires when the parent thread ends;
+    the batch starts its workers from its main thread, which lives until the
+    batch ends); if the parent died before the request was made, exit at once.
+    And on Ctrl-C (SIGINT, which the worker ignores until now, so that it cannot
+    be interrupted half-started): a worker running a contract stops it (its
+    staging folder is removed), an idle one exits quietly.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupted)
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+_busy = False  # in a worker: running a contract now
+
+
+def _interrupted(signum, frame):
+    if _busy:
+        raise KeyboardInterrupt
+    os._exit(130)
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore Ctrl-C while worker processes are started (they inherit it); main thread only."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, saved)
 
 
 def _run_one(args) -> tuple[str, str, object]:
     """Worker: run one contract; returns (file, status, detail) and never raises."""
+    global _busy
     params_file, out_root, pdf, kernel, timeout = args
+    _busy = True
     try:
         result = run_contract(params_file, out_root, pdf=pdf, kernel=kernel, timeout=timeout)
         return str(params_file), "done", result
@@ -175,6 +289,8 @@ def _run_one(args) -> tuple[str, str, object]:
         return str(params_file), "failed", str(exc)
     except Exception as exc:  # a fault in sroi itself: keep the other contracts going, but say what it was
         return str(params_file), "failed", f"unexpected error {type(exc).__name__}: {exc}"
+    finally:
+        _busy = False
 
 
 def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, workers: int | None = None,
@@ -189,14 +305,16 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
     import multiprocessing
 
     workers = default_workers() if workers is None else workers
-    if workers < 1:
-        raise InputError(Problem("--workers must be 1 or more"))
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InputError(Problem(f"--workers must be a whole number from 1 to {MAX_WORKERS}, not {workers}"))
     folder = Path(params_dir)
     if not folder.is_dir():
         raise InputError(Problem("is not a folder of parameters files", file=str(folder)))
     files = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
     if not files:
         raise InputError(Problem("holds no parameters files (*.yaml)", file=str(folder)))
+    output_folder(out_root)
+    clean_staging(out_root)  # left by a killed run or batch
     jobs = [(f, out_root, pdf, kernel, timeout) for f in files]
     results = {}
     bar = _progress(len(jobs), progress)
@@ -206,12 +324,29 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
             bar.update(1)
     else:
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [pool.submit(_run_one, job) for job in jobs]
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx,
+                                   initializer=die_with_parent, initargs=(os.getpid(),))
+        try:
+            with _sigint_ignored():
+                futures = [pool.submit(_run_one, job) for job in jobs]
             for fut in as_completed(futures):
                 file, status, detail = fut.result()
                 results[file] = (file, status, detail)
                 bar.update(1)
+        except BaseException:
+            # Ctrl-C (which reaches the workers too, and each cleans its staging folder) or a fault: start no more
+            # contracts, give the workers a few seconds to stop, then kill any still running.
+            pool.shutdown(wait=False, cancel_futures=True)
+            children = multiprocessing.active_children()
+            deadline = time.monotonic() + STOP_GRACE
+            for child in children:
+                child.join(max(0.0, deadline - time.monotonic()))
+            for child in children:
+                if child.is_alive():
+                    child.kill()
+            bar.close()
+            raise
+        pool.shutdown(wait=True)
     bar.close()
     return [results[str(f)] for f in files]
 
@@ -224,4 +359,7 @@ def default_workers() -> int:
 def _progress(total: int, show: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="contracts", unit="contract", file=sys.stderr, disable=not show)
+    # The command line filters what it prints (no escape sequences from files); the bar holds only our own words
+    # and counts, and needs its carriage returns, so it writes to the stream beneath the filter.
+    stream = getattr(sys.stderr, "unfiltered", sys.stderr)
+    return tqdm(total=total, desc="contracts", unit="contract", file=stream, disable=not show)

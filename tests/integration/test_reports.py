@@ -62,7 +62,7 @@ def test_report_folder_has_every_file(report):
 def test_results_equal_sroi_value_on_the_same_inputs(report, capsys):
     results = json.loads((report / "results.json").read_text())
     manifest = json.loads((report / "manifest.json").read_text())
-    root = Path(manifest["root"])
+    root = ROOT  # the manifest's paths are relative to the checkout the report was made in
     params = manifest["parameters"]
     code = main(["value", str(root / params["impact_map"]), "--inputs", str(root / params["inputs"]),
                  "--price-year", str(params["price_year"]), "--discount", params["discounting"], "--json"])
@@ -98,12 +98,17 @@ def test_manifest_records_hashes_and_versions(report):
     assert any(r.startswith("proxies/") for r in roles)
     assert set(m["versions"]) >= {"sroi", "python", "pandas", "numpy", "papermill"}
     assert m["git_commit"] is None or len(m["git_commit"]) == 40
+    assert m["git"]["commit"] == m["git_commit"] and isinstance(m["git"]["inputs_changed"], list)
+    # no absolute path anywhere: inputs are found in the auditor's checkout, never where the manifest says
+    assert "root" not in m and str(ROOT) not in (report / "manifest.json").read_text()
+    assert all(not e["path"].startswith("/") and ".." not in e["path"] for e in m["inputs"].values())
 
 
 def test_audit_verifies_a_fresh_report(report):
-    result = audit_report(report)
+    result = audit_report(report, checkout=ROOT)
     assert result.verified, result.differences
-    assert any("re-executed" in c for c in result.checked)
+    assert any("re-executed" in c and "cell by cell" in c for c in result.checked)
+    assert any("proxy values match their published sources" in n for n in result.not_shown)
 
 
 def test_audit_names_a_changed_input_and_an_edited_results_file(tmp_path):
@@ -114,24 +119,28 @@ def test_audit_names_a_changed_input_and_an_edited_results_file(tmp_path):
     i = data.index(b"%")  # change one byte: a percentage digit just before a % sign
     data[i - 1] = ord("1") if data[i - 1] != ord("1") else ord("2")
     impact_map.write_bytes(bytes(data))
-    result = audit_report(folder)
+    result = audit_report(folder, checkout=tmp_path)
     assert not result.verified
     assert any("impact_map" in d and "has changed" in d for d in result.differences), result.differences
+    assert any("outside a git repository" in n for n in result.notes)
 
     impact_map.write_bytes(bytes(data))  # keep the change; now also edit results.json
     results = folder / "results.json"
     results.write_text(results.read_text().replace('"present_value": ', '"present_value": 1', 1))
-    result = audit_report(folder)
+    result = audit_report(folder, checkout=tmp_path)
     assert any(d.startswith("results.json has been edited") for d in result.differences), result.differences
 
 
 def test_audit_command_exit_codes(report, tmp_path):
-    code = subprocess.run([sys.executable, "-m", "sroi_lib.cli", "audit", str(report)], capture_output=True, text=True)
-    assert code.returncode == 0 and "VERIFIED" in code.stdout
+    # run from inside the checkout: its git top folder is the default --checkout
+    code = subprocess.run([sys.executable, "-m", "sroi_lib.cli", "audit", str(report)], capture_output=True, text=True,
+                          cwd=ROOT / "notebooks")
+    assert code.returncode == 0 and "VERIFIED" in code.stdout and "Not shown by this audit" in code.stdout
     edited = tmp_path / "edited"
     shutil.copytree(report, edited)
     (edited / "report.html").write_text((edited / "report.html").read_text() + "<!-- changed -->")
-    code = subprocess.run([sys.executable, "-m", "sroi_lib.cli", "audit", str(edited)], capture_output=True, text=True)
+    code = subprocess.run([sys.executable, "-m", "sroi_lib.cli", "audit", str(edited), "--checkout", str(ROOT)],
+                          capture_output=True, text=True, cwd=tmp_path)
     assert code.returncode == 1 and "NOT VERIFIED" in code.stdout and "report.html has been edited" in code.stdout
 
 
@@ -197,3 +206,201 @@ def test_pdf_is_printed_with_chromium(tmp_path):
     pdf = result.folder / "report.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
     assert result.notes == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The audit cannot be fooled: a forger who edits a report and recomputes its hashes is caught by the re-run.
+
+def forge(example_reports, tmp_path, contract_id="lcc-care-at-home") -> Path:
+    """A private copy of one example report, to be edited."""
+    copy = tmp_path / "reports" / contract_id
+    shutil.copytree(example_reports / contract_id, copy)
+    return copy
+
+
+def rehash(folder: Path) -> None:
+    """Recompute the manifest's output hashes, as a forger would."""
+    from sroi_lib.reports.manifest import sha256
+
+    m = json.loads((folder / "manifest.json").read_text())
+    m["outputs"] = {name: sha256(folder / name) for name in m["outputs"]}
+    (folder / "manifest.json").write_text(json.dumps(m, indent=2))
+
+
+def test_a_forged_html_with_recomputed_hashes_fails_audit(example_reports, tmp_path):
+    folder = forge(example_reports, tmp_path)
+    html = (folder / "report.html").read_text()
+    pv = json.loads((folder / "results.json").read_text())["present_value"]
+    shown = f"£{pv:,.2f}"
+    assert shown in html
+    (folder / "report.html").write_text(html.replace(shown, "£9,999,999.99"))
+    rehash(folder)
+    result = audit_report(folder, checkout=ROOT)
+    assert not result.verified
+    assert [d for d in result.differences if d.startswith("report.html differs")], result.differences
+    assert any("£9,999,999.99" in d for d in result.differences)
+    assert not any("has been edited" in d for d in result.differences)  # the hashes alone would have passed
+
+
+def test_a_forged_script_in_the_html_with_recomputed_hashes_fails_audit(example_reports, tmp_path):
+    folder = forge(example_reports, tmp_path)
+    html = (folder / "report.html").read_text()
+    (folder / "report.html").write_text(html.replace("</body>", "<script>fetch('https://x.example')</script></body>"))
+    rehash(folder)
+    result = audit_report(folder, checkout=ROOT)
+    assert any(d.startswith("report.html differs") for d in result.differences), result.differences
+
+
+def test_a_forged_notebook_with_recomputed_hashes_fails_audit(example_reports, tmp_path):
+    folder = forge(example_reports, tmp_path)
+    nb = json.loads((folder / "report.ipynb").read_text())
+    cell = next(i for i, c in enumerate(nb["cells"]) if "headline" in c.get("metadata", {}).get("tags", []))
+    out = nb["cells"][cell]["outputs"][0]["data"]
+    out["text/html"] = "".join(out["text/html"]).replace("Headline", "Headline", 1).replace("1.", "9.", 1)
+    (folder / "report.ipynb").write_text(json.dumps(nb))
+    rehash(folder)
+    result = audit_report(folder, checkout=ROOT)
+    assert any(d.startswith(f"report.ipynb cell {cell + 1}, output 1") for d in result.differences), result.differences
+
+
+@pytest.mark.parametrize("name, edit", [
+    ("results.json", lambda t: t.replace('"sroi_ratio": ', '"sroi_ratio": 1', 1)),
+    ("lines.csv", lambda t: t.replace(",", ";", 1)),
+    ("report.html", lambda t: t.replace("Headline figures", "Headline figure", 1)),
+    ("report.ipynb", lambda t: t.replace("## Headline figures", "## Headline figure", 1)),
+])
+def test_an_edit_to_each_output_is_caught_by_the_re_run(example_reports, tmp_path, name, edit):
+    folder = forge(example_reports, tmp_path)
+    text = (folder / name).read_text()
+    assert edit(text) != text
+    (folder / name).write_text(edit(text))
+    rehash(folder)  # the manifest agrees with the forged file: only the re-run can tell
+    result = audit_report(folder, checkout=ROOT)
+    assert not result.verified and any(d.startswith(name) for d in result.differences), result.differences
+
+
+def test_a_report_copied_elsewhere_audits_against_the_given_checkout(example_reports, tmp_path, monkeypatch):
+    folder = forge(example_reports, tmp_path)
+    monkeypatch.chdir(tmp_path)  # not a checkout: the default would find nothing
+    result = audit_report(folder, rerun=False)
+    assert any("missing from the checkout" in d for d in result.differences)
+    assert any("is it the right checkout" in n for n in result.notes)
+    result = audit_report(folder, checkout=ROOT)
+    assert result.verified, result.differences
+
+
+def test_a_manifest_pointing_outside_the_checkout_is_not_followed(example_reports, tmp_path):
+    """A forged copy of the inputs elsewhere (an absolute path, or ..) is never used."""
+    folder = forge(example_reports, tmp_path)
+    m = json.loads((folder / "manifest.json").read_text())
+    forged = tmp_path / "forged_map.csv"
+    shutil.copy(ROOT / m["inputs"]["impact_map"]["path"], forged)
+    m["inputs"]["impact_map"]["path"] = str(forged)
+    m["inputs"]["inputs"]["path"] = "../" + m["inputs"]["inputs"]["path"]
+    m["root"] = str(tmp_path)  # an older manifest's root is ignored
+    (folder / "manifest.json").write_text(json.dumps(m))
+    result = audit_report(folder, checkout=ROOT, rerun=False)
+    assert any("input impact_map" in d and "is an absolute path" in d for d in result.differences)
+    assert any("input inputs" in d and "outside the checkout ('..')" in d for d in result.differences)
+
+
+def test_a_report_made_from_changed_inputs_names_them(tmp_path):
+    """A report made in a checkout whose impact map was changed, audited against the real checkout."""
+    params = copy_contract(tmp_path, PARAMS[0].stem)
+    impact_map = tmp_path / "data" / "examples" / PARAMS[0].stem / "impact_map.csv"
+    data = bytearray(impact_map.read_bytes())
+    i = data.index(b"%")  # one percentage digit changed
+    data[i - 1] = ord("1") if data[i - 1] != ord("1") else ord("2")
+    impact_map.write_bytes(bytes(data))
+    folder = run_contract(params, tmp_path / "reports").folder
+    result = audit_report(folder, checkout=ROOT)  # the manifest's paths are relative, and exist in ROOT too
+    assert any(d.startswith("input impact_map") and "has changed" in d for d in result.differences)
+    assert any(d.startswith("results.json says") for d in result.differences)
+
+
+def test_audit_of_a_malformed_manifest_exits_2(example_reports, tmp_path, capsys):
+    folder = forge(example_reports, tmp_path)
+    m = json.loads((folder / "manifest.json").read_text())
+    m["inputs"] = list(m["inputs"])
+    (folder / "manifest.json").write_text(json.dumps(m))
+    assert main(["audit", str(folder), "--checkout", str(ROOT)]) == 2
+    err = capsys.readouterr().err
+    assert "'inputs' should be an object, not a list" in err and "Traceback" not in err
+    assert main(["audit", str(example_reports / "lcc-care-at-home"), "--checkout", str(tmp_path / "nope")]) == 2
+    assert "nope: is not a folder" in capsys.readouterr().err
+
+
+def test_a_full_disk_while_writing_leaves_the_previous_report_and_no_staging(example_reports, tmp_path, monkeypatch,
+                                                                             capsys):
+    import errno
+
+    from sroi_lib.reports import runner
+
+    out = tmp_path / "reports"
+    previous = forge(example_reports, tmp_path, "lcc-care-at-home")
+    before = {p.name: p.read_bytes() for p in previous.iterdir()}
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(runner, "write_manifest", full)  # the disk fills while the manifest is written
+    code = main(["run", str(ROOT / "parameters" / "lcc-care-at-home.yaml"), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and "is full" in err and "previous report is unchanged" in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in previous.iterdir()} == before
+    assert sorted(p.name for p in out.iterdir()) == ["lcc-care-at-home"]  # no staging left
+
+
+def test_audit_of_a_damaged_report_names_each_damaged_file(example_reports, tmp_path):
+    folder = forge(example_reports, tmp_path)
+    (folder / "results.json").write_text("{not json")
+    (folder / "lines.csv").unlink()
+    (folder / "report.ipynb").write_text("[]")
+    (folder / "report.html").unlink()
+    result = audit_report(folder, checkout=ROOT)
+    d = result.differences
+    assert "results.json cannot be read as JSON" in d and "lines.csv is missing from the report folder" in d
+    assert "report.ipynb is not a notebook" in d and "report.html is missing from the report folder" in d
+    (folder / "report.ipynb").write_text("{broken")
+    assert "report.ipynb cannot be read as JSON" in audit_report(folder, checkout=ROOT).differences
+    result = audit_report(folder, checkout=ROOT, kernel="no-such-kernel")
+    assert "report.ipynb cannot be read as JSON" not in result.differences  # no re-run, so not compared
+    assert any(x.startswith("re-running the notebook failed: the Jupyter kernel 'no-such-kernel'")
+               for x in result.differences)
+
+
+def test_audit_without_the_parameters_file_does_not_re_run(example_reports, tmp_path):
+    folder = forge(example_reports, tmp_path)
+    m = json.loads((folder / "manifest.json").read_text())
+    m["inputs"]["parameters"]["path"] = "parameters/gone.yaml"
+    (folder / "manifest.json").write_text(json.dumps(m))
+    result = audit_report(folder, checkout=ROOT)
+    assert "the notebook was not re-run: the parameters file could not be found in the checkout" in result.differences
+    assert any("input parameters (parameters/gone.yaml) is missing from the checkout" in x for x in result.differences)
+
+
+def test_batch_of_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "a.yaml").write_text("contract_id: a\n")
+    assert main(["batch", str(tmp_path / "a.yaml"), "--out", str(tmp_path / "out")]) == 2
+    assert "a.yaml: is not a folder of parameters files" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_manifest_that_leaves_out_an_input_is_caught(example_reports, tmp_path):
+    folder = forge(example_reports, tmp_path)
+    m = json.loads((folder / "manifest.json").read_text())
+    del m["inputs"]["returns"]
+    m["inputs"]["extra"] = dict(m["inputs"]["parameters"])
+    (folder / "manifest.json").write_text(json.dumps(m))
+    result = audit_report(folder, checkout=ROOT, rerun=False)
+    assert any("does not list the input returns" in d for d in result.differences), result.differences
+    assert any("lists an input extra, which the contract does not read" in d for d in result.differences)
+
+
+def test_a_checkout_whose_contract_cannot_be_valued_is_a_difference(example_reports, tmp_path):
+    folder = forge(example_reports, tmp_path)
+    checkout = tmp_path / "checkout"
+    (checkout / "parameters").mkdir(parents=True)
+    (checkout / "parameters" / "lcc-care-at-home.yaml").write_text("contract_id: lcc-care-at-home\n")
+    result = audit_report(folder, checkout=checkout, rerun=False)
+    assert any(d.startswith("the contract cannot be valued from the checkout:") and "'title' is missing" in d
+               for d in result.differences), result.differences

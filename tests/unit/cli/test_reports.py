@@ -46,4 +46,4 @@ def test_dashboard_serves_with_voila_on_loopback_without_code(tmp_path):
 
 def test_dashboard_refuses_a_folder_without_reports(capsys, tmp_path):
     code, _, err = sroi(capsys, "dashboard", "--reports", tmp_path, "--no-browser")
-    assert code == 2 and "holds no reports" in err
+    assert code == 2 and "holds no complete reports" in err

@@ -7,6 +7,7 @@ import pytest
 from sroi_lib.errors import InputError
 from sroi_lib.reports.portfolio import load_portfolio
 from sroi_lib.views.dashboard import headline_html, portfolio_dashboard
+from tests.conftest import write_report_folder
 
 
 def results(cid, directorate, supplier, pv_lines, inputs, tracking=None, start="2025-Q2"):
@@ -31,8 +32,7 @@ def folder(tmp_path):
         results("c", "City", "S1", [("environment and carbon", "Hunslet", 500.0)], 100.0),
     ]
     for r in data:
-        (tmp_path / r["contract"]["contract_id"]).mkdir()
-        (tmp_path / r["contract"]["contract_id"] / "results.json").write_text(json.dumps(r))
+        write_report_folder(tmp_path / r["contract"]["contract_id"], r)
     return tmp_path
 
 
@@ -90,10 +90,66 @@ def test_dashboard_widget_filters(folder):
 def test_bad_folders(tmp_path):
     with pytest.raises(InputError, match="not a folder of reports"):
         load_portfolio(tmp_path / "nope")
-    (tmp_path / "x").mkdir()
+    write_report_folder(tmp_path / "x", {})
     (tmp_path / "x" / "results.json").write_text("{not json")
+    rehash(tmp_path / "x")
     with pytest.raises(InputError, match="cannot be read as JSON"):
         load_portfolio(tmp_path)
+    (tmp_path / "x" / "results.json").write_text('{"present_value": 1}')  # not the figures sroi run writes
+    rehash(tmp_path / "x")
+    with pytest.raises(InputError, match="does not hold the figures"):
+        load_portfolio(tmp_path)
+
+
+def rehash(folder):
+    """Rewrite a folder's manifest to match its files (as a forger, or a test, would)."""
+    from sroi_lib.reports.manifest import sha256
+
+    m = json.loads((folder / "manifest.json").read_text())
+    m["outputs"] = {name: sha256(folder / name) for name in m["outputs"]}
+    (folder / "manifest.json").write_text(json.dumps(m))
+
+
+def test_only_complete_report_folders_are_read(folder):
+    """Left-overs of killed runs and edited or unfinished reports are skipped, each with the reason."""
+    import shutil
+
+    before = load_portfolio(folder).headline()
+    shutil.copytree(folder / "a", folder / ".a-x1y2z3")             # an old temporary folder (older sroi)
+    shutil.copytree(folder / "a", folder / ".sroi-staging" / "a-1-ff" / "report")  # a killed run's staging
+    shutil.copytree(folder / "b", folder / "b-unfinished")
+    (folder / "b-unfinished" / "manifest.json").unlink()            # no manifest: not finished
+    shutil.copytree(folder / "c", folder / "c-edited")
+    edited = folder / "c-edited" / "results.json"
+    edited.write_text(edited.read_text().replace('"present_value": 500.0', '"present_value": 5000.0'))
+    shutil.copytree(folder / "c", folder / "c-no-html")
+    (folder / "c-no-html" / "report.html").unlink()
+    (folder / "notes").mkdir()                                      # not a report folder at all: ignored
+    p = load_portfolio(folder)
+    assert p.headline() == before
+    skipped = {f.name: why for f, why in p.skipped}
+    assert set(skipped) == {".a-x1y2z3", "b-unfinished", "c-edited", "c-no-html"}
+    assert "hidden folder" in skipped[".a-x1y2z3"] and "no manifest.json" in skipped["b-unfinished"]
+    assert "results.json does not match its manifest" in skipped["c-edited"]
+    assert "report.html is missing" in skipped["c-no-html"]
+    assert p.filter(directorate="Adults").skipped == p.skipped
+
+
+def test_two_folders_for_one_contract_are_refused(folder):
+    import shutil
+
+    shutil.copytree(folder / "b", folder / "b-copy")
+    with pytest.raises(InputError) as err:
+        load_portfolio(folder)
+    text = str(err.value)
+    assert "two folders hold reports for contract 'b'" in text and "b-copy" in text and f"{folder / 'b'} and" in text
+
+
+def test_a_folder_of_only_incomplete_reports_says_so(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "results.json").write_text("{}")
+    with pytest.raises(InputError, match=r"holds no complete reports .*\(1 incomplete or edited folders skipped\)"):
+        load_portfolio(tmp_path, require_reports=True)
 
 
 def test_headline_html_words():

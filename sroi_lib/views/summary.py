@@ -1,0 +1,78 @@
+"""Plain-text and JSON views of the portfolio for ``sroi portfolio``: the dashboard's headline and contracts table.
+
+Only formatting: every figure comes from
+:meth:`~sroi_lib.reports.portfolio.Portfolio.headline` and the portfolio's
+``contracts`` table, the same ones the dashboard shows (SROI ratio of the
+portfolio = Σ present value ÷ Σ inputs; delivery gap = delivered to date −
+committed to date, over the contracts that track delivery).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from . import formatting as fmt
+
+__all__ = ["portfolio_json", "portfolio_text", "CONTRACT_COLUMNS"]
+
+# The dashboard's contracts table: (column in Portfolio.contracts, heading).
+CONTRACT_COLUMNS = (("contract_id", "Contract"), ("title", "Title"), ("supplier", "Supplier"),
+                    ("directorate", "Directorate"), ("sroi_ratio", "SROI ratio"), ("present_value", "Present value"),
+                    ("value_delivered_to_date", "Delivered to date"), ("value_committed_to_date", "Committed to date"),
+                    ("rag", "RAG"))
+
+
+def _number(x):
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def portfolio_json(p) -> dict:
+    """The headline totals, one record per contract and the folders skipped, JSON-ready (no NaN)."""
+    h = p.headline()
+    headline = {k: (_number(v) if isinstance(v, float) or v is None else v) for k, v in h.items()}
+    rows = []
+    for r in p.contracts.to_dict("records"):
+        row = {}
+        for col, _ in CONTRACT_COLUMNS:
+            v = r[col]
+            row[col] = _number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+        rows.append(row)
+    return {"headline": headline, "contracts": rows,
+            "skipped": [{"folder": str(folder), "reason": why} for folder, why in p.skipped]}
+
+
+def portfolio_text(p, reports_dir: str | Path) -> str:
+    """The portfolio as the terminal shows it: headline figures, then a table of contracts."""
+    h = p.headline()
+    rate = "n/a" if h["delivery_rate"] is None else fmt.percent(h["delivery_rate"])
+    rag = ", ".join(f"{k} {v}" for k, v in h["rag_counts"].items() if v) or "none"
+    out = [
+        f"Portfolio of {h['contracts']} contract{'' if h['contracts'] == 1 else 's'} in {reports_dir}",
+        "",
+        fmt.text_table(["Figure", "Value"], [
+            ["Present value", fmt.money(h["present_value"], pence=False)],
+            ["Inputs", fmt.money(h["total_inputs"], pence=False)],
+            ["SROI ratio", fmt.ratio(h["sroi_ratio"])],
+            ["Delivered to date", fmt.money(h["value_delivered_to_date"], pence=False)],
+            ["Committed to date", fmt.money(h["value_committed_to_date"], pence=False)],
+            ["Delivery gap", f"{fmt.money(h['delivery_gap'], pence=False)} ({rate} delivered)"],
+            ["RAG", rag],
+        ], right={1}),
+        "",
+        fmt.text_table(
+            ["Contract", "Title", "Supplier", "Directorate", "SROI ratio", "Present value", "Delivered of committed",
+             "RAG"],
+            [[r.contract_id, r.title, r.supplier, r.directorate, fmt.ratio(r.sroi_ratio),
+              fmt.money(r.present_value, pence=False),
+              f"{fmt.money(r.value_delivered_to_date, pence=False)} of {fmt.money(r.value_committed_to_date, pence=False)}",
+              r.rag] for r in p.contracts.itertuples()],
+            right={4, 5, 6}),
+    ]
+    if p.skipped:
+        out += ["", f"Skipped {len(p.skipped)} folder{'' if len(p.skipped) == 1 else 's'}:"]
+        out += [f"  - {folder.name}: {why}" for folder, why in p.skipped]
+    return "\n".join(out)
