@@ -89,6 +89,11 @@ class DeflatorSeries:
         """The latest year in the series (the default analysis price year)."""
         return int(self._years[-1])
 
+    @property
+    def largest_factor(self) -> float:
+        """The largest re-pricing multiplier between two years of the series, ``max D / min D``."""
+        return float(self._values.max() / self._values.min())
+
     def covers(self, year) -> np.ndarray | bool:
         """True where ``year`` (a whole number or array of them) is in the series."""
         if isinstance(year, (int, float)) and not isinstance(year, bool):  # no NumPy overflow for 10**400
