@@ -45,6 +45,8 @@ def shown(value, limit: int = SHOWN_LENGTH) -> str:
     "'xxxxx…' (100 characters)"
     >>> shown(10 ** 100, limit=10)
     '100000000000… (a number of 101 digits)'
+    >>> shown(10 ** 5000)
+    'a number of over 4,000 digits'
     """
     if value is None:
         return "nothing"

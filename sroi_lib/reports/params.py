@@ -136,8 +136,8 @@ def _syntax_problem(data: bytes, label: str) -> Problem | None:
         mark = exc.problem_mark
         return Problem(f"is not valid YAML ({exc.problem})", file=label, row=mark.line + 1 if mark else None,
                        fix="Check the indentation and the colons on that line.")
-    except (yaml.YAMLError, RecursionError):
-        return None
+    except (yaml.YAMLError, RecursionError):  # not a syntax error (e.g. a control character): read_yaml says what
+        pass
     return None
 
 
@@ -242,10 +242,10 @@ def load_params(path: str | Path) -> ContractParams:
 
 
 def _resolved(path: Path) -> Path:
-    """``path.resolve()``, or the path as given when the file system refuses the name."""
+    """``path.resolve()``, or the path as given when it cannot be resolved (a symbolic link to itself)."""
     try:
         return path.resolve()
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):  # Python 3.11 raises RuntimeError for a symbolic link loop
         return path
 
 

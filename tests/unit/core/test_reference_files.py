@@ -82,6 +82,7 @@ def test_a_series_built_in_code_is_checked_the_same_way():
     assert "not a positive number" in refused(lambda: DeflatorSeries({2023: float("nan"), 2024: 100.0}))[0].message
     assert "true" in refused(lambda: DeflatorSeries({2023: True, 2024: 100.0}))[0].message
     assert "2023.5 is not a calendar year" in refused(lambda: DeflatorSeries({2023.5: 1.0}))[0].message
+    assert "'2023' is not a calendar year" in refused(lambda: DeflatorSeries({"2023": 1.0}))[0].message
 
 
 @pytest.mark.parametrize("year, words", [
@@ -255,6 +256,11 @@ def test_a_wrong_framework_file_is_refused_naming_file_and_problem(tmp_path, nam
 def test_a_framework_name_that_is_not_shipped_or_a_file_is_refused(name, words):
     [problem] = refused(lambda: load_framework(name))
     assert words in problem.message and problem.fix
+
+
+def test_a_group_without_themes_is_an_empty_group(tmp_path):
+    f = load_framework(write(tmp_path, "name: mine\ngroups:\n  Health: [Wellbeing]\n  Later:\n"))
+    assert f.groups == {"Health": ("wellbeing",), "Later": ()} and f.group_of("anything") == "not mapped"
 
 
 def test_a_folder_named_like_a_framework_file_is_refused(tmp_path):

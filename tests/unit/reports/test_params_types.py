@@ -94,6 +94,27 @@ def test_the_good_file_is_read(tmp_path):
     assert {k: getattr(p, k) for k in ("contract_id", "price_year", "rag_amber")} == {
         "contract_id": "test-contract", "price_year": 2024, "rag_amber": 0.8}
     assert len(p.periods) == 8 and p.returns == CARE / "returns.xlsx"
+    assert set(p.input_files()) == {"parameters", "impact_map", "inputs", "commitments", "returns"}
+    assert p.to_dict()["impact_map"] == str(CARE / "impact_map.csv")
+
+
+def test_a_control_character_is_refused_as_not_valid_yaml(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(params_text("description", "bell\x07 rings"))
+    with pytest.raises(InputError) as exc:
+        load_params(path)
+    assert "not valid YAML" in str(exc.value) and "Traceback" not in str(exc.value)
+
+
+@pytest.mark.parametrize("key", ["framework", "impact_map"])
+def test_a_symbolic_link_to_itself_is_not_found(tmp_path, key):
+    loop = tmp_path / ("loop.yaml" if key == "framework" else "loop.csv")
+    loop.symlink_to(loop)
+    path = tmp_path / "p.yaml"
+    path.write_text(params_text(key, loop.name))
+    with pytest.raises(InputError) as exc:
+        load_params(path)
+    assert any(p.column == key and "not found" in p.message for p in exc.value.problems), str(exc.value)
 
 
 @pytest.mark.parametrize("text, words", [
