@@ -23,6 +23,7 @@ with the file, the line and the key. The file is read with YAML's safe loader.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -182,7 +183,7 @@ def load_params(path: str | Path) -> ContractParams:
 
     for key in raw:
         if key not in KEYS:
-            close = [k for k in KEYS if k.replace("_", "") == str(key).replace("_", "").lower()]
+            close = difflib.get_close_matches(str(key).lower().replace(" ", "_"), KEYS, n=1, cutoff=0.75)
             add(key, f"{shown(str(key))} is not a parameter sroi knows",
                 fix=f"Did you mean '{close[0]}'?" if close else f"Known parameters: {', '.join(KEYS)}.")
     values = {}
