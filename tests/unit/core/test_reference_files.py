@@ -273,3 +273,47 @@ def test_asking_for_a_group_a_framework_does_not_have():
     [problem] = refused(lambda: load_framework("best_city_ambition").themes_of("Zero waste"))
     assert "'Zero waste' is not a group of Leeds Best City Ambition" in problem.message
     assert "Zero carbon" in problem.fix
+
+
+# -- the shipped reference files, replaced through SROI_DATA_DIR (a council's own reviewed copy) -------------
+@pytest.fixture
+def own_data(tmp_path, monkeypatch):
+    """A copy of the shipped data folder used through SROI_DATA_DIR, with every cache of it emptied."""
+    import shutil
+
+    from sroi_lib.core import prices
+    from sroi_lib.paths import data_dir
+    from sroi_lib.proxies.library import shipped_library
+
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir(), copy, ignore=shutil.ignore_patterns("examples"))
+
+    def clear():  # every cached read of the data folder: the schedules, the proxy library, the default deflators
+        load_schedules.cache_clear()
+        shipped_library.cache_clear()
+        for obj in vars(prices).values():
+            if callable(getattr(obj, "cache_clear", None)):
+                obj.cache_clear()
+
+    monkeypatch.setenv("SROI_DATA_DIR", str(copy))
+    clear()
+    yield copy
+    monkeypatch.delenv("SROI_DATA_DIR")
+    clear()
+
+
+@pytest.mark.parametrize("file, text, words", [
+    ("reference/gdp_deflators.yaml", "index:\n  2020: 90\n  2024: 100\n", "2021, 2022, 2023 are missing"),
+    ("reference/gdp_deflators.yaml", "index:\n  2023: .nan\n  2024: 100\n", "the value for 2023 is nan"),
+    ("reference/discount_schedules.yaml", "vintage: 2026\n", "has no 'schedules:'"),
+    ("reference/discount_schedules.yaml", one(band(1, "null", 1), name="green-book"), "not a fraction"),
+    ("frameworks/best_city_ambition.yaml", "name: best_city_ambition\n", "has no 'groups:'"),
+])
+def test_a_broken_reference_file_stops_sroi_value_plainly(own_data, capsys, file, text, words):
+    from sroi_lib.cli import main
+    from tests.conftest import EXAMPLES
+
+    (own_data / file).write_text(text)
+    assert main(["value", str(EXAMPLES / "worked_check" / "impact_map.csv"), "--investment", "1000"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and file.split("/")[-1] in err and "Traceback" not in err
