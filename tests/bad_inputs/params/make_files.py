@@ -109,7 +109,7 @@ case("quarter-as-date", params(contract_start="2025-04-01"), "the date 2025-04-0
      "YAML reads a date; the message says so")
 case("end-before-start", params(contract_end="2024-Q1"), "before it starts", "a contract that ends before it starts")
 case("span-too-long", params(contract_end="9999-Q4"), "sroi tracks at most 400 quarters",
-     "31,904 quarters were listed before; the span is checked first")
+     "31,899 quarters were listed before; the span is checked before any list is made")
 case("tracking-without-quarters", params(contract_start=DROP, contract_end=DROP), "is needed to track commitments",
      "commitments need the contract's quarters")
 case("returns-without-commitments", params(commitments=DROP), "no commitments to compare them with",
