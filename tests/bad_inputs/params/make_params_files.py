@@ -1,7 +1,7 @@
 """Write this group's files and cases.yaml: bad parameters files (and the commitments, frameworks and options
 they reach), run through `sroi run` (and `sroi value` or `sroi template returns`).
 
-Run from anywhere: ``python tests/bad_inputs/params/make_files.py``. Every file is small; the paths inside
+Run from anywhere: ``python tests/bad_inputs/params/make_params_files.py``. Every file is small; the paths inside
 the parameters files are relative to this folder, as in parameters/*.yaml.
 """
 
@@ -173,11 +173,11 @@ case("duplicate-key", params() + "title: A second title\n", "title",
 
 def main() -> None:
     for old in HERE.iterdir():
-        if old.name not in ("make_files.py", "cases.yaml", "README.md", "__pycache__"):
+        if old.name not in ("make_params_files.py", "cases.yaml", "README.md", "__pycache__"):
             old.unlink()
     for name, data in FILES.items():
         (HERE / name).write_bytes(data)
-    header = "# Written by make_files.py: change that, then run it.\n"
+    header = "# Written by make_params_files.py: change that, then run it.\n"
     (HERE / "cases.yaml").write_text(header + yaml.safe_dump(CASES, sort_keys=False, width=120, allow_unicode=True))
     print(f"{len(CASES)} cases, {len(FILES)} files")
 
