@@ -159,6 +159,9 @@ def track(commitments: pd.DataFrame, returns: pd.DataFrame, periods: list[str], 
                                   f"£{r.unit_value:,.2f} a unit)", column="committed_per_period",
                                   fix="Check the quantity committed each quarter and the quantities returned.")
                           for r in m[too_large].itertuples()])
+    if np.isinf(values.sum().to_numpy(float)).any():
+        raise InputError(Problem("the contract's totals are too large to compute", column="committed_per_period",
+                                 fix="Check the quantities committed each quarter and the quantities returned."))
     m["rag"] = rag_status(m["delivery_rate"].to_numpy(), green, amber)
     unit_by_measure = dict(zip(m["measure"], m["unit_value"]))
     if len(returns):

@@ -74,6 +74,14 @@ def test_figures_too_large_to_compute_are_refused_naming_the_measure():
     assert problem.column == "committed_per_period" and "quantity committed" in problem.fix
 
 
+def test_totals_too_large_to_compute_are_refused():
+    both = COMMIT.assign(committed_per_period=[1e300, 1e300], proxy_id=["p-big", "p-big"])
+    with pytest.raises(InputError) as exc:  # each measure is finite (1e300 × 2 × £5e7 = 1e308); their sum is not
+        track(both.assign(measure=["A", "B"]), NO_RETURNS, ["2025-Q1", "2025-Q2"], {"p-big": 5e7})
+    [problem] = exc.value.problems
+    assert "the contract's totals are too large to compute" in problem.message
+
+
 @pytest.mark.parametrize("green, amber", [(0.8, 0.8), (0.5, 0.9)])
 def test_a_green_threshold_not_above_amber_is_refused(green, amber):
     with pytest.raises(InputError) as exc:
