@@ -159,7 +159,9 @@ def track(commitments: pd.DataFrame, returns: pd.DataFrame, periods: list[str], 
                                   f"£{r.unit_value:,.2f} a unit)", column="committed_per_period",
                                   fix="Check the quantity committed each quarter and the quantities returned.")
                           for r in m[too_large].itertuples()])
-    if np.isinf(values.sum().to_numpy(float)).any():
+    with np.errstate(over="ignore"):  # an overflowing sum is the case refused here, not a warning
+        totals = values.to_numpy(float).sum(axis=0)
+    if np.isinf(totals).any():
         raise InputError(Problem("the contract's totals are too large to compute", column="committed_per_period",
                                  fix="Check the quantities committed each quarter and the quantities returned."))
     m["rag"] = rag_status(m["delivery_rate"].to_numpy(), green, amber)
