@@ -128,9 +128,8 @@ def _lines(data: bytes) -> dict[str, int]:
 
 
 def _syntax_problem(data: bytes, label: str) -> Problem | None:
-    """A YAML syntax error with its line, when that is why the file could not be read."""
-    if len(data) > MAX_YAML_BYTES:
-        return None
+    """A YAML syntax error with its line, when that is why the file could not be read (``data`` within the
+    size limit: the caller checks)."""
     try:
         yaml.compose(data, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

@@ -83,6 +83,7 @@ def test_a_series_built_in_code_is_checked_the_same_way():
     assert "true" in refused(lambda: DeflatorSeries({2023: True, 2024: 100.0}))[0].message
     assert "2023.5 is not a calendar year" in refused(lambda: DeflatorSeries({2023.5: 1.0}))[0].message
     assert "'2023' is not a calendar year" in refused(lambda: DeflatorSeries({"2023": 1.0}))[0].message
+    assert "true is not a calendar year" in refused(lambda: DeflatorSeries({True: 1.0}))[0].message
 
 
 @pytest.mark.parametrize("year, words", [

@@ -98,6 +98,13 @@ def test_the_good_file_is_read(tmp_path):
     assert p.to_dict()["impact_map"] == str(CARE / "impact_map.csv")
 
 
+def test_a_contract_without_quarters_has_no_periods(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("\n".join(line for line in params_text("description", "x").splitlines()
+                              if not line.startswith(("contract_", "commitments", "returns"))) + "\n")
+    assert load_params(path).periods == []
+
+
 def test_a_control_character_is_refused_as_not_valid_yaml(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text(params_text("description", "bell\x07 rings"))
