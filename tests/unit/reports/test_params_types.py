@@ -101,7 +101,7 @@ def test_the_good_file_is_read(tmp_path):
 def test_a_contract_without_quarters_has_no_periods(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("\n".join(line for line in params_text("description", "x").splitlines()
-                              if not line.startswith(("contract_", "commitments", "returns"))) + "\n")
+                              if not line.startswith(("contract_start", "contract_end", "commitments", "returns"))) + "\n")
     assert load_params(path).periods == []
 
 
