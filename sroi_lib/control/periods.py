@@ -1,14 +1,22 @@
-"""Quarters: a contract's reporting periods, written like ``2025-Q3``."""
+"""Quarters: a contract's reporting periods, written like ``2025-Q3``.
+
+A contract runs for at most :data:`MAX_QUARTERS` quarters (100 years), checked
+before the list of its quarters is made: no council contract runs longer, and a
+typing slip such as ``contract_end: 9999-Q4`` must not make a returns workbook
+of 32,000 columns.
+"""
 
 from __future__ import annotations
 
 import re
 
+from ..core.quoting import shown
 from ..errors import InputError, Problem
 
-__all__ = ["parse_period", "period_label", "period_range"]
+__all__ = ["parse_period", "period_label", "period_range", "MAX_QUARTERS"]
 
-_PERIOD = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.I)
+MAX_QUARTERS = 400  # 100 years
+_PERIOD = re.compile(r"^\s*([0-9]{4})\s*-?\s*Q([1-4])\s*$", re.I)
 
 
 def parse_period(text) -> tuple[int, int]:
@@ -24,9 +32,10 @@ def parse_period(text) -> tuple[int, int]:
     >>> parse_period("2025-Q3")
     (2025, 3)
     """
-    m = _PERIOD.match(str(text))
-    if not m:
-        raise InputError(Problem(f"'{text}' is not a quarter like 2025-Q3", fix="Write the quarter like 2025-Q2."))
+    m = _PERIOD.match(text) if isinstance(text, str) else None
+    if not m or int(m.group(1)) < 1:
+        raise InputError(Problem(f"{shown(text)} is not a quarter like 2025-Q3",
+                                 fix="Write the year and the quarter, like 2025-Q2."))
     return int(m.group(1)), int(m.group(2))
 
 
@@ -41,12 +50,20 @@ def period_range(start: str, end: str) -> list[str]:
     Raises
     ------
     InputError
-        When either is not a quarter, or ``end`` comes before ``start``.
+        When either is not a quarter, ``end`` comes before ``start``, or the
+        two are more than :data:`MAX_QUARTERS` quarters apart (checked before
+        any list is made).
     """
     y, q = parse_period(start)
     ey, eq = parse_period(end)
     if (ey, eq) < (y, q):
-        raise InputError(Problem(f"the contract ends ({end}) before it starts ({start})"))
+        raise InputError(Problem(f"the contract ends ({end}) before it starts ({start})",
+                                 fix="Check the years: the end quarter is the contract's last."))
+    count = (ey - y) * 4 + (eq - q) + 1
+    if count > MAX_QUARTERS:
+        raise InputError(Problem(f"the contract runs for {count:,} quarters ({start} to {end}); sroi tracks at most "
+                                 f"{MAX_QUARTERS} quarters ({MAX_QUARTERS // 4} years)",
+                                 fix="Check the years of the start and end quarters."))
     out = []
     while (y, q) <= (ey, eq):
         out.append(period_label(y, q))

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.records import json_records
-from ..errors import InputError, Problems
+from ..errors import InputError, Problem, Problems
 from ..io.cells import Column, validate_rows
 from ..io.tables import read_table
 
@@ -132,7 +132,8 @@ def track(commitments: pd.DataFrame, returns: pd.DataFrame, periods: list[str], 
         The £ value of one unit of each proxy, in the contract's price year.
     """
     if not green > amber:
-        raise InputError(f"The green threshold ({green:.0%}) must be above the amber one ({amber:.0%}).")
+        raise InputError(Problem(f"the green threshold ({green:.0%}) must be above the amber one ({amber:.0%})",
+                                 column="rag_green", fix="For example rag_green: 0.95 and rag_amber: 0.8."))
     order = {p: i for i, p in enumerate(periods)}
     delivered = returns.groupby("measure")["quantity"].sum() if len(returns) else pd.Series(dtype=float)
     reported = [order[p] for p in returns["period"]] if len(returns) else []
@@ -150,6 +151,19 @@ def track(commitments: pd.DataFrame, returns: pd.DataFrame, periods: list[str], 
     m["variance"] = m["delivered_to_date"] - m["committed_to_date"]
     for col in ("committed_total", "committed_to_date", "delivered_to_date", "variance", "forecast_to_end"):
         m[f"value_{col}"] = m[col] * m["unit_value"]
+    values = m[[c for c in m.columns if c.startswith("value_")] + ["committed_total", "delivered_to_date"]]
+    too_large = np.isinf(values.to_numpy(float)).any(axis=1)
+    if too_large.any():
+        raise InputError([Problem(f"the figures for measure '{r.measure}' are too large to compute "
+                                  f"({r.committed_per_period:,.6g} a quarter over {total} quarters at "
+                                  f"£{r.unit_value:,.2f} a unit)", column="committed_per_period",
+                                  fix="Check the quantity committed each quarter and the quantities returned.")
+                          for r in m[too_large].itertuples()])
+    with np.errstate(over="ignore"):  # an overflowing sum is the case refused here, not a warning
+        totals = values.to_numpy(float).sum(axis=0)
+    if np.isinf(totals).any():
+        raise InputError(Problem("the contract's totals are too large to compute", column="committed_per_period",
+                                 fix="Check the quantities committed each quarter and the quantities returned."))
     m["rag"] = rag_status(m["delivery_rate"].to_numpy(), green, amber)
     unit_by_measure = dict(zip(m["measure"], m["unit_value"]))
     if len(returns):

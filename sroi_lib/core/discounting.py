@@ -26,8 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from ..errors import InputError
+from ..errors import InputError, Problem, Problems
 from ..paths import read_yaml, reference_file
+from .quoting import shown
 
 __all__ = [
     "Band",
@@ -38,9 +39,14 @@ __all__ = [
     "schedule",
     "parse_discounting",
     "discount_factors",
+    "MAX_HORIZON",
 ]
 
 DEFAULT_FILE = "discount_schedules.yaml"
+# The last year sroi discounts to. A defence in depth: the readers refuse a start year or a duration beyond
+# their limits (docs/limits.md) long before this; this one keeps a table of factors from ever being allocated
+# for a year such as 10**12 (7 TiB) whichever way the year arrives.
+MAX_HORIZON = 1000
 
 
 @dataclass(frozen=True)
@@ -77,21 +83,31 @@ class DiscountSchedule:
     path: Path | None = None
 
     def __post_init__(self) -> None:
+        where = {"file": str(self.path)} if self.path else {}
+
+        def refuse(message: str, fix: str) -> None:
+            raise InputError(Problem(f"discount schedule '{self.name}': {message}", column="bands", fix=fix, **where))
+
+        if not self.bands:
+            refuse("has no bands", "List its bands, each with from_year, to_year and rate; the first from year 1.")
         expected = 1
         for i, band in enumerate(self.bands):
             last = i == len(self.bands) - 1
-            if band.from_year != expected or (band.to_year is None) != last:
-                raise InputError(
-                    f"Discount schedule '{self.name}': bands must run on from year 1 "
-                    "without gaps, the last one open-ended."
-                )
+            if band.to_year is not None and band.to_year < band.from_year:
+                refuse(f"the band from year {band.from_year} ends before it starts (to_year {band.to_year})",
+                       "Give a to_year at or after the band's from_year.")
+            if band.from_year != expected:
+                refuse(f"a band starts at year {band.from_year}, but the one before it leaves off at year "
+                       f"{expected - 1}" if i else f"the first band starts at year {band.from_year}, not year 1",
+                       "The bands must run on from year 1 without gaps or overlaps.")
+            if (band.to_year is None) != last:
+                refuse("only the last band may be open-ended (to_year: null)" if band.to_year is None else
+                       f"the last band ends at year {band.to_year}",
+                       "End every band but the last with a to_year; give the last 'to_year: null'.")
             if not (0 <= band.rate < 1):
-                raise InputError(
-                    f"Discount schedule '{self.name}': rate {band.rate} is not a fraction between 0 and 1."
-                )
+                refuse(f"the rate of the band from year {band.from_year} is {shown(band.rate)}, "
+                       "not a fraction from 0 up to (but not including) 1", "For 3.5% write 0.035.")
             if band.to_year is not None:
-                if band.to_year < band.from_year:
-                    raise InputError(f"Discount schedule '{self.name}': a band ends before it starts.")
                 expected = band.to_year + 1
 
     @property
@@ -125,8 +141,12 @@ class DiscountSchedule:
         0.966184
         """
         t = np.asarray(years)
-        if t.size and (np.any(t < 0) or np.any(np.mod(t, 1) != 0)):
+        if t.dtype == object or (t.size and not np.issubdtype(t.dtype, np.number)):
             raise InputError("A year to discount must be a whole number of 0 or more.")
+        with np.errstate(invalid="ignore"):
+            if t.size and (np.any(~np.isfinite(t)) or np.any(t < 0) or np.any(np.mod(t, 1) != 0)):
+                raise InputError("A year to discount must be a whole number of 0 or more.")
+        _check_horizon(float(t.max()) if t.size else 0)
         t = t.astype(np.int64)
         if self.is_flat:
             out = (1.0 + self.bands[0].rate) ** (-t.astype(float))
@@ -139,6 +159,7 @@ class DiscountSchedule:
 
     def log_discount(self, horizon: int) -> np.ndarray:
         """``L[t] = −ln DF(t) = Σ_{k=1..t} ln(1 + r_k)`` for t = 0 … horizon."""
+        _check_horizon(horizon)
         return np.concatenate(([0.0], np.cumsum(np.log1p(self.rates(np.arange(1, horizon + 1))))))
 
     def series_factors(self, start, duration, log_growth) -> np.ndarray:
@@ -213,6 +234,15 @@ class DiscountSchedule:
         }
 
 
+def _check_horizon(horizon) -> None:
+    """Refuse, before any table of factors is allocated, a year beyond :data:`MAX_HORIZON`."""
+    if horizon > MAX_HORIZON:
+        raise InputError(Problem(f"a value is discounted to year {shown(int(horizon))}, beyond the {MAX_HORIZON:,} years "
+                                 "sroi discounts over",
+                                 fix="Check the start_year and duration columns: the Green Book's schedule runs "
+                                     "to year 300 and on at one rate after it."))
+
+
 def flat_rate(rate: float) -> DiscountSchedule:
     """One rate for every year: ``DF(t) = 1 / (1 + rate)^t``."""
     return DiscountSchedule(
@@ -233,34 +263,100 @@ def _pct(rate: float) -> str:
 
 @lru_cache(maxsize=4)
 def load_schedules(path: str | Path | None = None) -> dict[str, DiscountSchedule]:
-    """Read the named schedules (``green-book``, ``health``) from YAML."""
+    """Read the named schedules (``green-book``, ``health``) from YAML.
+
+    The file holds ``schedules:``, each schedule a ``label`` and ``bands``
+    (``from_year``, ``to_year``, ``rate``; see :class:`DiscountSchedule`), and
+    provenance: ``vintage`` and ``sources`` (a list of ``title`` and ``url``).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the schedule and what is wrong: a file without
+        schedules, a schedule without bands, a year that is not a whole
+        number, a rate that is not a fraction from 0 to below 1, bands with
+        gaps or overlaps.
+    """
     path = Path(path) if path else reference_file(DEFAULT_FILE)
     raw = read_yaml(path, "discount schedule file")
+    where = {"file": str(path)}
+    fix = ("Write 'schedules:' and under it each schedule's name, its label and its bands, as in the shipped "
+           "data/reference/discount_schedules.yaml.")
+    if not isinstance(raw, dict) or not isinstance(raw.get("schedules"), dict) or not raw["schedules"]:
+        found = ("is empty" if raw is None else
+                 f"holds {shown(raw)} instead of 'key: value' lines" if not isinstance(raw, dict) else
+                 "has no 'schedules:'" if raw.get("schedules") is None else
+                 "has no schedules under 'schedules:'" if raw["schedules"] in ({}, []) else
+                 f"has 'schedules:' holding {shown(raw['schedules'])} instead of named schedules")
+        raise InputError(Problem(f"the discount schedule file {found}", column="schedules", fix=fix, **where))
+    sources = raw.get("sources")
+    first = sources[0] if isinstance(sources, list) and sources else {}
+    source_url = first.get("url", "") if isinstance(first, dict) else ""
+    problems = Problems()
+    for key, value in (("vintage", raw.get("vintage")), ("sources: url", source_url)):
+        if isinstance(value, (list, dict)):
+            problems.add(f"'{key}' is {shown(value)}, not text", column=key, fix="Give it as one line of text.",
+                         **where)
     out = {}
-    for name, spec in (raw.get("schedules") or {}).items():
-        try:
-            bands = tuple(Band(int(b["from_year"]), b["to_year"], float(b["rate"])) for b in spec["bands"])
-        except (KeyError, TypeError, ValueError):
-            raise InputError(f"{path}: schedule '{name}' needs bands of from_year, to_year and rate.") from None
-        sources = raw.get("sources") or [{}]
-        out[name] = DiscountSchedule(
-            name=name,
-            label=str(spec.get("label", name)),
-            bands=bands,
-            vintage=str(raw.get("vintage", "")),
-            source_url=str(sources[0].get("url", "")),
-            path=path,
-        )
+    for name, spec in raw["schedules"].items():
+        bands = _bands(name, spec, problems, where)
+        if bands is not None:
+            label = spec.get("label", name)
+            if isinstance(label, (list, dict)):
+                problems.add(f"schedule '{name}': its label is {shown(label)}, not text", column="label",
+                             fix="Give the label as one line of text.", **where)
+                continue
+            try:
+                out[str(name)] = DiscountSchedule(name=str(name), label=str(label), bands=bands,
+                                                  vintage=str(raw.get("vintage", "")), source_url=str(source_url),
+                                                  path=path)
+            except InputError as exc:
+                problems.extend(exc.problems)
+    problems.raise_if_any()
     return out
+
+
+def _bands(name, spec, problems: Problems, where: dict) -> tuple[Band, ...] | None:
+    """The bands of one schedule in a schedule file, or None with the problems recorded."""
+    bands = spec.get("bands") if isinstance(spec, dict) else None
+    if not isinstance(bands, list) or not bands:
+        problems.add(f"schedule '{name}' has no list of bands" if bands in (None, []) else
+                     f"schedule '{name}': its bands are {shown(bands)} instead of a list",
+                     column="bands", fix="Give 'bands:', a list of {from_year, to_year, rate}, the first from year 1.",
+                     **where)
+        return None
+    out, before = [], len(problems)
+    for i, band in enumerate(bands, start=1):
+        if not isinstance(band, dict) or not {"from_year", "to_year", "rate"} <= set(band):
+            problems.add(f"schedule '{name}': band {i} is {shown(band)}, not a from_year, to_year and rate",
+                         column="bands", fix="Write each band like {from_year: 1, to_year: 30, rate: 0.035}.",
+                         **where)
+            continue
+        start, stop, rate = band["from_year"], band["to_year"], band["rate"]
+        for key, year in (("from_year", start), ("to_year", stop)):
+            if not (year is None and key == "to_year") and not _whole_year(year):
+                problems.add(f"schedule '{name}': band {i} has {key} {shown(year)}, not a whole number of years "
+                             f"from 1 to {MAX_HORIZON:,}", column=key,
+                             fix="Give years as whole numbers (to_year: null for the last band).", **where)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+            problems.add(f"schedule '{name}': band {i} has the rate {shown(rate)}, not a number", column="rate",
+                         fix="Give the rate as a fraction: for 3.5% write 0.035.", **where)
+        if len(problems) == before:
+            out.append(Band(int(start), None if stop is None else int(stop), float(rate)))
+    return tuple(out) if len(problems) == before else None
+
+
+def _whole_year(year) -> bool:
+    return isinstance(year, int) and not isinstance(year, bool) and 1 <= year <= MAX_HORIZON
 
 
 def schedule(name: str) -> DiscountSchedule:
     """A shipped schedule by name: ``green-book`` or ``health``."""
     schedules = load_schedules()
     if name not in schedules:
-        raise InputError(
-            f"Unknown discount schedule '{name}'. Use one of: {', '.join(sorted(schedules))}, none, or a rate such as 3.5%."
-        )
+        raise InputError(Problem(
+            f"there is no discount schedule '{name}' in {reference_file(DEFAULT_FILE)}",
+            fix=f"Use one of: {', '.join(sorted(schedules))}, none, or a rate such as 3.5%."))
     return schedules[name]
 
 
@@ -277,9 +373,19 @@ def parse_discounting(spec: str | float | DiscountSchedule) -> DiscountSchedule:
     if isinstance(spec, DiscountSchedule):
         return spec
     if isinstance(spec, (int, float)) and not isinstance(spec, bool):
-        text = repr(float(spec))
-    else:
+        try:
+            number = float(spec)
+        except OverflowError:  # an integer of hundreds of digits
+            number = float("inf")
+        if not np.isfinite(number):
+            raise InputError(Problem(f"the discount rate {shown(spec)} is not a finite number",
+                                     fix="Use green-book, health, none, or a rate such as 3.5%."))
+        text = repr(number)
+    elif isinstance(spec, str) or spec is None:
         text = str(spec).strip().lower()
+    else:
+        raise InputError(Problem(f"Discounting {shown(spec)} is not understood",
+                                 fix="Use green-book, health, none, or a rate such as 3.5%."))
     if text in ("none", "0", "0%", "0.0"):
         return no_discounting()
     if text in ("green-book", "greenbook", "green book", "standard"):
@@ -287,19 +393,21 @@ def parse_discounting(spec: str | float | DiscountSchedule) -> DiscountSchedule:
     if text == "health":
         return schedule("health")
     m = _RATE.match(text)
+    if not m and _RATE.match(text.lstrip("-")):
+        raise InputError(Problem(f"the discount rate {shown(str(spec))} is below zero",
+                                 fix="Give a rate of 0% or more, such as 3.5%, or none."))
     if not m:
-        raise InputError(
-            f"Discounting '{spec}' is not understood. Use green-book, health, none, or a rate such as 3.5%."
-        )
+        raise InputError(Problem(f"Discounting {shown(str(spec))} is not understood",
+                                 fix="Use green-book, health, none, or a rate such as 3.5%."))
     number, percent = float(m.group(1)), m.group(2)
     rate = number / 100 if percent else number
     if not percent and number > 1:
-        raise InputError(
-            f"Discount rate '{spec}' is a bare number above 1. Write it as a percentage (e.g. {number:g}%) "
-            f"or a fraction (e.g. {number / 100:g})."
-        )
+        raise InputError(Problem(
+            f"the discount rate {shown(spec)} is a bare number above 1",
+            fix=f"Write it as a percentage (e.g. {number:g}%) or a fraction (e.g. {number / 100:g})."))
     if rate >= 1:
-        raise InputError(f"Discount rate '{spec}' is 100% or more; give a rate below 100%.")
+        raise InputError(Problem(f"the discount rate {shown(spec)} is 100% or more",
+                                 fix="Give a rate below 100%, such as 3.5%."))
     return flat_rate(rate)
 
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, Problems
 from ..paths import data_dir, read_yaml
+from .quoting import shown
 
 __all__ = ["Framework", "load_framework", "available_frameworks", "NOT_MAPPED", "DEFAULT_FRAMEWORK"]
 
@@ -51,7 +52,8 @@ class Framework:
         for g, themes in self.groups.items():
             if g.lower() == group.strip().lower():
                 return list(themes)
-        raise InputError(f"'{group}' is not a group of {self.title}. Groups: {', '.join(self.groups)}.")
+        raise InputError(Problem(f"{shown(group)} is not a group of {self.title}",
+                                 fix=f"Use one of its groups: {', '.join(self.groups)}."))
 
     def assign(self, themes: pd.Series) -> pd.Series:
         """The group of each theme in a column."""
@@ -65,31 +67,87 @@ def available_frameworks() -> list[str]:
 
 
 def load_framework(name_or_path: str | Path) -> Framework:
-    """A shipped framework by name (such as :data:`DEFAULT_FRAMEWORK`) or a YAML file of one."""
+    """A shipped framework by name (such as :data:`DEFAULT_FRAMEWORK`) or a YAML file of one.
+
+    Raises
+    ------
+    InputError
+        For a name that is not shipped, a file that is missing or not a
+        framework: no ``groups``, a group without a list of themes, a theme
+        that is not text or is in two groups, a name or title that is not text.
+    """
+    text = str(name_or_path)
     path = Path(name_or_path)
     if path.suffix.lower() not in (".yaml", ".yml"):
-        path = data_dir() / "frameworks" / f"{name_or_path}.yaml"
-        if not path.exists():
-            raise InputError(f"There is no framework called '{name_or_path}'. "
-                             f"Shipped: {', '.join(available_frameworks())}; or give the path of a YAML file.")
+        shipped = available_frameworks()
+        if text not in shipped:  # a name, never a path: 'x/../../y' cannot reach other files
+            raise InputError(Problem(f"There is no framework called {shown(text)}",
+                                     fix=f"Use one of the shipped frameworks ({', '.join(shipped)}), "
+                                         "or give the path of a framework's YAML file."))
+        path = data_dir() / "frameworks" / f"{text}.yaml"
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, or holding a NUL
+        is_file = False
+    if not is_file:
+        raise InputError(Problem(f"the framework file {shown(text, 200)} was not found"
+                                 + (" (it is a folder)" if _is_dir(path) else ""),
+                                 fix="Check the path: a framework is a YAML file with 'groups:'."))
     raw = read_yaml(path, "framework file")
-    if not isinstance(raw, dict) or not isinstance(raw.get("groups"), dict):
-        raise InputError(Problem("needs 'groups': a mapping of each group to its list of themes", file=str(path)))
-    groups, owner, problems = {}, {}, []
+    where = {"file": str(path)}
+    if not isinstance(raw, dict) or not isinstance(raw.get("groups"), dict) or not raw["groups"]:
+        found = ("is empty" if raw is None else
+                 f"holds {shown(raw)} instead of 'key: value' lines" if not isinstance(raw, dict) else
+                 "has no 'groups:'" if raw.get("groups") is None else
+                 "has no groups under 'groups:'" if raw["groups"] in ({}, []) else
+                 f"has 'groups:' holding {shown(raw['groups'])} instead of named groups")
+        raise InputError(Problem(f"the framework file {found}", column="groups", **where,
+                                 fix="Write 'groups:' and under it each group's name with its list of themes, "
+                                     "e.g. 'Zero carbon: [environment and carbon]'."))
+    problems = Problems()
+    for key in ("name", "title", "source", "source_url"):
+        if key in raw and not isinstance(raw[key], (str, int, float)) or isinstance(raw.get(key), bool):
+            problems.add(f"'{key}' is {shown(raw[key])}, not text", column=key, fix="Give it as one line of text.",
+                         **where)
+    groups, owner, group_names = {}, {}, {}
     for group, themes in raw["groups"].items():
+        if not isinstance(group, str) or not group.strip():
+            problems.add(f"a group is named {shown(group)}", column="groups", **where,
+                         fix="Name each group in words, e.g. 'Zero carbon'.")
+            continue
+        if group.strip().lower() in group_names:
+            problems.add(f"the groups '{group_names[group.strip().lower()]}' and '{group}' have the same name",
+                         column="groups", **where, fix="Give each group its own name.")
+            continue
+        group_names[group.strip().lower()] = group
         if themes is None:
             themes = []
         if not isinstance(themes, list):
-            problems.append(Problem(f"group '{group}' must list its themes", file=str(path)))
+            problems.add(f"group '{group}' holds {shown(themes)} instead of a list of themes", column="groups",
+                         **where, fix=f"List its themes, e.g. '{group}: [health and care, wellbeing]'.")
             continue
-        clean = tuple(str(t).strip().lower() for t in themes)
-        for t in clean:
+        clean = []
+        for theme in themes:
+            if isinstance(theme, bool) or not isinstance(theme, (str, int, float)) or not str(theme).strip():
+                problems.add(f"group '{group}' lists {shown(theme)} as a theme", column="groups", **where,
+                             fix="Each theme is a word or phrase, e.g. 'health and care'.")
+                continue
+            t = str(theme).strip().lower()
             if t in owner:
-                problems.append(Problem(f"theme '{t}' is in both '{owner[t]}' and '{group}'", file=str(path),
-                                        fix="Put each theme in one group, so no pound is counted twice."))
+                problems.add(f"theme '{t}' is listed twice in '{group}'" if owner[t] == group else
+                             f"theme '{t}' is in both '{owner[t]}' and '{group}'", column="groups", **where,
+                             fix="Put each theme in one group, once, so no pound is counted twice.")
+                continue
             owner[t] = group
-        groups[str(group)] = clean
-    if problems:
-        raise InputError(problems)
+            clean.append(t)
+        groups[group] = tuple(clean)
+    problems.raise_if_any()
     return Framework(name=str(raw.get("name", path.stem)), title=str(raw.get("title", path.stem)), groups=groups,
                      source=str(raw.get("source", "")), source_url=str(raw.get("source_url", "")), path=path)
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False

@@ -12,17 +12,21 @@ The series, its vintage and its source live in
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, Problems
 from ..paths import read_yaml, reference_file
+from .quoting import shown
 
-__all__ = ["DeflatorSeries", "load_deflators", "reprice", "parse_price_year"]
+__all__ = ["DeflatorSeries", "load_deflators", "reprice", "parse_price_year", "FIRST_YEAR", "LAST_YEAR"]
 
 DEFAULT_FILE = "gdp_deflators.yaml"
+FIRST_YEAR, LAST_YEAR = 1, 9999  # a deflator file's years are calendar years of at most four digits
 
 
 @dataclass(frozen=True)
@@ -50,14 +54,28 @@ class DeflatorSeries:
     _values: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        where = {"file": str(self.path)} if self.path else {}
+        if not self.index:
+            raise InputError(Problem("the deflator series is empty", column="index", **where,
+                                     fix="List 'year: value' lines under 'index:', e.g. 2024: 100.0."))
+        bad_year = next((y for y in self.index if not _is_whole(y) or not FIRST_YEAR <= y <= LAST_YEAR), None)
+        if bad_year is not None:
+            raise InputError(Problem(f"{shown(bad_year)} is not a calendar year", column="index", **where,
+                                     fix=f"Give each year as a whole number from {FIRST_YEAR} to {LAST_YEAR}."))
         years = np.array(sorted(self.index), dtype=np.int64)
-        if len(years) == 0:
-            raise InputError("The deflator series is empty.")
-        if not np.array_equal(years, np.arange(years[0], years[-1] + 1)):
-            raise InputError("The deflator series has gaps: every year from first to last is needed.")
+        missing = sorted(set(range(int(years[0]), int(years[-1]) + 1)) - set(self.index.keys()))
+        if missing:
+            raise InputError(Problem(f"the deflator series has gaps: {_years_words(missing)} missing",
+                                     column="index", **where,
+                                     fix="Every year from the first to the last needs a value."))
+        for y in years:
+            v = self.index[int(y)]
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                    or not _positive_finite(v):
+                raise InputError(Problem(f"the value for {int(y)} is {shown(v)}, not a positive number",
+                                         column="index", **where,
+                                         fix="Give every year's index value as a number above 0, e.g. 100.0."))
         values = np.array([float(self.index[int(y)]) for y in years])
-        if not np.all(np.isfinite(values) & (values > 0)):
-            raise InputError("The deflator series has a value that is not a positive number.")
         object.__setattr__(self, "_years", years)
         object.__setattr__(self, "_values", values)
 
@@ -71,8 +89,15 @@ class DeflatorSeries:
         """The latest year in the series (the default analysis price year)."""
         return int(self._years[-1])
 
+    @property
+    def largest_factor(self) -> float:
+        """The largest re-pricing multiplier between two years of the series, ``max D / min D``."""
+        return float(self._values.max() / self._values.min())
+
     def covers(self, year) -> np.ndarray | bool:
         """True where ``year`` (a whole number or array of them) is in the series."""
+        if isinstance(year, (int, float)) and not isinstance(year, bool):  # no NumPy overflow for 10**400
+            return _is_whole(year) and self.first_year <= year <= self.last_year
         y = np.asarray(year)
         ok = (y >= self.first_year) & (y <= self.last_year) & (np.mod(y, 1) == 0)
         return bool(ok) if ok.ndim == 0 else ok
@@ -148,8 +173,33 @@ class DeflatorSeries:
 
 
 def _fmt_year(y) -> str:
+    if isinstance(y, (int, np.integer)) and not isinstance(y, bool):
+        return shown(int(y))
     y = float(y)
-    return str(int(y)) if y.is_integer() else str(y)
+    return str(int(y)) if y.is_integer() else shown(y)
+
+
+def _is_whole(y) -> bool:
+    """A whole number (not true/false, not 2023.5), as Python or NumPy int or a float such as 2024.0."""
+    if isinstance(y, bool):
+        return False
+    if isinstance(y, (int, np.integer)):
+        return True
+    return isinstance(y, (float, np.floating)) and math.isfinite(y) and float(y).is_integer()
+
+
+def _positive_finite(v) -> bool:
+    try:
+        return math.isfinite(float(v)) and float(v) > 0
+    except OverflowError:  # an integer of hundreds of digits
+        return False
+
+
+def _years_words(years: list[int]) -> str:
+    if len(years) == 1:
+        return f"{years[0]} is"
+    listed = ", ".join(map(str, years[:5])) + (f" and {len(years) - 5:,} more" if len(years) > 5 else "")
+    return f"{listed} are"
 
 
 def load_deflators(path: str | Path | None = None) -> DeflatorSeries:
@@ -170,21 +220,52 @@ def _load_default() -> DeflatorSeries:
 
 def _read(path: Path) -> DeflatorSeries:
     raw = read_yaml(path, "deflator file")
+    where = {"file": str(path)}
     if not isinstance(raw, dict) or not isinstance(raw.get("index"), dict):
-        raise InputError(f"{path}: expected an 'index' mapping of year to value.")
-    try:
-        index = {int(k): float(v) for k, v in raw["index"].items()}
-    except (TypeError, ValueError):
-        raise InputError(f"{path}: every year and index value must be a number.") from None
+        found = ("is empty" if raw is None else
+                 f"holds {shown(raw)} instead of 'key: value' lines" if not isinstance(raw, dict) else
+                 "has no 'index:'" if "index" not in raw else
+                 f"has 'index:' holding {shown(raw['index'])} instead of 'year: value' lines")
+        raise InputError(Problem(f"the deflator file {found}", **where, column="index",
+                                 fix="Write 'index:' and under it one line per year, e.g. 2024: 100.0."))
+    problems = Problems()
+    index = {}
+    for key, value in raw["index"].items():
+        year = _year_key(key)
+        if year is None:
+            problems.add(f"{shown(key)} is not a calendar year", column="index", **where,
+                         fix=f"Give each year as a whole number from {FIRST_YEAR} to {LAST_YEAR}.")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not _positive_finite(value):
+            problems.add(f"the value for {year} is {shown(value)}, not a positive number", column="index", **where,
+                         fix="Give every year's index value as a number above 0, e.g. 100.0.")
+        else:
+            index[year] = float(value)
+    for key in ("title", "vintage", "source_url", "licence"):
+        if isinstance(raw.get(key), (list, dict)):
+            problems.add(f"'{key}' is {shown(raw[key])}, not text", column=key, **where, fix="Give it as one line of text.")
+    base_year = raw.get("base_year")
+    if base_year is not None and (_year_key(base_year) is None or _year_key(base_year) not in index):
+        problems.add(f"the base year ({shown(base_year)}) is not a year of the series", column="base_year", **where,
+                     fix="Give the year whose index value is 100, or leave base_year out.")
+    problems.raise_if_any()
     return DeflatorSeries(
         index=index,
         title=str(raw.get("title", "")),
         vintage=str(raw.get("vintage", "")),
         source_url=str(raw.get("source_url", "")),
         licence=str(raw.get("licence", "")),
-        base_year=raw.get("base_year"),
+        base_year=None if base_year is None else _year_key(base_year),
         path=path,
     )
+
+
+def _year_key(key) -> int | None:
+    """A year from a deflator file: a whole number (or digits as text) from FIRST_YEAR to LAST_YEAR; else None."""
+    if isinstance(key, str) and re.fullmatch(r"\s*\d{1,4}\s*", key):
+        key = int(key)
+    if isinstance(key, bool) or not isinstance(key, int) or not FIRST_YEAR <= key <= LAST_YEAR:
+        return None
+    return key
 
 
 def parse_price_year(text, deflators: DeflatorSeries | None = None, *, label: str = "Price year ") -> int:
@@ -203,8 +284,8 @@ def parse_price_year(text, deflators: DeflatorSeries | None = None, *, label: st
         return deflators.last_year
     try:
         year = int(str(text).strip())
-    except ValueError:
-        raise InputError(Problem(f"{label}'{text}' is not a year",
+    except ValueError:  # also text of over 4,300 digits
+        raise InputError(Problem(f"{label}{shown(str(text))} is not a year",
                                  fix=f"Give a year from {deflators.describe_range()}.")) from None
     problem = deflators.year_problem(year, label=label)
     if problem:

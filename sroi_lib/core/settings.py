@@ -58,6 +58,10 @@ def check_settings(*, price_year=None, discounting=DEFAULT_DISCOUNTING, framewor
         Text to start each problem's message with, by key (e.g. the option name
         ``"--price-year "`` on the command line).
 
+    A problem found inside another file (a framework file, the deflator or the
+    discount schedule file) keeps that file's name and place; ``where`` places
+    the others.
+
     Returns
     -------
     (Settings or None, list of Problem)
@@ -71,7 +75,11 @@ def check_settings(*, price_year=None, discounting=DEFAULT_DISCOUNTING, framewor
             return make()
         except InputError as exc:
             for p in exc.problems:
-                problems.append(Problem(f"{labels.get(key, '')}{p.message}", fix=p.fix, **where(key)))
+                if p.file:  # a problem inside another file (a framework, deflator or schedule file): keep its place
+                    problems.append(Problem(f"{labels.get(key, '')}{p.message}", file=p.file, row=p.row,
+                                            column=p.column, sheet=p.sheet, fix=p.fix))
+                else:
+                    problems.append(Problem(f"{labels.get(key, '')}{p.message}", fix=p.fix, **where(key)))
             return None
 
     deflators = deflators or load_deflators()

@@ -322,6 +322,10 @@ def check_record(rec: dict, where, found: Problems, deflators: DeflatorSeries, f
             first_row[pid] = rec["row"]
     if rec["value"] == 0:
         found.add("is £0", **where("value"), fix="A proxy must be worth more than £0; remove the row or give its value.")
+    elif rec["value"] is not None and not np.isfinite(rec["value"] * deflators.largest_factor):
+        found.add(f"£{rec['value']:.3g} is too large to compute with (re-priced to another year it would be "
+                  "beyond the largest number sroi can hold)", **where("value"),
+                  fix="Check the value: it is the value of one unit, in pounds.")
     year = rec["price_year"]
     if year is not None and (outside := deflators.year_problem(year, **where("price_year"))):
         found.append(outside)

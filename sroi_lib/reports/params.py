@@ -23,6 +23,7 @@ with the file, the line and the key. The file is read with YAML's safe loader.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,10 +32,12 @@ import yaml
 
 from ..control.periods import parse_period, period_range
 from ..core.frameworks import DEFAULT_FRAMEWORK
+from ..core.quoting import shown
 from ..core.settings import DEFAULT_DISCOUNTING, check_settings
 from ..errors import InputError, Problem
+from ..paths import read_yaml
 
-__all__ = ["ContractParams", "load_params", "KEYS"]
+__all__ = ["ContractParams", "load_params", "KEYS", "MAX_TEXT"]
 
 # key: (type, required, help)
 KEYS: dict[str, tuple[type | tuple, bool, str]] = {
@@ -59,6 +62,8 @@ KEYS: dict[str, tuple[type | tuple, bool, str]] = {
     "description": (str, False, "a sentence or two on what is valued"),
 }
 ANALYSIS_TYPES = ("forecast", "evaluation")
+MAX_TEXT = 32_767  # characters in one value: the most an Excel cell holds, the limit for a table's cell too
+MAX_YAML_BYTES = 1_000_000  # a parameters file above this is refused by read_yaml (docs/limits.md)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -107,98 +112,154 @@ class ContractParams:
         return files
 
 
-def _lines(text: str) -> dict[str, int]:
-    """The line of each top-level key (1-based), for messages."""
+def _lines(data: bytes) -> dict[str, int]:
+    """The line of each top-level key (1-based), for messages; empty when the file cannot be composed.
+
+    ``yaml.compose`` builds the node graph without expanding aliases, and reads
+    the bytes as YAML does (UTF-8, or UTF-16 with its byte order mark).
+    """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        node = yaml.compose(data, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
         return {}
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
 
 
+def _syntax_problem(data: bytes, label: str) -> Problem | None:
+    """A YAML syntax error with its line, when that is why the file could not be read (``data`` within the
+    size limit: the caller checks)."""
+    try:
+        yaml.compose(data, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        return Problem(f"is not valid YAML ({exc.problem})", file=label, row=mark.line + 1 if mark else None,
+                       fix="Check the indentation and the colons on that line.")
+    except (yaml.YAMLError, RecursionError):  # not a syntax error (e.g. a control character): read_yaml says what
+        pass
+    return None
+
+
 def load_params(path: str | Path) -> ContractParams:
     """Read and check a parameters file.
+
+    The file is read by :func:`sroi_lib.paths.read_yaml` (safe loader, its
+    limits and encodings); then every key is checked: unknown keys, missing
+    keys, wrong types (a list, a mapping, a date, true/false, a number where
+    text is wanted and the reverse), empty text, text over
+    :data:`MAX_TEXT` characters, files that do not exist, an unknown analysis
+    type, discounting, framework or price year, quarters that do not parse or
+    span over 100 years, RAG thresholds outside 0 to 1.
 
     Raises
     ------
     InputError
-        Listing every problem: unknown keys, missing keys, wrong types, files
-        that do not exist, an unknown analysis type, discounting, framework or
-        price year; each with the file, line and key.
+        Listing every problem, each with the file, line and key.
     """
     label = str(path)
     p = Path(path)
-    if not p.is_file():
+    if not _is_file(p):
         raise InputError(Problem("the parameters file was not found", file=label, fix="Check the path."))
     if p.suffix.lower() not in (".yaml", ".yml"):
         raise InputError(Problem("a parameters file must end .yaml or .yml", file=label))
-    text = p.read_text(encoding="utf-8")
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(Problem(f"is not valid YAML ({getattr(exc, 'problem', exc)})", file=label,
-                                 row=mark.line + 1 if mark else None,
-                                 fix="Check the indentation and the colons on that line.")) from None
+        raw = read_yaml(p, "parameters file")
+    except InputError as exc:
+        syntax = _syntax_problem(p.read_bytes(), label) if p.stat().st_size <= MAX_YAML_BYTES else None
+        raise InputError(syntax or exc.problems) from None
     if not isinstance(raw, dict):
-        raise InputError(Problem("must be a list of 'key: value' lines", file=label))
-    lines = _lines(text)
+        raise InputError(Problem("is empty" if raw is None else f"holds {shown(raw)} instead of 'key: value' lines",
+                                 file=label, fix="Write one 'key: value' line per parameter, e.g. 'title: Care at "
+                                                 "home' (see parameters/ for examples)."))
+    lines = _lines(p.read_bytes())
     problems: list[Problem] = []
+    bad: set[str] = set()  # keys already reported, so nothing that depends on them is reported again
 
     def add(key, message, fix=""):
-        problems.append(Problem(message, file=label, row=lines.get(key), column=key, fix=fix))
+        problems.append(Problem(message, file=label, row=lines.get(str(key)), column=str(key), fix=fix))
+        bad.add(str(key))
 
     for key in raw:
         if key not in KEYS:
-            close = [k for k in KEYS if k.replace("_", "") == str(key).replace("_", "").lower()]
-            add(key, f"'{key}' is not a parameter sroi knows",
+            close = difflib.get_close_matches(str(key).lower().replace(" ", "_"), KEYS, n=1, cutoff=0.75)
+            add(key, f"{shown(str(key))} is not a parameter sroi knows",
                 fix=f"Did you mean '{close[0]}'?" if close else f"Known parameters: {', '.join(KEYS)}.")
     values = {}
     for key, (kind, required, help_) in KEYS.items():
-        if key not in raw or raw[key] is None and key != "proxies":
+        value = raw.get(key)
+        if isinstance(value, str) and not value.strip():
+            value = None  # a key left blank is not given
+        if value is None and (key != "proxies" or required):
             if required:
-                problems.append(Problem(f"the parameter '{key}' is missing", file=label, column=key,
-                                        fix=f"Add a line '{key}: ...' ({help_})."))
+                add(key, f"the parameter '{key}' is missing" if key not in raw else f"'{key}' is empty",
+                    fix=f"Add a line '{key}: ...' ({help_})." if key not in raw else f"Give {help_}.")
             continue
-        value = raw[key]
         kinds = kind if isinstance(kind, tuple) else (kind,)
         if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-            add(key, f"{value!r} is not {_kind_words(kinds)}", fix=f"Give {help_}.")
+            add(key, f"{shown(value)} is not {_kind_words(kinds)}", fix=f"Give {help_}.")
             continue
-        values[key] = value.strip() if isinstance(value, str) else value
+        if isinstance(value, str):
+            value = value.strip()
+            if len(value) > MAX_TEXT:
+                add(key, f"is {len(value):,} characters long; sroi takes at most {MAX_TEXT:,}",
+                    fix="Shorten it (the same limit as a spreadsheet cell).")
+                continue
+            if "\x00" in value:
+                add(key, "holds a NUL character (a byte of 0)", fix="Retype it as plain text.")
+                continue
+        values[key] = value
 
     base = p.resolve().parent
     if "contract_id" in values and not _ID.match(values["contract_id"]):
-        add("contract_id", f"'{values['contract_id']}' is not a usable id",
+        add("contract_id", f"{shown(values['contract_id'])} is not a usable id",
             fix="Use lower-case letters, digits and hyphens (it names the report folder), e.g. lcc-care-at-home.")
     if "analysis_type" in values and values["analysis_type"].lower() not in ANALYSIS_TYPES:
-        add("analysis_type", f"'{values['analysis_type']}' is not an analysis type", fix="Use forecast or evaluation.")
+        add("analysis_type", f"{shown(values['analysis_type'])} is not an analysis type",
+            fix="Use forecast or evaluation.")
     elif "analysis_type" in values:
         values["analysis_type"] = values["analysis_type"].lower()
     for key in ("impact_map", "inputs", "proxies", "commitments", "returns"):
         if values.get(key):
-            target = (base / values[key]).resolve()
-            if not target.is_file():
-                add(key, f"the file '{values[key]}' was not found (looked for {target})",
+            target = base / values[key]
+            if not _is_file(target):
+                add(key, f"the file {shown(values[key], 200)} was not found (looked for {shown(str(target), 300)})",
                     fix="Paths are relative to the parameters file.")
-            values[key] = target
-    if "framework" in values and values["framework"].endswith((".yaml", ".yml")):
-        values["framework"] = str((base / values["framework"]).resolve())
+                values.pop(key)
+            else:
+                values[key] = _resolved(target)
+    if "framework" in values and values["framework"].lower().endswith((".yaml", ".yml")):
+        values["framework"] = str(_resolved(base / values["framework"]))
     settings = {k: values[k] for k in ("price_year", "discounting", "framework") if k in values}
     _, found = check_settings(**settings, where=lambda key: {"file": label, "row": lines.get(key), "column": key})
     problems.extend(found)
     if "discounting" in values:
         values["discounting"] = str(values["discounting"])
-    _check_tracking(values, add)
+    _check_tracking(values, add, bad)
     if problems:
         raise InputError(problems)
     return ContractParams(path=p.resolve(), **{k: v for k, v in values.items()})
 
 
-def _check_tracking(values: dict, add) -> None:
-    """Quarters that parse and run forwards; commitments need both; sensible RAG thresholds."""
+def _resolved(path: Path) -> Path:
+    """``path.resolve()``, or the path as given when it cannot be resolved (a symbolic link to itself)."""
+    try:
+        return path.resolve()
+    except (OSError, ValueError, RuntimeError):  # Python 3.11 raises RuntimeError for a symbolic link loop
+        return path
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the file system refuses (too long, or holding a NUL)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _check_tracking(values: dict, add, bad: set[str]) -> None:
+    """Quarters that parse, run forwards and span at most 100 years; commitments need both; sensible RAG
+    thresholds. A key already reported (in ``bad``) is not reported again for what depends on it."""
     for key in ("contract_start", "contract_end"):
         if key in values:
             try:
@@ -210,18 +271,23 @@ def _check_tracking(values: dict, add) -> None:
         try:
             period_range(values["contract_start"], values["contract_end"])
         except InputError as exc:
-            add("contract_end", exc.problems[0].message)
+            add("contract_end", exc.problems[0].message, fix=exc.problems[0].fix or "")
+            values.pop("contract_end")
     if values.get("commitments") or values.get("returns"):
         for key in ("contract_start", "contract_end"):
-            if key not in values:
-                add(key, f"'{key}' is needed to track commitments", fix="Add it, e.g. contract_start: 2025-Q2.")
-    if values.get("returns") and not values.get("commitments"):
+            if key not in values and key not in bad:
+                add(key, f"'{key}' is needed to track commitments",
+                    fix=f"Add it, e.g. {key}: {'2025-Q2' if key == 'contract_start' else '2027-Q1'}.")
+    if values.get("returns") and not values.get("commitments") and "commitments" not in bad:
         add("returns", "returns are given but no commitments to compare them with", fix="Add 'commitments: FILE'.")
     for key in ("rag_green", "rag_amber"):
         if key in values and not 0 < values[key] <= 1:
-            add(key, f"{values[key]} is not a fraction between 0 and 1", fix="For 95% write 0.95.")
+            add(key, f"{shown(values[key])} is not a fraction above 0 and at most 1", fix="For 95% write 0.95.")
+            values.pop(key)
     if values.get("rag_green", 0.95) <= values.get("rag_amber", 0.80):
-        add("rag_green", "the green threshold must be above the amber threshold")
+        add("rag_green", f"the green threshold ({values.get('rag_green', 0.95):g}) must be above the amber "
+                         f"threshold ({values.get('rag_amber', 0.80):g})",
+            fix="For example rag_green: 0.95 and rag_amber: 0.8.")
 
 
 def _kind_words(kinds: tuple) -> str:
