@@ -36,6 +36,7 @@ from ..core.quoting import shown
 from ..core.settings import DEFAULT_DISCOUNTING, check_settings
 from ..errors import InputError, Problem
 from ..paths import read_yaml
+from ..io.limits import MAX_CELL_CHARS
 
 __all__ = ["ContractParams", "load_params", "KEYS", "MAX_TEXT"]
 
@@ -62,7 +63,7 @@ KEYS: dict[str, tuple[type | tuple, bool, str]] = {
     "description": (str, False, "a sentence or two on what is valued"),
 }
 ANALYSIS_TYPES = ("forecast", "evaluation")
-MAX_TEXT = 32_767  # characters in one value: the most an Excel cell holds, the limit for a table's cell too
+MAX_TEXT = MAX_CELL_CHARS  # characters in one value: the most an Excel cell holds, as for a table's cell
 MAX_YAML_BYTES = 1_000_000  # a parameters file above this is refused by read_yaml (docs/limits.md)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
