@@ -127,6 +127,7 @@ class ContractRun:
     valuation: Valuation
     checks: pd.DataFrame
     tracking: Tracking | None = None  # when the contract records commitments
+    notes: list[str] = field(default_factory=list)  # how the files were read (e.g. hidden rows), for the reader
 
     def files_used(self) -> dict[str, Path]:
         """Every file this valuation read, by role: the contract's own files, each proxy library file loaded,
@@ -155,7 +156,8 @@ def load_contract(params_file: str | Path) -> ContractRun:
                          discounting=params.discounting, proxies=params.proxies, framework=params.framework)
     v = valued.valuation
     return ContractRun(params=params, library=valued.library, framework=valued.framework, valuation=v,
-                       checks=overclaiming_checks(v.lines), tracking=load_tracking(params, valued.library, v.price_year))
+                       checks=overclaiming_checks(v.lines), tracking=load_tracking(params, valued.library, v.price_year),
+                       notes=valued.notes)
 
 
 def load_tracking(params: ContractParams, library: ProxyLibrary, price_year: int):
@@ -178,6 +180,7 @@ def contract_results(run: ContractRun) -> dict:
         **run.valuation.to_dict(frameworks=[run.framework]),
         "framework": {"name": run.framework.name, "title": run.framework.title},
         "overclaiming_checks": json_records(run.checks),
+        "reading_notes": list(run.notes),
         "contract_period": {"start": run.params.contract_start, "end": run.params.contract_end},
         "tracking": run.tracking.to_dict() if run.tracking is not None else None,
     }

@@ -197,7 +197,7 @@ def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, p
     started = time.perf_counter()
     run = load_contract(params_file)  # checks everything before any notebook runs
     out_root = output_folder(out_root)
-    notes = []
+    notes = list(run.notes)  # how the files were read (hidden rows), then anything about the run itself
     chromium = find_chromium() if pdf else None
     if pdf and not chromium:
         notes.append("No PDF was made: Chromium is not installed (on Debian or Ubuntu: apt-get install chromium). "

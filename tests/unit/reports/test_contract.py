@@ -75,3 +75,30 @@ def test_commitments_are_needed_for_a_returns_workbook(tmp_path):
         contract_commitments(contract(tmp_path))
     params, commitments = contract_commitments(ROOT / "parameters" / "lcc-school-catering.yaml")
     assert params.contract_id == "lcc-school-catering" and list(commitments["measure"]) == ["EMP1", "WST1"]
+
+
+def test_hidden_rows_of_a_contracts_workbook_reach_its_results(tmp_path):
+    """A hidden row is read (it is data) but the contract's results say so, so the report can show it."""
+    from openpyxl import Workbook
+
+    from sroi_lib.reports.contract import contract_results
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(WORKED_ROW))
+    ws.append(list(WORKED_ROW.values()))
+    ws.append([*list(WORKED_ROW.values())[:1], "Kept a tenancy", *list(WORKED_ROW.values())[2:]])
+    ws.row_dimensions[3].hidden = True
+    wb.save(tmp_path / "impact_map.xlsx")
+    path = contract(tmp_path)
+    path.write_text(path.read_text().replace("impact_map.csv", "impact_map.xlsx"))
+    run = load_contract(path)
+    assert len(run.valuation.lines) == 2
+    assert len(run.notes) == 1 and "1 hidden row (3)" in run.notes[0]
+    assert contract_results(run)["reading_notes"] == run.notes
+
+
+def test_a_contract_read_in_full_has_no_reading_notes(tmp_path):
+    from sroi_lib.reports.contract import contract_results
+
+    assert contract_results(load_contract(contract(tmp_path)))["reading_notes"] == []
