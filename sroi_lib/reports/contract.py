@@ -102,7 +102,9 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
         label = labels["investment"]
         try:
             amount = parse_number(investment, money=True)
-            if amount is None or amount < 0:
+            if amount is None:
+                raise CellError("is empty")
+            if amount < 0:
                 raise CellError(f"'{investment}' is not an amount of 0 or more")
             costs = investment_inputs(amount, f"Investment (given with {option.strip()})" if option else "Investment")
         except CellError as exc:

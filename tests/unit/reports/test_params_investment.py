@@ -23,7 +23,7 @@ MAP = EXAMPLES / "worked_check" / "impact_map.csv"
     ("1e400", "'1e400' is not a finite number"),
     ("abc", "'abc' is not a number"),
     ("10**400", "'10**400' is not a number"),
-    ("", "is not an amount of 0 or more"),
+    ("", "--investment is empty"),
     ("0", "the total of the inputs is £0"),
 ])
 def test_a_wrong_investment_is_refused_naming_the_option(capsys, amount, words):
