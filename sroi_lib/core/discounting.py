@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from ..errors import InputError, Problem, Problems
 from ..paths import read_yaml, reference_file
-from .quoting import shown
+from .quoting import mapping_problem, shown
 
 __all__ = [
     "Band",
@@ -282,12 +282,7 @@ def load_schedules(path: str | Path | None = None) -> dict[str, DiscountSchedule
     where = {"file": str(path)}
     fix = ("Write 'schedules:' and under it each schedule's name, its label and its bands, as in the shipped "
            "data/reference/discount_schedules.yaml.")
-    if not isinstance(raw, dict) or not isinstance(raw.get("schedules"), dict) or not raw["schedules"]:
-        found = ("is empty" if raw is None else
-                 f"holds {shown(raw)} instead of 'key: value' lines" if not isinstance(raw, dict) else
-                 "has no 'schedules:'" if raw.get("schedules") is None else
-                 "has no schedules under 'schedules:'" if raw["schedules"] in ({}, []) else
-                 f"has 'schedules:' holding {shown(raw['schedules'])} instead of named schedules")
+    if found := mapping_problem(raw, "schedules", "schedules"):
         raise InputError(Problem(f"the discount schedule file {found}", column="schedules", fix=fix, **where))
     sources = raw.get("sources")
     first = sources[0] if isinstance(sources, list) and sources else {}

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem, Problems
 from ..paths import data_dir, read_yaml
-from .quoting import shown
+from .quoting import mapping_problem, shown
 
 __all__ = ["Framework", "load_framework", "available_frameworks", "NOT_MAPPED", "DEFAULT_FRAMEWORK"]
 
@@ -95,12 +95,7 @@ def load_framework(name_or_path: str | Path) -> Framework:
                                  fix="Check the path: a framework is a YAML file with 'groups:'."))
     raw = read_yaml(path, "framework file")
     where = {"file": str(path)}
-    if not isinstance(raw, dict) or not isinstance(raw.get("groups"), dict) or not raw["groups"]:
-        found = ("is empty" if raw is None else
-                 f"holds {shown(raw)} instead of 'key: value' lines" if not isinstance(raw, dict) else
-                 "has no 'groups:'" if raw.get("groups") is None else
-                 "has no groups under 'groups:'" if raw["groups"] in ({}, []) else
-                 f"has 'groups:' holding {shown(raw['groups'])} instead of named groups")
+    if found := mapping_problem(raw, "groups", "groups"):
         raise InputError(Problem(f"the framework file {found}", column="groups", **where,
                                  fix="Write 'groups:' and under it each group's name with its list of themes, "
                                      "e.g. 'Zero carbon: [environment and carbon]'."))

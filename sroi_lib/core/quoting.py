@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 
-__all__ = ["shown", "SHOWN_LENGTH"]
+__all__ = ["shown", "mapping_problem", "SHOWN_LENGTH"]
 
 SHOWN_LENGTH = 60  # characters of a text value quoted in a message before it is cut
 
@@ -78,3 +78,28 @@ def shown(value, limit: int = SHOWN_LENGTH) -> str:
     if len(text) > limit:
         return f"'{text[:limit]}…' ({len(text):,} characters)"
     return f"'{text}'"
+
+
+def mapping_problem(raw, key: str, items: str) -> str | None:
+    """What is wrong with a YAML file that must hold ``key:`` with named ``items`` under it; None when nothing is.
+
+    Examples
+    --------
+    >>> mapping_problem(None, "groups", "groups")
+    'is empty'
+    >>> mapping_problem({"groups": {}}, "groups", "groups")
+    "has no groups under 'groups:'"
+    >>> mapping_problem({"groups": {"Zero carbon": ["energy"]}}, "groups", "groups") is None
+    True
+    """
+    if isinstance(raw, dict) and isinstance(raw.get(key), dict) and raw[key]:
+        return None
+    if raw is None:
+        return "is empty"
+    if not isinstance(raw, dict):
+        return f"holds {shown(raw)} instead of 'key: value' lines"
+    if raw.get(key) is None:
+        return f"has no '{key}:'"
+    if raw[key] in ({}, []):
+        return f"has no {items} under '{key}:'"
+    return f"has '{key}:' holding {shown(raw[key])} instead of named {items}"
