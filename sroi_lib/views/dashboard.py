@@ -6,7 +6,6 @@ functions only lay them out and wire the filters to it.
 
 from __future__ import annotations
 
-import html
 import os
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pandas as pd
 from ..paths import notebooks_dir
 from ..reports.folder import report_folders
 from ..reports.portfolio import load_portfolio
-from .formatting import money, ratio
+from .formatting import html_text, money, ratio
 
 __all__ = ["headline_html", "contracts_html", "portfolio_figure", "portfolio_dashboard", "dashboard_for",
            "dashboard_command", "serve", "DASHBOARD_NOTEBOOK"]
@@ -28,25 +27,32 @@ ALL = "(all)"
 
 
 def headline_html(h: dict) -> str:
-    """The dashboard's headline numbers as HTML (with data attributes a test can read)."""
+    """The dashboard's headline numbers as HTML (with data attributes a test can read).
+
+    Everything shown is escaped (:func:`~sroi_lib.views.formatting.html_text`):
+    the figures come from report folders, which are files.
+    """
+    e = html_text
     rate = "n/a" if h["delivery_rate"] is None else f"{h['delivery_rate']:.0%}"
-    rags = " · ".join(f"{k}: {v}" for k, v in h["rag_counts"].items() if v)
+    rags = " · ".join(f"{e(k)}: {e(v)}" for k, v in h["rag_counts"].items() if v)
     return (
-        f'<div class="sroi-headline" data-present-value="{h["present_value"]:.2f}" data-contracts="{h["contracts"]}">'
-        f'<b>{h["contracts"]}</b> contract{"" if h["contracts"] == 1 else "s"} · present value <b class="sroi-pv">{money(h["present_value"], pence=False)}</b>'
-        f' · inputs {money(h["total_inputs"], pence=False)} · SROI ratio <b>{ratio(h["sroi_ratio"])}</b><br>'
-        f'Delivered to date {money(h["value_delivered_to_date"], pence=False)} of '
-        f'{money(h["value_committed_to_date"], pence=False)} committed ({rate}) · gap '
-        f'{money(h["delivery_gap"], pence=False)}<br>RAG {rags or "none"}</div>')
+        f'<div class="sroi-headline" data-present-value="{h["present_value"]:.2f}" data-contracts="{e(h["contracts"])}">'
+        f'<b>{e(h["contracts"])}</b> contract{"" if h["contracts"] == 1 else "s"} · present value '
+        f'<b class="sroi-pv">{e(money(h["present_value"], pence=False))}</b>'
+        f' · inputs {e(money(h["total_inputs"], pence=False))} · SROI ratio <b>{e(ratio(h["sroi_ratio"]))}</b><br>'
+        f'Delivered to date {e(money(h["value_delivered_to_date"], pence=False))} of '
+        f'{e(money(h["value_committed_to_date"], pence=False))} committed ({e(rate)}) · gap '
+        f'{e(money(h["delivery_gap"], pence=False))}<br>RAG {rags or "none"}</div>')
 
 
 def contracts_html(p) -> str:
-    """The contracts in view as an HTML table."""
+    """The contracts in view as an HTML table; every cell is escaped, so names from files show as text."""
+    e = html_text
     rows = "".join(
-        f"<tr><td>{html.escape(r.contract_id)}</td><td>{html.escape(r.title)}</td><td>{html.escape(r.supplier)}</td>"
-        f"<td>{html.escape(r.directorate)}</td><td>{ratio(r.sroi_ratio)}</td><td>{money(r.present_value, pence=False)}</td>"
-        f"<td>{money(r.value_delivered_to_date, pence=False)} of {money(r.value_committed_to_date, pence=False)}</td>"
-        f"<td>{r.rag}</td></tr>" for r in p.contracts.itertuples())
+        f"<tr><td>{e(r.contract_id)}</td><td>{e(r.title)}</td><td>{e(r.supplier)}</td>"
+        f"<td>{e(r.directorate)}</td><td>{e(ratio(r.sroi_ratio))}</td><td>{e(money(r.present_value, pence=False))}</td>"
+        f"<td>{e(money(r.value_delivered_to_date, pence=False))} of {e(money(r.value_committed_to_date, pence=False))}</td>"
+        f"<td>{e(r.rag)}</td></tr>" for r in p.contracts.itertuples())
     head = "".join(f"<th>{h}</th>" for h in ["Contract", "Title", "Supplier", "Directorate", "SROI ratio",
                                                "Present value", "Delivered of committed to date", "RAG"])
     return f"<table class='sroi-contracts'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
@@ -57,7 +63,7 @@ def portfolio_figure(p):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    from .plots import PALETTE, bars, pounds, use_style
+    from .plots import PALETTE, bars, plain_label, pounds, use_style
 
     use_style()
     fig, axes = plt.subplots(2, 2, figsize=(11, 6.5))
@@ -68,8 +74,9 @@ def portfolio_figure(p):
         axes[0, 0].set_title("Present value by pillar (none in view)", loc="left")
     gap = p.gap()
     ax = axes[0, 1]
-    ax.barh(gap["contract_id"], gap["value_committed_to_date"], color=PALETTE[6], label="Committed to date")
-    ax.barh(gap["contract_id"], gap["value_delivered_to_date"], height=0.4, color=PALETTE[0], label="Delivered")
+    ids = gap["contract_id"].map(plain_label)
+    ax.barh(ids, gap["value_committed_to_date"], color=PALETTE[6], label="Committed to date")
+    ax.barh(ids, gap["value_delivered_to_date"], height=0.4, color=PALETTE[0], label="Delivered")
     ax.xaxis.set_major_formatter(FuncFormatter(pounds))
     ax.set_title("Committed against delivered", loc="left")
     ax.legend(frameon=False, fontsize=8)
@@ -80,7 +87,7 @@ def portfolio_figure(p):
     axes[1, 0].set_title("Contracts by RAG status", loc="left")
     best, worst = p.ranked(3)
     both = pd.concat([best, worst]).drop_duplicates("contract_id").sort_values("sroi_ratio", kind="stable")
-    axes[1, 1].barh(both["contract_id"], both["sroi_ratio"], color=PALETTE[1])  # highest at the top
+    axes[1, 1].barh(both["contract_id"].map(plain_label), both["sroi_ratio"], color=PALETTE[1])  # highest at the top
     axes[1, 1].set_title("Best and worst SROI ratios", loc="left")
     fig.tight_layout()
     return fig
@@ -130,7 +137,7 @@ def dashboard_for(reports_dir):
 
     folder = Path(reports_dir)
     if not report_folders(folder):
-        return w.HTML(f"<p>No reports in <code>{html.escape(str(folder))}</code> yet. Make them with "
+        return w.HTML(f"<p>No reports in <code>{html_text(folder)}</code> yet. Make them with "
                       "<code>sroi batch parameters/</code> (or <code>make demo</code>), then reload this page.</p>")
     return portfolio_dashboard(load_portfolio(folder))
 
