@@ -6,22 +6,31 @@ functions only lay them out and wire the filters to it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from ..errors import Problems
 from ..paths import notebooks_dir
 from ..reports.folder import report_folders
 from ..reports.portfolio import load_portfolio
 from .formatting import html_text, money, ratio
 
 __all__ = ["headline_html", "contracts_html", "portfolio_figure", "portfolio_dashboard", "dashboard_for",
-           "dashboard_command", "serve", "DASHBOARD_NOTEBOOK"]
+           "dashboard_limits", "dashboard_command", "serve", "stop_server", "DASHBOARD_NOTEBOOK", "MAX_PAGES",
+           "IDLE_SECONDS"]
 
 DASHBOARD_NOTEBOOK = notebooks_dir() / "portfolio_dashboard.ipynb"
+
+#: The most dashboard pages served at once: each runs its own kernel, about 150 MB (docs/dashboard.md).
+MAX_PAGES = 5
+#: A page's kernel is shut down after this many seconds with no activity and no browser connected.
+IDLE_SECONDS = 600
 
 ALL = "(all)"
 
@@ -142,20 +151,153 @@ def dashboard_for(reports_dir):
     return portfolio_dashboard(load_portfolio(folder))
 
 
-def dashboard_command(reports: str | Path, port: int, open_browser: bool = False) -> tuple[list[str], dict]:
-    """The Voilà command line and environment that serve the dashboard for ``reports`` on 127.0.0.1 only."""
-    cmd = [sys.executable, "-m", "voila", str(DASHBOARD_NOTEBOOK), f"--port={port}", "--Voila.ip=127.0.0.1",
-           "--theme=light", "--strip_sources=True"]
+def dashboard_limits(max_pages: int | None = None, idle_seconds: int | None = None) -> tuple[int, int]:
+    """The most pages (kernels) served at once and the idle time before a page's kernel is shut down.
+
+    Each comes from the argument when given, else from the environment variable
+    ``SROI_DASHBOARD_MAX_PAGES`` / ``SROI_DASHBOARD_IDLE_SECONDS``, else the
+    default (:data:`MAX_PAGES`, :data:`IDLE_SECONDS`).
+
+    Raises
+    ------
+    InputError
+        When a value is not a whole number in its range (pages 1 to 50,
+        seconds 1 to 86,400).
+    """
+    problems = Problems()
+    found = []
+    for value, variable, default, low, high, what in (
+            (max_pages, "SROI_DASHBOARD_MAX_PAGES", MAX_PAGES, 1, 50, "pages served at once"),
+            (idle_seconds, "SROI_DASHBOARD_IDLE_SECONDS", IDLE_SECONDS, 1, 86_400, "seconds before an idle page closes")):
+        raw = value if value is not None else os.environ.get(variable, "").strip() or default
+        try:
+            number = int(raw)
+            if str(raw).strip() not in (str(number), f"+{number}") or not low <= number <= high:
+                raise ValueError
+        except (TypeError, ValueError):
+            source = "the value given" if value is not None else f"the environment variable {variable}"
+            problems.add(f"{source} is {str(raw)!r}, but the {what} must be a whole number from {low:,} to {high:,}",
+                         fix=f"Set {variable} to a whole number from {low:,} to {high:,}, or unset it to use "
+                             f"{default:,}.")
+            number = default
+        found.append(number)
+    problems.raise_if_any()
+    return found[0], found[1]
+
+
+def dashboard_command(reports: str | Path, port: int, open_browser: bool = False, *, max_pages: int | None = None,
+                      idle_seconds: int | None = None) -> tuple[list[str], dict]:
+    """The server's command line and environment that serve the dashboard for ``reports`` on 127.0.0.1 only.
+
+    The server is :mod:`sroi_lib.views.dashboard_server` (Voilà answering
+    only loopback Host headers); ``max_pages`` and ``idle_seconds`` are
+    :func:`dashboard_limits`. Idle kernels are looked for every quarter of
+    ``idle_seconds`` (at most every minute).
+    """
+    pages, idle = dashboard_limits(max_pages, idle_seconds)
+    interval = max(1, min(60, idle // 4))
+    cmd = [sys.executable, "-m", "sroi_lib.views.dashboard_server", str(DASHBOARD_NOTEBOOK), f"--port={port}",
+           "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--theme=light", "--strip_sources=True",
+           "--VoilaConfiguration.multi_kernel_manager_class=sroi_lib.views.dashboard_server.CappedKernelManager",
+           f"--CappedKernelManager.max_kernels={pages}", f"--MappingKernelManager.cull_idle_timeout={idle}",
+           f"--MappingKernelManager.cull_interval={interval}", "--MappingKernelManager.cull_connected=False"]
     if not open_browser:
         cmd.append("--no-browser")
     env = {**os.environ, "SROI_REPORTS_DIR": str(Path(reports).resolve())}
     return cmd, env
 
 
-def serve(reports: str | Path, port: int, open_browser: bool = False) -> int:
-    """Serve the dashboard with Voilà until stopped (Ctrl+C); returns Voilà's exit code (0 when stopped)."""
-    cmd, env = dashboard_command(reports, port, open_browser)
+class _Stopped(Exception):
+    """Raised in :func:`serve` by a stop signal (SIGTERM, SIGINT, SIGHUP)."""
+
+
+def serve(reports: str | Path, port: int, open_browser: bool = False, *, max_pages: int | None = None,
+          idle_seconds: int | None = None, grace: float = 15.0) -> int:
+    """Serve the dashboard until stopped; returns the server's exit code, 0 when stopped by a signal.
+
+    The server runs in a process group of its own and, on Linux, is told to
+    stop if this process dies. On SIGTERM, SIGINT (Ctrl+C) or SIGHUP this
+    process stops the server and everything it started
+    (:func:`stop_server`), waiting up to ``grace`` seconds for it to shut
+    its kernels down itself.
+    """
+    cmd, env = dashboard_command(reports, port, open_browser, max_pages=max_pages, idle_seconds=idle_seconds)
+
+    def stop(signum, _frame):
+        raise _Stopped(signum)
+
+    signals = [s for s in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {s: signal.signal(s, stop) for s in signals}
+    proc = None
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
+        proc = subprocess.Popen(cmd, env=env, start_new_session=True, preexec_fn=_stop_with_parent(os.getpid()))
+        return proc.wait()
+    except (_Stopped, KeyboardInterrupt):
         return 0
+    finally:
+        for s in signals:  # a second Ctrl+C must not cut the clean-up short
+            signal.signal(s, signal.SIG_IGN)
+        try:
+            if proc is not None:
+                stop_server(proc, grace)
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+
+def stop_server(proc: subprocess.Popen, grace: float = 15.0) -> None:
+    """Stop a server started in its own process group, and every process under it.
+
+    SIGTERM to the group (Voilà then shuts down its kernels); after ``grace``
+    seconds, SIGKILL. The kernels run in sessions of their own, so the
+    processes under the server are listed first (with psutil, which comes with
+    IPython) and any still alive at the end are killed too.
+    """
+    leftovers = _processes_under(proc.pid)
+    if proc.poll() is None:
+        _signal_group(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc.pid, signal.SIGKILL)
+            proc.wait()
+    if leftovers:
+        import psutil
+
+        alive = [p for p in leftovers if p.is_running()]
+        for p in alive:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        psutil.wait_procs(alive, timeout=10)
+
+
+def _processes_under(pid: int) -> list:
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with IPython; without it kernels still exit with their parent
+        return []
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _stop_with_parent(parent: int):
+    """A ``preexec_fn`` asking Linux to send SIGTERM to the server when ``parent`` dies (PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def preexec():
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1 (linux/prctl.h)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
