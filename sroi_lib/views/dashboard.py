@@ -45,7 +45,8 @@ def headline_html(h: dict) -> str:
     rate = "n/a" if h["delivery_rate"] is None else f"{h['delivery_rate']:.0%}"
     rags = " · ".join(f"{e(k)}: {e(v)}" for k, v in h["rag_counts"].items() if v)
     return (
-        f'<div class="sroi-headline" data-present-value="{h["present_value"]:.2f}" data-contracts="{e(h["contracts"])}">'
+        f'<div class="sroi-headline" data-present-value="{h["present_value"]:.2f}" '
+        f'data-contracts="{e(h["contracts"])}">'
         f'<b>{e(h["contracts"])}</b> contract{"" if h["contracts"] == 1 else "s"} · present value '
         f'<b class="sroi-pv">{e(money(h["present_value"], pence=False))}</b>'
         f' · inputs {e(money(h["total_inputs"], pence=False))} · SROI ratio <b>{e(ratio(h["sroi_ratio"]))}</b><br>'
@@ -60,7 +61,8 @@ def contracts_html(p) -> str:
     rows = "".join(
         f"<tr><td>{e(r.contract_id)}</td><td>{e(r.title)}</td><td>{e(r.supplier)}</td>"
         f"<td>{e(r.directorate)}</td><td>{e(ratio(r.sroi_ratio))}</td><td>{e(money(r.present_value, pence=False))}</td>"
-        f"<td>{e(money(r.value_delivered_to_date, pence=False))} of {e(money(r.value_committed_to_date, pence=False))}</td>"
+        f"<td>{e(money(r.value_delivered_to_date, pence=False))} of "
+        f"{e(money(r.value_committed_to_date, pence=False))}</td>"
         f"<td>{e(r.rag)}</td></tr>" for r in p.contracts.itertuples())
     head = "".join(f"<th>{h}</th>" for h in ["Contract", "Title", "Supplier", "Directorate", "SROI ratio",
                                                "Present value", "Delivered of committed to date", "RAG"])
@@ -168,7 +170,8 @@ def dashboard_limits(max_pages: int | None = None, idle_seconds: int | None = No
     found = []
     for value, variable, default, low, high, what in (
             (max_pages, "SROI_DASHBOARD_MAX_PAGES", MAX_PAGES, 1, 50, "pages served at once"),
-            (idle_seconds, "SROI_DASHBOARD_IDLE_SECONDS", IDLE_SECONDS, 1, 86_400, "seconds before an idle page closes")):
+            (idle_seconds, "SROI_DASHBOARD_IDLE_SECONDS", IDLE_SECONDS, 1, 86_400,
+             "seconds before an idle page closes")):
         raw = value if value is not None else os.environ.get(variable, "").strip() or default
         try:
             number = int(raw)

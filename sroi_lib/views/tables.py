@@ -107,8 +107,8 @@ def title_markdown(run: ContractRun) -> str:
     p, v = run.params, run.valuation
     t = fmt.markdown_text
     lines = [f"# {t(p.title)}", "",
-             f"**Contract** {t(p.contract_id)} · **Supplier** {t(p.supplier)} · **Directorate** {t(p.directorate)} · "
-             f"**Analysis** {t(p.analysis_type)}", "",
+             f"**Contract** {t(p.contract_id)} · **Supplier** {t(p.supplier)} · "
+             f"**Directorate** {t(p.directorate)} · **Analysis** {t(p.analysis_type)}", "",
              f"All figures in {t(v.price_year)} prices ({t(v.deflators.title)}, {t(v.deflators.vintage)}); "
              f"discounting: {t(v.discounting.describe())}."]
     if p.description:
