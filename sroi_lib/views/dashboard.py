@@ -1,7 +1,10 @@
 """The portfolio dashboard: every contract's report at once, with filters (ipywidgets, served by Voilà).
 
 The figures come from :class:`~sroi_lib.reports.portfolio.Portfolio`; these
-functions only lay them out and wire the filters to it.
+functions only lay them out and wire the filters to it. Every string shown
+comes from report folders (files), so each is escaped. :func:`serve` runs the
+server (:mod:`sroi_lib.views.dashboard_server`) and stops it, with every kernel
+it started, on SIGTERM, Ctrl+C or SIGHUP (docs/dashboard.md).
 """
 
 from __future__ import annotations
