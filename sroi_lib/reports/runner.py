@@ -68,12 +68,20 @@ def find_chromium() -> str | None:
 
 
 def export_html(notebook: Path, html: Path) -> None:
-    """The executed notebook as HTML without code cells; images are embedded (readable offline)."""
-    import nbformat
-    from nbconvert import HTMLExporter
+    """The executed notebook as HTML without code cells; images are embedded (readable offline).
 
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
+    Markdown cells and every HTML or Markdown output pass through the allow-list
+    sanitiser :func:`~sroi_lib.reports.safe_html.clean_html` (no ``<script>``,
+    ``on*=`` handler or ``javascript:`` link survives from a cell), JavaScript
+    outputs are left out, and external or empty script tags are dropped, so the
+    only scripts left are nbconvert's own.
+    """
+    import nbformat
+
+    from .safe_html import safe_html_exporter
+
+    exporter = safe_html_exporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                                  exclude_output_prompt=True, embed_images=True)
     body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
     # The report needs no scripts from the internet: drop every external or empty script tag.
     body = re.sub(r'<script[^>]*\bsrc="(https?:)?[^"]*"[^>]*>\s*</script>', "", body)

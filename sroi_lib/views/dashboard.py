@@ -1,52 +1,72 @@
 """The portfolio dashboard: every contract's report at once, with filters (ipywidgets, served by Voilà).
 
 The figures come from :class:`~sroi_lib.reports.portfolio.Portfolio`; these
-functions only lay them out and wire the filters to it.
+functions only lay them out and wire the filters to it. Every string shown
+comes from report folders (files), so each is escaped. :func:`serve` runs the
+server (:mod:`sroi_lib.views.dashboard_server`) and stops it, with every kernel
+it started, on SIGTERM, Ctrl+C or SIGHUP (docs/dashboard.md).
 """
 
 from __future__ import annotations
 
-import html
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from ..errors import Problems
 from ..paths import notebooks_dir
 from ..reports.folder import report_folders
 from ..reports.portfolio import load_portfolio
-from .formatting import money, ratio
+from .formatting import html_text, money, ratio
 
 __all__ = ["headline_html", "contracts_html", "portfolio_figure", "portfolio_dashboard", "dashboard_for",
-           "dashboard_command", "serve", "DASHBOARD_NOTEBOOK"]
+           "dashboard_limits", "dashboard_command", "serve", "stop_server", "DASHBOARD_NOTEBOOK", "MAX_PAGES",
+           "IDLE_SECONDS"]
 
 DASHBOARD_NOTEBOOK = notebooks_dir() / "portfolio_dashboard.ipynb"
+
+#: The most dashboard pages served at once: each runs its own kernel, about 150 MB (docs/dashboard.md).
+MAX_PAGES = 5
+#: A page's kernel is shut down after this many seconds with no activity and no browser connected.
+IDLE_SECONDS = 600
 
 ALL = "(all)"
 
 
 def headline_html(h: dict) -> str:
-    """The dashboard's headline numbers as HTML (with data attributes a test can read)."""
+    """The dashboard's headline numbers as HTML (with data attributes a test can read).
+
+    Everything shown is escaped (:func:`~sroi_lib.views.formatting.html_text`):
+    the figures come from report folders, which are files.
+    """
+    e = html_text
     rate = "n/a" if h["delivery_rate"] is None else f"{h['delivery_rate']:.0%}"
-    rags = " · ".join(f"{k}: {v}" for k, v in h["rag_counts"].items() if v)
+    rags = " · ".join(f"{e(k)}: {e(v)}" for k, v in h["rag_counts"].items() if v)
     return (
-        f'<div class="sroi-headline" data-present-value="{h["present_value"]:.2f}" data-contracts="{h["contracts"]}">'
-        f'<b>{h["contracts"]}</b> contract{"" if h["contracts"] == 1 else "s"} · present value <b class="sroi-pv">{money(h["present_value"], pence=False)}</b>'
-        f' · inputs {money(h["total_inputs"], pence=False)} · SROI ratio <b>{ratio(h["sroi_ratio"])}</b><br>'
-        f'Delivered to date {money(h["value_delivered_to_date"], pence=False)} of '
-        f'{money(h["value_committed_to_date"], pence=False)} committed ({rate}) · gap '
-        f'{money(h["delivery_gap"], pence=False)}<br>RAG {rags or "none"}</div>')
+        f'<div class="sroi-headline" data-present-value="{h["present_value"]:.2f}" '
+        f'data-contracts="{e(h["contracts"])}">'
+        f'<b>{e(h["contracts"])}</b> contract{"" if h["contracts"] == 1 else "s"} · present value '
+        f'<b class="sroi-pv">{e(money(h["present_value"], pence=False))}</b>'
+        f' · inputs {e(money(h["total_inputs"], pence=False))} · SROI ratio <b>{e(ratio(h["sroi_ratio"]))}</b><br>'
+        f'Delivered to date {e(money(h["value_delivered_to_date"], pence=False))} of '
+        f'{e(money(h["value_committed_to_date"], pence=False))} committed ({e(rate)}) · gap '
+        f'{e(money(h["delivery_gap"], pence=False))}<br>RAG {rags or "none"}</div>')
 
 
 def contracts_html(p) -> str:
-    """The contracts in view as an HTML table."""
+    """The contracts in view as an HTML table; every cell is escaped, so names from files show as text."""
+    e = html_text
     rows = "".join(
-        f"<tr><td>{html.escape(r.contract_id)}</td><td>{html.escape(r.title)}</td><td>{html.escape(r.supplier)}</td>"
-        f"<td>{html.escape(r.directorate)}</td><td>{ratio(r.sroi_ratio)}</td><td>{money(r.present_value, pence=False)}</td>"
-        f"<td>{money(r.value_delivered_to_date, pence=False)} of {money(r.value_committed_to_date, pence=False)}</td>"
-        f"<td>{r.rag}</td></tr>" for r in p.contracts.itertuples())
+        f"<tr><td>{e(r.contract_id)}</td><td>{e(r.title)}</td><td>{e(r.supplier)}</td>"
+        f"<td>{e(r.directorate)}</td><td>{e(ratio(r.sroi_ratio))}</td><td>{e(money(r.present_value, pence=False))}</td>"
+        f"<td>{e(money(r.value_delivered_to_date, pence=False))} of "
+        f"{e(money(r.value_committed_to_date, pence=False))}</td>"
+        f"<td>{e(r.rag)}</td></tr>" for r in p.contracts.itertuples())
     head = "".join(f"<th>{h}</th>" for h in ["Contract", "Title", "Supplier", "Directorate", "SROI ratio",
                                                "Present value", "Delivered of committed to date", "RAG"])
     return f"<table class='sroi-contracts'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
@@ -57,7 +77,7 @@ def portfolio_figure(p):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    from .plots import PALETTE, bars, pounds, use_style
+    from .plots import PALETTE, bars, plain_label, pounds, use_style
 
     use_style()
     fig, axes = plt.subplots(2, 2, figsize=(11, 6.5))
@@ -68,8 +88,9 @@ def portfolio_figure(p):
         axes[0, 0].set_title("Present value by pillar (none in view)", loc="left")
     gap = p.gap()
     ax = axes[0, 1]
-    ax.barh(gap["contract_id"], gap["value_committed_to_date"], color=PALETTE[6], label="Committed to date")
-    ax.barh(gap["contract_id"], gap["value_delivered_to_date"], height=0.4, color=PALETTE[0], label="Delivered")
+    ids = gap["contract_id"].map(plain_label)
+    ax.barh(ids, gap["value_committed_to_date"], color=PALETTE[6], label="Committed to date")
+    ax.barh(ids, gap["value_delivered_to_date"], height=0.4, color=PALETTE[0], label="Delivered")
     ax.xaxis.set_major_formatter(FuncFormatter(pounds))
     ax.set_title("Committed against delivered", loc="left")
     ax.legend(frameon=False, fontsize=8)
@@ -80,7 +101,7 @@ def portfolio_figure(p):
     axes[1, 0].set_title("Contracts by RAG status", loc="left")
     best, worst = p.ranked(3)
     both = pd.concat([best, worst]).drop_duplicates("contract_id").sort_values("sroi_ratio", kind="stable")
-    axes[1, 1].barh(both["contract_id"], both["sroi_ratio"], color=PALETTE[1])  # highest at the top
+    axes[1, 1].barh(both["contract_id"].map(plain_label), both["sroi_ratio"], color=PALETTE[1])  # highest at the top
     axes[1, 1].set_title("Best and worst SROI ratios", loc="left")
     fig.tight_layout()
     return fig
@@ -130,25 +151,159 @@ def dashboard_for(reports_dir):
 
     folder = Path(reports_dir)
     if not report_folders(folder):
-        return w.HTML(f"<p>No reports in <code>{html.escape(str(folder))}</code> yet. Make them with "
+        return w.HTML(f"<p>No reports in <code>{html_text(folder)}</code> yet. Make them with "
                       "<code>sroi batch parameters/</code> (or <code>make demo</code>), then reload this page.</p>")
     return portfolio_dashboard(load_portfolio(folder))
 
 
-def dashboard_command(reports: str | Path, port: int, open_browser: bool = False) -> tuple[list[str], dict]:
-    """The Voilà command line and environment that serve the dashboard for ``reports`` on 127.0.0.1 only."""
-    cmd = [sys.executable, "-m", "voila", str(DASHBOARD_NOTEBOOK), f"--port={port}", "--Voila.ip=127.0.0.1",
-           "--theme=light", "--strip_sources=True"]
+def dashboard_limits(max_pages: int | None = None, idle_seconds: int | None = None) -> tuple[int, int]:
+    """The most pages (kernels) served at once and the idle time before a page's kernel is shut down.
+
+    Each comes from the argument when given, else from the environment variable
+    ``SROI_DASHBOARD_MAX_PAGES`` / ``SROI_DASHBOARD_IDLE_SECONDS``, else the
+    default (:data:`MAX_PAGES`, :data:`IDLE_SECONDS`).
+
+    Raises
+    ------
+    InputError
+        When a value is not a whole number in its range (pages 1 to 50,
+        seconds 1 to 86,400).
+    """
+    problems = Problems()
+    found = []
+    for value, variable, default, low, high, what in (
+            (max_pages, "SROI_DASHBOARD_MAX_PAGES", MAX_PAGES, 1, 50, "pages served at once"),
+            (idle_seconds, "SROI_DASHBOARD_IDLE_SECONDS", IDLE_SECONDS, 1, 86_400,
+             "seconds before an idle page closes")):
+        raw = value if value is not None else os.environ.get(variable, "").strip() or default
+        try:
+            number = int(raw)
+            if str(raw).strip() not in (str(number), f"+{number}") or not low <= number <= high:
+                raise ValueError
+        except (TypeError, ValueError):
+            source = "the value given" if value is not None else f"the environment variable {variable}"
+            problems.add(f"{source} is {str(raw)!r}, but the {what} must be a whole number from {low:,} to {high:,}",
+                         fix=f"Set {variable} to a whole number from {low:,} to {high:,}, or unset it to use "
+                             f"{default:,}.")
+            number = default
+        found.append(number)
+    problems.raise_if_any()
+    return found[0], found[1]
+
+
+def dashboard_command(reports: str | Path, port: int, open_browser: bool = False, *, max_pages: int | None = None,
+                      idle_seconds: int | None = None) -> tuple[list[str], dict]:
+    """The server's command line and environment that serve the dashboard for ``reports`` on 127.0.0.1 only.
+
+    The server is :mod:`sroi_lib.views.dashboard_server` (Voilà answering
+    only loopback Host headers); ``max_pages`` and ``idle_seconds`` are
+    :func:`dashboard_limits`. Idle kernels are looked for every quarter of
+    ``idle_seconds`` (at most every minute).
+    """
+    pages, idle = dashboard_limits(max_pages, idle_seconds)
+    interval = max(1, min(60, idle // 4))
+    cmd = [sys.executable, "-m", "sroi_lib.views.dashboard_server", str(DASHBOARD_NOTEBOOK), f"--port={port}",
+           "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--theme=light", "--strip_sources=True",
+           "--VoilaConfiguration.multi_kernel_manager_class=sroi_lib.views.dashboard_server.CappedKernelManager",
+           f"--CappedKernelManager.max_kernels={pages}", f"--MappingKernelManager.cull_idle_timeout={idle}",
+           f"--MappingKernelManager.cull_interval={interval}", "--MappingKernelManager.cull_connected=False"]
     if not open_browser:
         cmd.append("--no-browser")
     env = {**os.environ, "SROI_REPORTS_DIR": str(Path(reports).resolve())}
     return cmd, env
 
 
-def serve(reports: str | Path, port: int, open_browser: bool = False) -> int:
-    """Serve the dashboard with Voilà until stopped (Ctrl+C); returns Voilà's exit code (0 when stopped)."""
-    cmd, env = dashboard_command(reports, port, open_browser)
+class _Stopped(Exception):
+    """Raised in :func:`serve` by a stop signal (SIGTERM, SIGINT, SIGHUP)."""
+
+
+def serve(reports: str | Path, port: int, open_browser: bool = False, *, max_pages: int | None = None,
+          idle_seconds: int | None = None, grace: float = 15.0) -> int:
+    """Serve the dashboard until stopped; returns the server's exit code, 0 when stopped by a signal.
+
+    The server runs in a process group of its own and, on Linux, is told to
+    stop if this process dies. On SIGTERM, SIGINT (Ctrl+C) or SIGHUP this
+    process stops the server and everything it started
+    (:func:`stop_server`), waiting up to ``grace`` seconds for it to shut
+    its kernels down itself.
+    """
+    cmd, env = dashboard_command(reports, port, open_browser, max_pages=max_pages, idle_seconds=idle_seconds)
+
+    def stop(signum, _frame):
+        raise _Stopped(signum)
+
+    signals = [s for s in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {s: signal.signal(s, stop) for s in signals}
+    proc = None
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
+        proc = subprocess.Popen(cmd, env=env, start_new_session=True, preexec_fn=_stop_with_parent(os.getpid()))
+        return proc.wait()
+    except (_Stopped, KeyboardInterrupt):
         return 0
+    finally:
+        for s in signals:  # a second Ctrl+C must not cut the clean-up short
+            signal.signal(s, signal.SIG_IGN)
+        try:
+            if proc is not None:
+                stop_server(proc, grace)
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+
+def stop_server(proc: subprocess.Popen, grace: float = 15.0) -> None:
+    """Stop a server started in its own process group, and every process under it.
+
+    SIGTERM to the group (Voilà then shuts down its kernels); after ``grace``
+    seconds, SIGKILL. The kernels run in sessions of their own, so the
+    processes under the server are listed first (with psutil, which comes with
+    IPython) and any still alive at the end are killed too.
+    """
+    leftovers = _processes_under(proc.pid)
+    if proc.poll() is None:
+        _signal_group(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc.pid, signal.SIGKILL)
+            proc.wait()
+    if leftovers:
+        import psutil
+
+        alive = [p for p in leftovers if p.is_running()]
+        for p in alive:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        psutil.wait_procs(alive, timeout=10)
+
+
+def _processes_under(pid: int) -> list:
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with IPython; without it kernels still exit with their parent
+        return []
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _stop_with_parent(parent: int):
+    """A ``preexec_fn`` asking Linux to send SIGTERM to the server when ``parent`` dies (PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def preexec():
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1 (linux/prctl.h)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec

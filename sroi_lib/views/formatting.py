@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import math
+import re
+import string
 
-__all__ = ["money", "ratio", "percent", "months", "text_table"]
+__all__ = ["money", "ratio", "percent", "months", "text_table", "html_text", "markdown_text", "safe_link"]
 
 
 def money(x: float | None, pence: bool = True) -> str:
@@ -44,3 +47,57 @@ def text_table(headers: list[str], rows: list[list], right: set[int] | None = No
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def html_text(value) -> str:
+    """Any value (text from a file, a number) as HTML text: ``<``, ``>``, ``&`` and quotes become entities.
+
+    Safe between tags and inside a quoted attribute (OWASP XSS Prevention
+    Cheat Sheet, rules 1 and 2).
+
+    >>> html_text("<img src=x onerror=alert(1)>")
+    '&lt;img src=x onerror=alert(1)&gt;'
+    """
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+_PUNCTUATION = frozenset(string.punctuation) - set(_ENTITIES)
+
+
+def markdown_text(value) -> str:
+    r"""Text from a file for a Markdown cell or output, shown exactly as written and never as markup.
+
+    The rule: HTML's metacharacters (``& < > " '``) become entities, so no tag
+    can form; every other ASCII punctuation character gets a backslash, which
+    CommonMark defines as "show this character literally" (spec section 2.4,
+    backslash escapes), so ``*``, ``_``, ``[...](...)``, backticks, ``#``,
+    ``|`` and ``$`` (mathematics) stay text; line breaks inside a paragraph
+    become spaces (so no line can start a heading, list or code block), and a
+    blank line still separates paragraphs.
+
+    >>> print(markdown_text("[click](javascript:alert(1)) <b>*x*</b>"))
+    \[click\]\(javascript\:alert\(1\)\) &lt;b&gt;\*x\*&lt;\/b&gt;
+    """
+    text = "" if value is None else str(value)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", text)]
+    return "\n\n".join("".join(_ENTITIES.get(c) or (f"\\{c}" if c in _PUNCTUATION else c) for c in p)
+                       for p in paragraphs if p)
+
+
+def safe_link(url, text) -> str:
+    """An HTML link to ``url`` when it is an ``http``, ``https`` or ``mailto`` address, else ``text`` alone.
+
+    Both are escaped; a ``javascript:``, ``data:`` or other address is never
+    made a link (OWASP XSS Prevention Cheat Sheet, rule 5: allow-list URL
+    schemes).
+
+    >>> safe_link("javascript:alert(1)", "Source")
+    'Source'
+    >>> safe_link("https://example.org/a?b=1&c=2", "Source")
+    '<a href="https://example.org/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">Source</a>'
+    """
+    address = "" if url is None else str(url).strip()
+    if re.match(r"(?i)(https?|mailto):", address) and not re.search(r"[\x00-\x20]", address):
+        return f'<a href="{html_text(address)}" target="_blank" rel="noopener noreferrer">{html_text(text)}</a>'
+    return html_text(text)

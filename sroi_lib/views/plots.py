@@ -11,7 +11,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 
-__all__ = ["use_style", "bar_chart", "bar_charts", "bars", "pounds", "year_profile", "delivery_chart", "PALETTE"]
+__all__ = ["use_style", "plain_label", "bar_chart", "bar_charts", "bars", "pounds", "year_profile", "delivery_chart",
+           "PALETTE"]
 
 PALETTE = ["#1b6b93", "#4fa095", "#a2c579", "#f2c14e", "#f78154", "#5d576b", "#9aa0a8"]
 
@@ -21,6 +22,21 @@ def use_style() -> None:
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=1.0)
     plt.rcParams.update({"figure.figsize": (8, 3.6), "figure.dpi": 100, "axes.titleweight": "bold",
                          "axes.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False})
+
+
+def plain_label(text) -> str:
+    r"""Text from a file as a matplotlib label, drawn exactly as written.
+
+    matplotlib reads text between two ``$`` signs as mathematics (mathtext),
+    so a stakeholder named ``Fees $5 to $10`` would lose its dollar signs and
+    one named ``$\foo$`` would stop the figure with a parse error. Each ``$``
+    gets the backslash matplotlib defines for a literal dollar sign. (Labels are
+    drawn into the image, so nothing in them can run as code.)
+
+    >>> plain_label("Fees $5 to $10")
+    'Fees \\$5 to \\$10'
+    """
+    return str(text).replace("$", r"\$")
 
 
 def pounds(x, _pos=None) -> str:
@@ -35,7 +51,7 @@ def pounds(x, _pos=None) -> str:
 def bars(ax, breakdown: pd.DataFrame, by: str, title: str) -> None:
     """Draw horizontal bars of present value by ``by`` on ``ax``, each labelled with its pounds and share."""
     data = breakdown.sort_values("present_value", ascending=True)
-    ax.barh(data[by].astype(str), data["present_value"], color=PALETTE[0])
+    ax.barh(data[by].map(plain_label), data["present_value"], color=PALETTE[0])
     for y, (pv, share) in enumerate(zip(data["present_value"], data["share"])):
         ax.text(pv, y, f"  {pounds(pv)} ({share:.0%})", va="center", fontsize=9)
     ax.xaxis.set_major_formatter(FuncFormatter(pounds))

@@ -97,15 +97,22 @@ def checks_table(run: ContractRun) -> pd.DataFrame:
 
 
 def title_markdown(run: ContractRun) -> str:
-    """The report's heading: title, supplier, directorate, analysis type, prices and discounting."""
+    """The report's heading: title, supplier, directorate, analysis type, prices and discounting.
+
+    Every string from a file (the parameters' title, supplier, directorate and
+    description, the deflator series' title and vintage) passes through
+    :func:`~sroi_lib.views.formatting.markdown_text`, so it shows exactly as
+    written: markup in it is text, never HTML, a link or a script.
+    """
     p, v = run.params, run.valuation
-    lines = [f"# {p.title}", "",
-             f"**Contract** {p.contract_id} · **Supplier** {p.supplier} · **Directorate** {p.directorate} · "
-             f"**Analysis** {p.analysis_type}", "",
-             f"All figures in {v.price_year} prices ({v.deflators.title}, {v.deflators.vintage}); "
-             f"discounting: {v.discounting.describe()}."]
+    t = fmt.markdown_text
+    lines = [f"# {t(p.title)}", "",
+             f"**Contract** {t(p.contract_id)} · **Supplier** {t(p.supplier)} · "
+             f"**Directorate** {t(p.directorate)} · **Analysis** {t(p.analysis_type)}", "",
+             f"All figures in {t(v.price_year)} prices ({t(v.deflators.title)}, {t(v.deflators.vintage)}); "
+             f"discounting: {t(v.discounting.describe())}."]
     if p.description:
-        lines += ["", p.description]
+        lines += ["", t(p.description)]
     if p.illustrative:
         lines += ["", "> **Illustrative example.** The figures are made up to show the method; "
                       "this is not a real contract's valuation."]

@@ -4,12 +4,11 @@ these functions only wire controls to it. The portfolio dashboard is
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
 from ..core.frameworks import DEFAULT_FRAMEWORK, load_framework
 from ..proxies.library import ProxyLibrary, find_proxies, shipped_library
+from .formatting import html_text, safe_link
 
 __all__ = ["proxy_table_html", "proxy_explorer"]
 
@@ -17,19 +16,23 @@ ANY = "(any)"
 
 
 def proxy_table_html(found: pd.DataFrame) -> str:
-    """An HTML table of proxies with the re-priced value and a link to each source."""
+    """An HTML table of proxies with the re-priced value and a link to each source.
+
+    Every cell is escaped (a proxy library is a file anyone may send), and a
+    source address becomes a link only when it is ``http``, ``https`` or
+    ``mailto`` (:func:`~sroi_lib.views.formatting.safe_link`).
+    """
     if found.empty:
         return "<p>No proxies match. Try fewer or shorter words, or clear a filter.</p>"
+    e = html_text
     year = int(found["repriced_to"].iloc[0])
     rows = []
     for r in found.itertuples():
         rows.append(
             "<tr>" + "".join(f"<td>{c}</td>" for c in [
-                html.escape(r.proxy_id), html.escape(r.name), html.escape(r.unit),
-                f"£{r.value_repriced:,.2f}", f"£{r.value:,.2f} ({r.price_year})", html.escape(r.value_type or ""),
-                html.escape(r.theme), html.escape(r.pillar),
-                f'<a href="{html.escape(r.source_url)}" target="_blank">{html.escape(r.source)}</a>',
-                html.escape(r.licence)]) + "</tr>")
+                e(r.proxy_id), e(r.name), e(r.unit),
+                e(f"£{r.value_repriced:,.2f}"), e(f"£{r.value:,.2f} ({r.price_year})"), e(r.value_type or ""),
+                e(r.theme), e(r.pillar), safe_link(r.source_url, r.source), e(r.licence)]) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ["Id", "Name", "Unit", f"Value ({year} prices)", "As published",
                                                "Type", "Theme", "Pillar", "Source", "Licence"])
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -55,7 +58,8 @@ def proxy_explorer(library: ProxyLibrary | None = None, framework: str = DEFAULT
                              pillar=None if pillar.value == ANY else pillar.value,
                              value_type=None if value_type.value == ANY else value_type.value,
                              price_year=year.value, framework=fw, limit=limit)
-        count.value = f"<b>{len(found)}</b> proxies shown (at most {limit}), values in {year.value} prices."
+        count.value = (f"<b>{len(found)}</b> proxies shown (at most {html_text(limit)}), "
+                       f"values in {html_text(year.value)} prices.")
         table.value = proxy_table_html(found)
 
     for control in (words, theme, pillar, value_type, year):

@@ -39,7 +39,7 @@ def test_dashboard_serves_with_voila_on_loopback_without_code(tmp_path):
     from sroi_lib.views.dashboard import dashboard_command
 
     cmd, env = dashboard_command(str(tmp_path), 9999)
-    assert cmd[1:3] == ["-m", "voila"] and cmd[3].endswith("portfolio_dashboard.ipynb")
+    assert cmd[1:3] == ["-m", "sroi_lib.views.dashboard_server"] and cmd[3].endswith("portfolio_dashboard.ipynb")
     assert "--Voila.ip=127.0.0.1" in cmd and "--port=9999" in cmd and "--strip_sources=True" in cmd
     assert env["SROI_REPORTS_DIR"] == str(tmp_path.resolve())
 
