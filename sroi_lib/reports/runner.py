@@ -39,8 +39,8 @@ from .manifest import write_manifest
 sys.modules.setdefault("rfc3987_syntax", None)
 
 __all__ = ["RunResult", "run_contract", "run_batch", "execute", "export_html", "print_pdf", "find_chromium",
-           "default_workers", "output_folder", "kernel_runtime", "die_with_parent", "DEFAULT_KERNEL",
-           "DEFAULT_TIMEOUT", "MAX_WORKERS", "MAX_TIMEOUT"]
+           "default_workers", "output_folder", "kernel_runtime", "runtime_kernel_manager", "die_with_parent",
+           "DEFAULT_KERNEL", "DEFAULT_TIMEOUT", "MAX_WORKERS", "MAX_TIMEOUT"]
 
 DEFAULT_KERNEL = "sroi"
 DEFAULT_TIMEOUT = 600  # seconds per cell
@@ -114,6 +114,30 @@ def kernel_runtime(folder: Path):
             os.environ["JUPYTER_RUNTIME_DIR"] = saved
 
 
+def runtime_kernel_manager():
+    """The kernel manager class for report runs: it writes the kernel's connection file (which holds the
+    kernel's key) into ``$JUPYTER_RUNTIME_DIR`` (:func:`kernel_runtime`), as ``kernel-<id>.json``.
+
+    jupyter_client's own default is a ``tmp*.json`` file in the system's temporary folder, which a killed run
+    leaves behind there; inside the run's staging folder it goes with the folder, at the latest when the next
+    run cleans stale staging (:func:`~sroi_lib.reports.folder.clean_staging`).
+    """
+    import uuid
+
+    from jupyter_client.manager import KernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+    from traitlets import default
+
+    class RuntimeKernelManager(KernelManager):
+        @default("connection_file")
+        def _connection_file_in_runtime(self):
+            folder = jupyter_runtime_dir()
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            return os.path.join(folder, f"kernel-{uuid.uuid4()}.json")
+
+    return RuntimeKernelManager
+
+
 def execute(params_path: Path, folder: Path, kernel: str, timeout: int, runtime: Path | None = None) -> dict:
     """Execute the report notebook into ``folder``; returns the parameters passed.
 
@@ -130,7 +154,8 @@ def execute(params_path: Path, folder: Path, kernel: str, timeout: int, runtime:
                 (kernel_runtime(runtime) if runtime is not None else contextlib.nullcontext()):
             pm.execute_notebook(str(REPORT_NOTEBOOK), str(folder / NOTEBOOK_FILE), parameters=parameters,
                                 kernel_name=kernel, execution_timeout=timeout, progress_bar=False,
-                                cwd=str(REPORT_NOTEBOOK.parent), report_mode=False)
+                                cwd=str(REPORT_NOTEBOOK.parent), report_mode=False,
+                                kernel_manager_class=runtime_kernel_manager())
     except NoSuchKernel:
         raise RunFailed(f"the Jupyter kernel '{kernel}' is not installed. Run `make setup` (it registers the "
                         f"'sroi' kernel), or pass --kernel with an installed one.") from None

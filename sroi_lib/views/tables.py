@@ -102,7 +102,8 @@ def title_markdown(run: ContractRun) -> str:
     Every string from a file (the parameters' title, supplier, directorate and
     description, the deflator series' title and vintage) passes through
     :func:`~sroi_lib.views.formatting.markdown_text`, so it shows exactly as
-    written: markup in it is text, never HTML, a link or a script.
+    written: markup in it is text, never HTML, a link or a script. Notes on how
+    the files were read (hidden rows counted in, other sheets not read) follow.
     """
     p, v = run.params, run.valuation
     t = fmt.markdown_text
@@ -116,6 +117,8 @@ def title_markdown(run: ContractRun) -> str:
     if p.illustrative:
         lines += ["", "> **Illustrative example.** The figures are made up to show the method; "
                       "this is not a real contract's valuation."]
+    for note in run.notes:  # how the files were read, e.g. hidden rows counted in
+        lines += ["", f"> **How the files were read.** {t(note)}"]
     return "\n".join(lines)
 
 

@@ -29,8 +29,11 @@ CONTRACTS = ["lcc-care-at-home", "lcc-school-catering"]
 
 
 def sroi_env(runtime: Path) -> dict:
-    # JUPYTER_RUNTIME_DIR is where kernel connection files would go if sroi did not put them in its staging folder
-    return {**os.environ, "PYTHONWARNINGS": "ignore", "JUPYTER_RUNTIME_DIR": str(runtime)}
+    # Where kernel connection files (with their keys) would go if sroi did not put them in its staging folder:
+    # JUPYTER_RUNTIME_DIR, and the temporary folder (jupyter_client's own default is a tmp*.json file there).
+    tmp = runtime / "tmp"
+    tmp.mkdir(exist_ok=True)
+    return {**os.environ, "PYTHONWARNINGS": "ignore", "JUPYTER_RUNTIME_DIR": str(runtime), "TMPDIR": str(tmp)}
 
 
 def portfolio_headline(reports: Path) -> dict:
@@ -93,7 +96,10 @@ def survivors(processes: list[psutil.Process], within: float = 15.0) -> list[str
 
 
 def connection_files(*folders: Path) -> list[Path]:
-    return [p for folder in folders if folder.exists() for p in folder.rglob("kernel-*.json")]
+    """Kernel connection files: ``kernel-*.json`` (sroi's and Jupyter's name) or ``tmp*.json`` (jupyter_client's
+    default in the temporary folder)."""
+    return [p for folder in folders if folder.exists() for pattern in ("kernel-*.json", "tmp*.json")
+            for p in folder.rglob(pattern)]
 
 
 def test_killed_runs_and_batches_leave_no_process_no_key_and_the_same_totals(setup):

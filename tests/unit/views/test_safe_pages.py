@@ -316,3 +316,17 @@ def test_figures_draw_labels_with_dollar_signs_literally():
     fig = portfolio_figure(hostile_portfolio())
     fig.canvas.draw()
     plt.close(fig)
+
+
+def test_title_markdown_shows_how_the_files_were_read(tmp_path):
+    """A reading note (hidden rows counted in) is in the heading, as text."""
+    from dataclasses import replace
+
+    from sroi_lib.reports.contract import load_contract
+
+    run = load_contract(ROOT / "parameters" / "lcc-housing-retrofit.yaml")
+    assert "How the files were read" not in title_markdown(run)
+    noted = replace(run, notes=["impact_map.xlsx: 1 hidden row (3) was read <b>as data</b>."])
+    page = markdown_to_html(title_markdown(noted))
+    assert "How the files were read. impact_map.xlsx: 1 hidden row (3) was read <b>as data</b>." in \
+        " ".join(assert_inert(page, {"h1", "a", "p", "strong", "blockquote"}).visible().split())
