@@ -61,13 +61,14 @@ def portfolio_text(p, reports_dir: str | Path) -> str:
             ["Committed to date", fmt.money(h["value_committed_to_date"], pence=False)],
             ["Delivery gap", f"{fmt.money(h['delivery_gap'], pence=False)} ({rate} delivered)"],
             ["RAG", rag],
-        ], right={1}),
+        ], right={1}, max_width=100),  # a headline figure is never cut
         "",
         fmt.text_table(
             ["Contract", "Title", "Supplier", "Directorate", "SROI ratio", "Present value", "Delivered of committed",
              "RAG"],
             [[r.contract_id, r.title, r.supplier, r.directorate, fmt.ratio(r.sroi_ratio),
               fmt.money(r.present_value, pence=False),
+              "not tracked" if r.rag == "not tracked" else
               f"{fmt.money(r.value_delivered_to_date, pence=False)} of {fmt.money(r.value_committed_to_date, pence=False)}",
               r.rag] for r in p.contracts.itertuples()],
             right={4, 5, 6}),

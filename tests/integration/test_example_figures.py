@@ -109,6 +109,25 @@ def test_each_report_carries_the_pinned_figures(example_reports, contract_id):
     assert fmt.money(pinned["total_inputs"]) in headline
 
 
+def test_sroi_portfolio_over_the_example_reports(example_reports, capsys):
+    """`sroi portfolio` gives the pinned totals, every contract, and headline figures never cut short."""
+    from sroi_lib.cli import main
+
+    assert main(["portfolio", str(example_reports), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    total = sum(c["present_value"] for c in GOLDEN.values())
+    assert math.isclose(data["headline"]["present_value"], total, rel_tol=1e-12)
+    assert sorted(r["contract_id"] for r in data["contracts"]) == sorted(GOLDEN) and data["skipped"] == []
+    assert main(["portfolio", str(example_reports)]) == 0
+    out = capsys.readouterr().out
+    rag = ", ".join(f"{k} {v}" for k, v in data["headline"]["rag_counts"].items() if v)
+    assert f"RAG  {rag}".split() == [line for line in out.splitlines() if line.startswith("RAG ")][0].split()
+    assert fmt.money(total, pence=False) in out
+    untracked = [r["contract_id"] for r in data["contracts"] if r["rag"] == "not tracked"]
+    assert untracked and all("not tracked  not tracked" in line for line in out.splitlines()
+                             if line.startswith(tuple(untracked)))
+
+
 @pytest.mark.slow
 def test_dashboard_notebook_over_the_example_reports(example_reports, tmp_path):
     import papermill as pm
