@@ -63,6 +63,8 @@ KEYS: dict[str, tuple[type | tuple, bool, str]] = {
     "description": (str, False, "a sentence or two on what is valued"),
 }
 ANALYSIS_TYPES = ("forecast", "evaluation")
+# Characters that are not text: C0 controls other than tab, line feed and carriage return, DEL, C1 controls.
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_TEXT = MAX_CELL_CHARS  # characters in one value: the most an Excel cell holds, as for a table's cell
 MAX_YAML_BYTES = 1_000_000  # a parameters file above this is refused by read_yaml (docs/limits.md)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -208,6 +210,10 @@ def load_params(path: str | Path) -> ContractParams:
                 continue
             if "\x00" in value:
                 add(key, "holds a NUL character (a byte of 0)", fix="Retype it as plain text.")
+                continue
+            if control := _CONTROL.search(value):
+                add(key, f"holds the control character U+{ord(control.group()):04X}, which is not text "
+                         "(it can hide or change what a terminal shows)", fix="Retype it as plain text.")
                 continue
         values[key] = value
 

@@ -47,6 +47,7 @@ WRONG = {
     "date and time": "2024-01-01 10:00:00",
     "binary": "!!binary aGVsbG8=",
     "nul": '"a\\0b"',
+    "escape": '"red\\e[31m text"',
 }
 
 # The documented readings: a blank or null optional key is not given (its default applies); these values are
