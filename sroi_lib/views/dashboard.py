@@ -22,7 +22,7 @@ from ..errors import Problems
 from ..paths import notebooks_dir
 from ..reports.folder import report_folders
 from ..reports.portfolio import load_portfolio
-from .formatting import html_text, money, ratio
+from .formatting import delivered_of_committed, html_text, money, ratio
 
 __all__ = ["headline_html", "contracts_html", "portfolio_figure", "portfolio_dashboard", "dashboard_for",
            "dashboard_limits", "dashboard_command", "serve", "stop_server", "DASHBOARD_NOTEBOOK", "MAX_PAGES",
@@ -64,8 +64,7 @@ def contracts_html(p) -> str:
     rows = "".join(
         f"<tr><td>{e(r.contract_id)}</td><td>{e(r.title)}</td><td>{e(r.supplier)}</td>"
         f"<td>{e(r.directorate)}</td><td>{e(ratio(r.sroi_ratio))}</td><td>{e(money(r.present_value, pence=False))}</td>"
-        f"<td>{e(money(r.value_delivered_to_date, pence=False))} of "
-        f"{e(money(r.value_committed_to_date, pence=False))}</td>"
+        f"<td>{e(delivered_of_committed(r.value_delivered_to_date, r.value_committed_to_date, r.rag))}</td>"
         f"<td>{e(r.rag)}</td></tr>" for r in p.contracts.itertuples())
     head = "".join(f"<th>{h}</th>" for h in ["Contract", "Title", "Supplier", "Directorate", "SROI ratio",
                                                "Present value", "Delivered of committed to date", "RAG"])

@@ -7,7 +7,8 @@ import math
 import re
 import string
 
-__all__ = ["money", "ratio", "percent", "months", "text_table", "html_text", "markdown_text", "safe_link"]
+__all__ = ["money", "ratio", "percent", "months", "text_table", "html_text", "markdown_text", "safe_link",
+           "delivered_of_committed"]
 
 
 def money(x: float | None, pence: bool = True) -> str:
@@ -43,6 +44,18 @@ def text_table(headers: list[str], rows: list[list], right: set[int] | None = No
         return "  ".join(v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+def delivered_of_committed(delivered: float, committed: float, rag: str) -> str:
+    """A contract's delivery to date in words: ``"£608,139 of £700,379"``, or ``"not tracked"`` for a contract
+    that records no commitments (its £0 of £0 would read as a failure to deliver).
+
+    >>> delivered_of_committed(0.0, 0.0, "not tracked"), delivered_of_committed(5.0, 10.0, "red")
+    ('not tracked', '£5 of £10')
+    """
+    if rag == "not tracked":
+        return rag
+    return f"{money(delivered, pence=False)} of {money(committed, pence=False)}"
 
 
 def _clip(text: str, width: int) -> str:

@@ -68,8 +68,7 @@ def portfolio_text(p, reports_dir: str | Path) -> str:
              "RAG"],
             [[r.contract_id, r.title, r.supplier, r.directorate, fmt.ratio(r.sroi_ratio),
               fmt.money(r.present_value, pence=False),
-              "not tracked" if r.rag == "not tracked" else
-              f"{fmt.money(r.value_delivered_to_date, pence=False)} of {fmt.money(r.value_committed_to_date, pence=False)}",
+              fmt.delivered_of_committed(r.value_delivered_to_date, r.value_committed_to_date, r.rag),
               r.rag] for r in p.contracts.itertuples()],
             right={4, 5, 6}),
     ]
