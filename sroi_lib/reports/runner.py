@@ -115,25 +115,37 @@ def kernel_runtime(folder: Path):
 
 
 def runtime_kernel_manager():
-    """The kernel manager class for report runs: it writes the kernel's connection file (which holds the
-    kernel's key) into ``$JUPYTER_RUNTIME_DIR`` (:func:`kernel_runtime`), as ``kernel-<id>.json``.
+    """The kernel manager class for report runs, which keeps the kernel's key off the disk.
 
-    jupyter_client's own default is a ``tmp*.json`` file in the system's temporary folder, which a killed run
-    leaves behind there; inside the run's staging folder it goes with the folder, at the latest when the next
-    run cleans stale staging (:func:`~sroi_lib.reports.folder.clean_staging`).
+    The connection file (ports and the key that signs every message to the kernel) is written into
+    ``$JUPYTER_RUNTIME_DIR`` (:func:`kernel_runtime`: the run's staging folder) as ``kernel-<id>.json``, not as
+    jupyter_client's default ``tmp*.json`` in the system's temporary folder, where a killed run left it. And it is
+    deleted as soon as the kernel has answered (it read the file at start-up; the client holds the key in
+    memory), so even a run killed later leaves no key behind; only a kill during the kernel's start-up can, in the
+    staging folder that the next run cleans (:func:`~sroi_lib.reports.folder.clean_staging`).
     """
     import uuid
 
-    from jupyter_client.manager import KernelManager
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_core.paths import jupyter_runtime_dir
     from traitlets import default
 
-    class RuntimeKernelManager(KernelManager):
+    class KeyForgettingClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout=None):
+            await AsyncKernelClient.wait_for_ready(self, timeout=timeout)
+            Path(self.connection_file).unlink(missing_ok=True)
+
+    class RuntimeKernelManager(AsyncKernelManager):
         @default("connection_file")
         def _connection_file_in_runtime(self):
             folder = jupyter_runtime_dir()
             os.makedirs(folder, mode=0o700, exist_ok=True)
             return os.path.join(folder, f"kernel-{uuid.uuid4()}.json")
+
+        @default("client_factory")
+        def _key_forgetting_client(self):
+            return KeyForgettingClient
 
     return RuntimeKernelManager
 

@@ -149,3 +149,36 @@ def test_ctrl_c_stops_a_batch_and_everything_it_started(setup):
     assert connection_files(runtime) == []
     assert portfolio_headline(reports) == before
     assert not (reports / ".sroi-staging").exists() or not any((reports / ".sroi-staging").iterdir())
+
+
+def executed_cells(notebook: Path) -> int:
+    """How many cells of a notebook being written by papermill have run (0 while it cannot be read whole)."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return 0
+    return sum(1 for c in cells if c.get("execution_count"))
+
+
+def test_a_run_killed_once_its_kernel_has_answered_leaves_no_key_anywhere(setup):
+    """The kernel's connection file is deleted as soon as the kernel has answered, so a run killed after that
+    leaves no key on disk: not in the staging folder (before the next run cleans it), the runtime folder or the
+    temporary folder."""
+    reports, params, runtime = setup
+    env = sroi_env(runtime)
+    proc = subprocess.Popen([sys.executable, "-m", "sroi_lib.cli", "run", str(params / f"{CONTRACTS[0]}.yaml"),
+                             "--out", str(reports)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    me, seen = psutil.Process(proc.pid), {}
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        for child in me.children(recursive=True):
+            seen.setdefault(child.pid, child)
+        notebooks = list((reports / ".sroi-staging").glob("*/report/report.ipynb"))
+        if notebooks and executed_cells(notebooks[0]) >= 2:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before a cell of its notebook was seen to run"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert connection_files(runtime, reports) == []
+    assert survivors([me, *seen.values()]) == []
