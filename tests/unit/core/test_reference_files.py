@@ -3,7 +3,7 @@ refused with the file named, what is wrong and how to fix it, never a crash.
 
 Each table is (name, file text, the column the problem names, words the message must hold). Together the
 tables reach every branch of the file readers in core/prices.py, core/discounting.py and core/frameworks.py
-that refuses a file (tests/unit/core/test_every_input_error_reached.py checks that no branch is missed).
+that refuses a file (tests/unit/test_every_refusal_reached.py checks that no branch is missed).
 """
 
 from __future__ import annotations
