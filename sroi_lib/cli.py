@@ -420,7 +420,8 @@ def _cmd_run(args) -> int:
         result = run_contract(args.params, args.out, pdf=args.pdf, kernel=args.kernel, timeout=args.timeout)
     except RunFailed as exc:
         print(f"sroi run: the report for {args.params} was not written: {exc}", file=sys.stderr)
-        print("Any previous report is unchanged.", file=sys.stderr)
+        if "previous report is unchanged" not in str(exc):  # a full disk's message says so already
+            print("Any previous report is unchanged.", file=sys.stderr)
         return EXIT_FAILED
     _notes("run", result.notes)
     print(f"Report for {result.contract_id} written to {result.folder} in {result.seconds:.1f} s.")

@@ -21,10 +21,22 @@ with what is stored:
    :func:`~sroi_lib.reports.runner.export_html`. Then, against the stored files:
    ``results.json`` figure by figure (numbers to one part in a billion);
    ``lines.csv`` byte for byte; ``report.ipynb`` cell by cell (type, source and
-   every output: text, HTML and images); ``report.html`` in full. Run stamps
-   are normalised first: cell ids and timings, papermill's metadata, and the
-   absolute paths of the parameters file, the checkout and the temporary
+   every output: text, HTML, images and output metadata), then the notebook's
+   and each cell's metadata; ``report.html`` in full. Run stamps are set aside
+   first: the injected parameters cell's id, the timings jupyter and papermill
+   record, papermill's version and paths, the kernel's Python version, and
+   the absolute paths of the parameters file, the checkout and the temporary
    folder (replaced by ``<params_file>``, ``<checkout>`` and ``<out_dir>``).
+   The stamps are taken from the stored notebook, which a forger may have
+   written, so each must first have the form of a stamp (:func:`run_stamps`):
+   a cell id of 1 to 64 letters, digits, ``-`` or ``_`` (nbformat's pattern);
+   a path that is absolute and holds no quote, backslash, ``<``, ``>``, line
+   break or other control or invisible character, the parameters file's
+   ending with its path in the checkout; a time, a number or a version where
+   those belong. A stamp that does not fit is a difference, and is not set
+   aside, so whatever text it held is compared. The parameters cell itself is
+   compared with the one papermill wrote for the audit's own re-run, so a
+   stored notebook whose parameters cell runs other code differs.
 4. **Hashes.** Each report file is also hashed against the manifest (a quick
    check, which names a file edited without rewriting the manifest).
 
@@ -40,6 +52,7 @@ import math
 import re
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -50,7 +63,8 @@ from .manifest import git_changed, git_commit, git_root
 from .runner import DEFAULT_KERNEL, DEFAULT_TIMEOUT, execute, export_html
 
 __all__ = ["AuditResult", "audit_report", "compare_results", "compare_notebooks", "compare_html", "default_checkout",
-           "resolve_input", "normalised_cells", "run_stamps", "NOT_SHOWN", "MAX_STORED_BYTES"]
+           "resolve_input", "normalised_cells", "run_stamps", "metadata_differences", "fits_stamp_path", "NOT_SHOWN",
+           "MAX_STORED_BYTES", "CELL_ID", "TIMESTAMP", "VERSION", "MAX_STAMP_PATH"]
 
 REL_TOL = 1e-9
 MAX_STORED_BYTES = 200_000_000  # a stored notebook or HTML larger than this is not read (a real one is < 1 MB)
@@ -100,10 +114,23 @@ def _capped(out: list[str], limit: int) -> list[str]:
     return out
 
 
+def _collisions(where: str, pairs: list) -> list[str]:
+    """A key written with dots or brackets (``"lines[0].impact"``) reads like a nested one; two such give two
+    values for one name, and the comparison by name would see only one of them. So that is a difference."""
+    seen, out = set(), []
+    for key, _ in pairs:
+        if key in seen:
+            out.append(f"{where} gives '{key}' twice (once as a key written with dots or brackets), which sroi "
+                       "never writes: the file has been edited")
+        seen.add(key)
+    return out
+
+
 def compare_results(stored: dict, fresh: dict, limit: int = 20) -> list[str]:
     """Figure-by-figure differences between two results.json contents, in words."""
-    a, b = dict(_flatten(stored)), dict(_flatten(fresh))
-    out = []
+    pairs = list(_flatten(stored))
+    a, b = dict(pairs), dict(_flatten(fresh))
+    out = _collisions(RESULTS_FILE, pairs)
     for key in list(dict.fromkeys(list(a) + list(b))):
         if key not in b:
             out.append(f"{RESULTS_FILE} has '{key}' = {a[key]!r}, which the re-run does not produce")
@@ -155,26 +182,93 @@ def _list(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def run_stamps(nb: dict, checkout_rel: str | None = None) -> list[tuple[str, str]]:
+CELL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")  # nbformat 4.5's pattern for a cell id
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:?\d\d)?\Z")
+VERSION = re.compile(r"[0-9A-Za-z.+_-]{1,40}\Z")
+MAX_STAMP_PATH = 4096
+_PATH_REFUSED = re.compile(r'["\\<>\x00-\x1f\x7f-\x9f\u2028\u2029]')
+# Run stamps kept in a notebook's metadata, which differ from run to run and are left out of the comparison once
+# each has been checked to be a stamp of its kind (a time, a duration, a path or a version, never free text).
+_NOTEBOOK_STAMPS = {"start_time": "time", "end_time": "time", "duration": "number", "input_path": "path",
+                    "output_path": "path", "version": "version", "parameters": "parameters"}
+_CELL_STAMPS = {"start_time": "time", "end_time": "time", "duration": "number"}
+
+
+def fits_stamp_path(value) -> bool:
+    """Whether ``value`` can be a path papermill recorded: absolute, at most 4,096 characters, and free of
+    quotes, backslashes, ``<``, ``>``, control characters, line separators and invisible format characters
+    (Unicode category Cf), so that it can neither close the string it is written in nor hide markup."""
+    return (isinstance(value, str) and value.startswith("/") and 1 < len(value) <= MAX_STAMP_PATH
+            and not _PATH_REFUSED.search(value) and not any(unicodedata.category(ch) == "Cf" for ch in value))
+
+
+def _fits(kind: str, value) -> bool:
+    if kind == "time":
+        return value is None or isinstance(value, str) and bool(TIMESTAMP.match(value))
+    if kind == "number":
+        return value is None or isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if kind == "path":
+        return fits_stamp_path(value)
+    if kind == "version":
+        return isinstance(value, str) and bool(VERSION.match(value))
+    return True  # "parameters": checked by run_stamps
+
+
+def _injected(nb) -> list[dict]:
+    return [cell for cell in _list(_dict(nb).get("cells")) if isinstance(cell, dict)
+            and "injected-parameters" in _list(_dict(cell.get("metadata")).get("tags"))]
+
+
+def run_stamps(nb: dict, checkout_rel: str | None = None, problems: list[str] | None = None) -> list[tuple[str, str]]:
     """(text, placeholder) pairs for one executed notebook: the absolute paths papermill passed, the checkout
     (the parameters file's path less ``checkout_rel``, its path in the checkout), and the id of the injected
-    parameters cell. A notebook of any shape gives a list (perhaps empty), never an error."""
+    parameters cell. A notebook of any shape gives a list (perhaps empty), never an error.
+
+    A stamp is used only if it has the form of one: the cell id matches :data:`CELL_ID` (nbformat's own
+    pattern) and each path fits :func:`fits_stamp_path` (the parameters file's path also ends with
+    ``checkout_rel``, when given); papermill's parameters are exactly ``params_file`` and ``out_dir``. A stamp
+    that does not fit is left in place, so the text it would have hidden is compared, and is described in
+    ``problems`` (when given): a forger cannot choose a "stamp" holding the text to be set aside.
+    """
+    problems = [] if problems is None else problems
     subs = []
-    params = _dict(_dict(_dict(_dict(nb).get("metadata")).get("papermill")).get("parameters"))
+    papermill = _dict(_dict(_dict(nb).get("metadata")).get("papermill"))
+    params = _dict(papermill.get("parameters"))
+    if "parameters" in papermill and set(params) != {"params_file", "out_dir"}:
+        names = ", ".join(repr(str(k))[:40] for k in params) if params else "none"
+        problems.append(f"{NOTEBOOK_FILE}: the notebook should have been given the parameters params_file and "
+                        f"out_dir, but its metadata records {names}")
     params_file = params.get("params_file")
     out_dir = params.get("out_dir")
-    for value, name in ((out_dir, "<out_dir>"), (params_file, "<params_file>")):
-        if isinstance(value, str) and value.startswith("/") and len(value) > 1:
+    for value, key, name in ((out_dir, "out_dir", "<out_dir>"), (params_file, "params_file", "<params_file>")):
+        if key not in params:
+            continue
+        if fits_stamp_path(value) and (key != "params_file" or not checkout_rel
+                                       or value.endswith("/" + checkout_rel)):
             subs.append((value, name))
-    if isinstance(params_file, str) and checkout_rel and params_file.endswith("/" + checkout_rel):
+        else:
+            problems.append(f"{NOTEBOOK_FILE}: the {key} recorded in its metadata, {_short(value)}, is not "
+                            + ("an absolute path free of quotes, line breaks and < >" if not fits_stamp_path(value)
+                               else f"the path of the parameters file {checkout_rel!r}")
+                            + ": the notebook has been edited")
+    if fits_stamp_path(params_file) and checkout_rel and params_file.endswith("/" + checkout_rel):
         root = params_file[: -len(checkout_rel) - 1]
         if len(root) > 1:
             subs.append((root, "<checkout>"))
-    for cell in _list(_dict(nb).get("cells")):
-        if isinstance(cell, dict) and "injected-parameters" in _list(_dict(cell.get("metadata")).get("tags")):
-            if isinstance(cell.get("id"), str) and cell["id"]:
-                subs.append((f"cell-id={cell['id']}", "cell-id=<injected>"))
+    injected = _injected(nb)
+    if injected:
+        cid = injected[0].get("id")
+        if isinstance(cid, str) and CELL_ID.match(cid):
+            subs.append((f"cell-id={cid}", "cell-id=<injected>"))
+        elif "id" in injected[0]:
+            problems.append(f"{NOTEBOOK_FILE}: the parameters cell's id {_short(cid)} is not a cell id (1 to 64 "
+                            "letters, digits, '-' or '_'): the notebook has been edited")
     return subs
+
+
+def _short(value, width: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[:width] + "...'"
 
 
 def _text(value) -> str:
@@ -185,21 +279,30 @@ def _text(value) -> str:
 
 def _apply(text: str, subs: list[tuple[str, str]]) -> str:
     for old, new in subs:
-        text = text.replace(old, new)
+        if old.startswith("cell-id="):  # the whole id, not the start of a longer one
+            text = re.sub(re.escape(old) + r"(?![A-Za-z0-9_-])", new, text)
+        else:
+            text = text.replace(old, new)
     return text
 
 
-def normalised_cells(nb: dict, subs: list[tuple[str, str]]) -> list[dict]:
-    """Each cell as ``{"type", "source", "outputs"}`` with run stamps left out or replaced (see the module notes).
+_CELL_KEYS = {"cell_type", "id", "metadata", "source", "outputs", "execution_count"}
 
-    Cell ids, execution counts and all metadata (timings, papermill's) are left
-    out; every output keeps its type and content (stream text, each MIME type's
-    data including images, error name, value and traceback).
+
+def normalised_cells(nb: dict, subs: list[tuple[str, str]]) -> list[dict]:
+    """Each cell as ``{"type", "source", "outputs", "other"}`` with run stamps left out or replaced (see the
+    module notes).
+
+    Cell ids, execution counts and metadata are left out here (metadata is
+    compared by :func:`metadata_differences`); every output keeps its type and
+    everything else it holds (stream text, each MIME type's data including
+    images, its metadata, error name, value and traceback), and any other key
+    of a cell (attachments, say) is kept in ``other``.
     """
     cells = []
     for cell in _list(_dict(nb).get("cells")):
         if not isinstance(cell, dict):
-            cells.append({"type": "?", "source": _text(cell), "outputs": []})
+            cells.append({"type": "?", "source": _text(cell), "outputs": [], "other": {}})
             continue
         outputs = []
         for out in _list(cell.get("outputs")):
@@ -207,17 +310,87 @@ def normalised_cells(nb: dict, subs: list[tuple[str, str]]) -> list[dict]:
                 outputs.append({"?": _text(out)})
                 continue
             item = {"output_type": _text(out.get("output_type"))}
-            if "text" in out:
-                item["text"] = _apply(_text(out["text"]), subs)
             if isinstance(out.get("data"), dict):
                 item["data"] = {str(k): _apply(_text(v), subs) for k, v in sorted(out["data"].items())}
-            for key in ("name", "ename", "evalue", "traceback"):
-                if key in out:
-                    item[key] = _apply(_text(out[key]), subs)
+            for key in sorted(set(out) - {"output_type", "data", "execution_count"}, key=str):
+                item[str(key)] = _apply(_text(out[key]), subs)
             outputs.append(item)
+        other = {str(k): _apply(_text(cell[k]), subs) for k in sorted(set(cell) - _CELL_KEYS, key=str)}
         cells.append({"type": _text(cell.get("cell_type")), "source": _apply(_text(cell.get("source")), subs),
-                      "outputs": outputs})
+                      "outputs": outputs, "other": other})
     return cells
+
+
+def _without_stamps(meta, stamps: dict[str, str], where: str, problems: list[str]) -> dict:
+    """``meta`` less the run-stamp keys of its ``papermill`` entry (each checked to be a stamp of its kind)."""
+    meta = dict(_dict(meta))
+    if "papermill" in meta and isinstance(meta["papermill"], dict):
+        papermill = dict(meta["papermill"])
+        for key, kind in stamps.items():
+            if key in papermill:
+                value = papermill.pop(key)
+                if not _fits(kind, value):
+                    problems.append(f"{where}: papermill's {key} {_short(value)} is not a {kind}: the notebook has "
+                                    "been edited")
+        meta["papermill"] = papermill
+    return meta
+
+
+def metadata_differences(stored: dict, fresh: dict, limit: int = 10) -> list[str]:
+    """Differences in notebook and cell metadata (and the notebook's other top-level keys, and the ids of cells
+    other than the injected parameters cell), with only the known run stamps left out: papermill's times,
+    durations, paths and version, the kernel's Python version, the timings jupyter records for each cell
+    (``metadata.execution``) and the injected cell's id. Each stamp left out of the stored notebook is first
+    checked to have the form of a stamp; one that does not is itself a difference."""
+    problems: list[str] = []
+
+    def view(nb, report: list[str]):
+        nb = _dict(nb)
+        meta = _without_stamps(nb.get("metadata"), _NOTEBOOK_STAMPS, NOTEBOOK_FILE, report)
+        if isinstance(meta.get("language_info"), dict) and "version" in meta["language_info"]:
+            info = dict(meta["language_info"])
+            version = info.pop("version")
+            if not _fits("version", version):
+                report.append(f"{NOTEBOOK_FILE}: the language version {_short(version)} is not a version: the "
+                              "notebook has been edited")
+            meta["language_info"] = info
+        top = {str(k): v for k, v in nb.items() if k not in ("cells", "metadata")}
+        cells = []
+        for n, cell in enumerate(_list(nb.get("cells")), start=1):
+            if not isinstance(cell, dict):
+                cells.append({})
+                continue
+            cmeta = _without_stamps(cell.get("metadata"), _CELL_STAMPS, f"{NOTEBOOK_FILE} cell {n}", report)
+            timings = cmeta.pop("execution", None)
+            if timings is not None and not (isinstance(timings, dict) and all(
+                    isinstance(k, str) and VERSION.match(k) and _fits("time", v) for k, v in timings.items())):
+                report.append(f"{NOTEBOOK_FILE} cell {n}: its execution timings {_short(timings)} are not times: "
+                              "the notebook has been edited")
+            if "injected-parameters" not in _list(_dict(cell.get("metadata")).get("tags")):
+                cmeta["(cell id)"] = cell.get("id")
+            cells.append(cmeta)
+        return top, meta, cells
+
+    (top_a, meta_a, cells_a), (top_b, meta_b, cells_b) = view(stored, problems), view(fresh, [])
+    out = list(problems)
+    out += _dict_differences(f"{NOTEBOOK_FILE}", {**top_a, "metadata": meta_a}, {**top_b, "metadata": meta_b})
+    for n, (x, y) in enumerate(zip(cells_a, cells_b), start=1):
+        out += _dict_differences(f"{NOTEBOOK_FILE} cell {n}'s metadata", x, y)
+    return _capped(out, limit)
+
+
+def _dict_differences(where: str, a: dict, b: dict) -> list[str]:
+    pairs = list(_flatten(a))
+    fa, fb = dict(pairs), dict(_flatten(b))
+    out = _collisions(where, pairs)
+    for key in sorted(set(fa) | set(fb)):
+        if key not in fb:
+            out.append(f"{where}: '{key}' is {_short(fa[key])}; the re-run's has no '{key}'")
+        elif key not in fa:
+            out.append(f"{where}: has no '{key}'; the re-run's is {_short(fb[key])}")
+        elif fa[key] != fb[key] or type(fa[key]) is not type(fb[key]):
+            out.append(f"{where}: '{key}' is {_short(fa[key])}; the re-run's is {_short(fb[key])}")
+    return out
 
 
 def _snippet(a: str, b: str, width: int = 60) -> str:
@@ -243,7 +416,8 @@ def _describe(stored: dict, fresh: dict) -> str:
 
 
 def compare_notebooks(stored: dict, fresh: dict, stored_subs, fresh_subs, limit: int = 10) -> list[str]:
-    """Cell-by-cell differences between a stored and a re-executed notebook, run stamps normalised."""
+    """Cell-by-cell differences between a stored and a re-executed notebook, run stamps normalised, then the
+    differences in their metadata (:func:`metadata_differences`)."""
     a, b = normalised_cells(stored, stored_subs), normalised_cells(fresh, fresh_subs)
     out = []
     if len(a) != len(b):
@@ -259,6 +433,9 @@ def compare_notebooks(stored: dict, fresh: dict, stored_subs, fresh_subs, limit:
             for k, (p, q) in enumerate(zip(x["outputs"], y["outputs"]), start=1):
                 if p != q:
                     out.append(f"{NOTEBOOK_FILE} cell {n}, output {k}: {_describe(p, q)}")
+        if x["other"] != y["other"]:
+            out += _dict_differences(f"{NOTEBOOK_FILE} cell {n}", x["other"], y["other"])
+    out += metadata_differences(stored, fresh, limit)
     return _capped(out, limit)
 
 
@@ -415,8 +592,13 @@ def _rerun(folder: Path, manifest: dict, params_file: Path, checkout: Path, kern
         elif not isinstance(stored_nb, dict):
             result.differences.append(f"{NOTEBOOK_FILE} is not a notebook")
         else:
-            stored_subs = run_stamps(stored_nb, rel)
-            result.differences += compare_notebooks(stored_nb, fresh_nb, stored_subs, fresh_subs)
+            stamp_problems: list[str] = []
+            stored_subs = run_stamps(stored_nb, rel, stamp_problems)
+            result.differences += stamp_problems
+            try:
+                result.differences += compare_notebooks(stored_nb, fresh_nb, stored_subs, fresh_subs)
+            except RecursionError:
+                result.differences.append(f"{NOTEBOOK_FILE} is nested too deeply to be a notebook sroi wrote")
         stored_html, problem = _read_stored(folder / HTML_FILE, as_json=False)
         if problem:
             result.differences.append(problem)
@@ -426,7 +608,8 @@ def _rerun(folder: Path, manifest: dict, params_file: Path, checkout: Path, kern
         result.checked.append(
             f"the notebook re-executed from the checkout's parameters file and its HTML made again: {RESULTS_FILE} "
             f"compared figure by figure, {LINES_FILE} byte for byte, {NOTEBOOK_FILE} cell by cell (text, HTML and "
-            f"images) and {HTML_FILE} in full, with run stamps (timings, cell ids, temporary paths) set aside")
+            f"images), its notebook and cell metadata, and {HTML_FILE} in full, with run stamps (timings, the "
+            f"parameters cell's id, temporary paths) set aside once each was checked to have the form of one")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -84,6 +84,18 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+def _refuse_duplicates(pairs: list) -> dict:
+    """A JSON object's pairs as a dict, refusing a key given twice (``json`` would keep the last silently, so a
+    forged manifest could show one value to one reader and another to the next)."""
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            shown = key if len(key) <= 60 else key[:60] + "..."
+            raise ValueError(f"the key {shown!r} is given twice in one object")
+        seen[key] = value
+    return seen
+
+
 def _is_sha256(value) -> bool:
     return isinstance(value, str) and len(value) == 64 and set(value) <= HEX
 
@@ -92,7 +104,8 @@ def read_manifest(folder: str | Path) -> dict:
     """Read and check a report folder's ``manifest.json``.
 
     Checks, in order: the file exists and is a regular file; it is at most
-    :data:`MAX_MANIFEST_BYTES`; it is UTF-8 JSON without NaN or Infinity; it is
+    :data:`MAX_MANIFEST_BYTES`; it is UTF-8 JSON without NaN or Infinity, and
+    without a key given twice in one object; it is
     an object with ``contract_id`` (text), ``inputs`` (an object of role to
     ``{"path": text, "sha256": 64 hex digits}``, with an optional ``"base"`` of
     ``"checkout"`` or ``"sroi-data"``), ``outputs`` (an object giving the sha256
@@ -121,7 +134,8 @@ def read_manifest(folder: str | Path) -> dict:
         raise InputError(Problem(f"is larger than {MAX_MANIFEST_BYTES:,} bytes; a real manifest is a few kilobytes",
                                  file=str(path), fix=fix))
     try:
-        manifest = json.loads(raw.decode("utf-8-sig"), parse_constant=_refuse_constant)
+        manifest = json.loads(raw.decode("utf-8-sig"), parse_constant=_refuse_constant,
+                              object_pairs_hook=_refuse_duplicates)
     except UnicodeDecodeError:
         raise InputError(Problem("is not UTF-8 text", file=str(path), fix=fix)) from None
     except RecursionError:

@@ -279,6 +279,69 @@ def test_an_edit_to_each_output_is_caught_by_the_re_run(example_reports, tmp_pat
     assert not result.verified and any(d.startswith(name) for d in result.differences), result.differences
 
 
+def _injected_cell(nb: dict) -> dict:
+    return next(c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+
+
+def _forge_cell_id(folder: Path) -> None:
+    """The parameters cell's id made to hold markup, the same text put in report.html's cell-id (review forge2)."""
+    nb = json.loads((folder / "report.ipynb").read_text())
+    cell = _injected_cell(nb)
+    old, new = cell["id"], cell["id"] + '"><script>alert(1)</script><p>SROI ratio 25.0 : 1 (audited)</p><div x="'
+    cell["id"] = new
+    (folder / "report.ipynb").write_text(json.dumps(nb))
+    html = (folder / "report.html").read_text()
+    assert html.count(f"cell-id={old}") == 1
+    (folder / "report.html").write_text(html.replace(f"cell-id={old}", f"cell-id={new}"))
+
+
+def _forge_params_file(folder: Path) -> None:
+    """papermill's params_file made to close its string and run code, the parameters cell edited to match
+    (review forge1): the stored notebook would run that code when opened and run."""
+    nb = json.loads((folder / "report.ipynb").read_text())
+    old = nb["metadata"]["papermill"]["parameters"]["params_file"]
+    evil = old + '"\nimport os; os.system("touch /tmp/sroi-forged")\nparams_file = "' + old
+    nb["metadata"]["papermill"]["parameters"]["params_file"] = evil
+    cell = _injected_cell(nb)
+    cell["source"] = "".join(cell["source"]).replace(f'"{old}"', f'"{evil}"')
+    (folder / "report.ipynb").write_text(json.dumps(nb))
+
+
+def _forge_hidden_outputs(folder: Path) -> None:
+    """Every output hidden from a reader of the notebook (cell metadata; review forge3)."""
+    nb = json.loads((folder / "report.ipynb").read_text())
+    for cell in nb["cells"]:
+        if cell.get("outputs"):
+            cell["metadata"]["jupyter"] = {"outputs_hidden": True}
+    (folder / "report.ipynb").write_text(json.dumps(nb))
+
+
+def _forge_kernel(folder: Path) -> None:
+    """The notebook's kernel changed to another one (notebook metadata; review forge3)."""
+    nb = json.loads((folder / "report.ipynb").read_text())
+    nb["metadata"]["kernelspec"]["name"] = "evil-kernel"
+    (folder / "report.ipynb").write_text(json.dumps(nb))
+
+
+@pytest.mark.parametrize("forgery, expected", [
+    (_forge_cell_id, ["the parameters cell's id", "is not a cell id", "SROI ratio 25.0"]),
+    (_forge_params_file, ["the params_file recorded in its metadata", "os.system", "cell 2: its text differs"]),
+    (_forge_hidden_outputs, ["'jupyter.outputs_hidden' is True; the re-run's has no"]),
+    (_forge_kernel, ["'metadata.kernelspec.name' is 'evil-kernel'; the re-run's is"]),
+])
+def test_forged_run_stamps_and_notebook_metadata_fail_audit(example_reports, tmp_path, forgery, expected):
+    """Each forgery, with the hashes recomputed, VERIFIED when the audit took its run stamps from the stored
+    notebook unchecked and ignored its metadata."""
+    folder = forge(example_reports, tmp_path)
+    forgery(folder)
+    rehash(folder)
+    result = audit_report(folder, checkout=ROOT)
+    assert not result.verified
+    text = "\n".join(result.differences)
+    assert all(words in text for words in expected), result.differences
+    assert not any("has been edited since" in d for d in result.differences)  # the hashes alone would pass
+
+
 def test_a_report_copied_elsewhere_audits_against_the_given_checkout(example_reports, tmp_path, monkeypatch):
     folder = forge(example_reports, tmp_path)
     monkeypatch.chdir(tmp_path)  # not a checkout: the default would find nothing
@@ -345,7 +408,8 @@ def test_a_full_disk_while_writing_leaves_the_previous_report_and_no_staging(exa
     monkeypatch.setattr(runner, "write_manifest", full)  # the disk fills while the manifest is written
     code = main(["run", str(ROOT / "parameters" / "lcc-care-at-home.yaml"), "--out", str(out)])
     err = capsys.readouterr().err
-    assert code == 1 and "is full" in err and "previous report is unchanged" in err and "Traceback" not in err
+    assert code == 1 and "is full" in err and "Traceback" not in err
+    assert err.lower().count("previous report is unchanged") == 1, err  # said once, not twice
     assert {p.name: p.read_bytes() for p in previous.iterdir()} == before
     assert sorted(p.name for p in out.iterdir()) == ["lcc-care-at-home"]  # no staging left
 

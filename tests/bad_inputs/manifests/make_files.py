@@ -47,6 +47,7 @@ TEXT = {
     "output_missing_notebook": with_(outputs={k: v for k, v in OUTPUTS.items() if k != "report.ipynb"}),
     "deeply_nested": "[" * 5000 + "]" * 5000,
     "absolute_path": with_(inputs={"parameters": {"path": "/etc/passwd", "sha256": HEX}}),
+    "duplicate_key": with_()[:-2] + ',\n  "contract_id": "another"\n}',
     "escapes_checkout": with_(inputs={"parameters": {"path": "../../../../../../etc/passwd", "sha256": HEX}}),
 }
 

@@ -26,6 +26,21 @@ def test_run_of_a_missing_parameters_file(capsys, tmp_path):
     assert not (tmp_path / "reports").exists()
 
 
+def test_run_on_a_full_disk_says_once_that_the_previous_report_is_unchanged(capsys, tmp_path, monkeypatch):
+    import errno
+
+    from sroi_lib.reports import runner
+    from tests.conftest import ROOT
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(runner, "execute", full)  # the disk fills as the notebook writes the report
+    code, _, err = sroi(capsys, "run", ROOT / "parameters" / "lcc-care-at-home.yaml", "--out", tmp_path / "reports")
+    assert code == 1 and "is full" in err and "Traceback" not in err
+    assert err.lower().count("previous report is unchanged") == 1, err
+    assert [p.name for p in (tmp_path / "reports").iterdir()] == []  # no staging left
+
+
 def test_compare_results_names_each_figure():
     stored = {"present_value": 100.0, "lines": [{"impact": 5.0}], "price_year": 2024, "gone": 1}
     fresh = {"present_value": 100.0 + 1e-10, "lines": [{"impact": 6.0}], "price_year": 2024, "new": 2}
@@ -33,6 +48,8 @@ def test_compare_results_names_each_figure():
     assert any("lines[0].impact = 5.0; the re-run gives 6.0" in d for d in diffs)
     assert any("'gone'" in d for d in diffs) and any("'new'" in d for d in diffs)
     assert not any("present_value" in d for d in diffs)  # within one part in a billion
+    forged = {"lines": [{"impact": 999.0}], "lines[0].impact": 5.0}  # the dotted key would mask the nested one
+    assert any("gives 'lines[0].impact' twice" in d for d in compare_results(forged, {"lines": [{"impact": 5.0}]}))
 
 
 def test_dashboard_serves_with_voila_on_loopback_without_code(tmp_path):

@@ -57,6 +57,9 @@ def test_a_good_manifest_is_read(tmp_path):
     ({**GOOD, "outputs": {**GOOD["outputs"], "../../x": "a" * 64}}, "output '../../x', which is not a report file"),
     ({**GOOD, "outputs": {**GOOD["outputs"], "lines.csv": True}}, "should be 64 hexadecimal digits, not true/false"),
     ({**GOOD, "outputs": {"results.json": "a" * 64}}, "has no sha256 for report.html"),
+    ('{"contract_id": "a", "contract_id": "b"}', "the key 'contract_id' is given twice in one object"),
+    (json.dumps(GOOD)[:-1] + ', "inputs": {}}', "the key 'inputs' is given twice"),
+    ('{"inputs": {"parameters": {"path": "a.yaml", "path": "/etc/passwd"}}}', "the key 'path' is given twice"),
 ])
 def test_a_malformed_manifest_is_refused_with_a_reason(tmp_path, content, message):
     assert message in problems(tmp_path, content)
