@@ -10,7 +10,9 @@ accident), and quantity cells accept only numbers of 0 or more.
 formula** and lists every problem (sheet, row, column): wrong sheet names, a
 CSV renamed .xlsx, an empty workbook, merged cells, hidden rows, unknown
 measures, quarters outside the contract, a quarter reported twice for a
-measure, text, negative numbers or formulas where a quantity belongs. A
+measure, text, negative numbers, quantities above
+:data:`~sroi_lib.io.limits.MAX_RETURNED_QUANTITY` (a million million) or formulas where
+a quantity belongs. A
 workbook with any problem is rejected whole: nothing from it is used.
 """
 
@@ -23,8 +25,8 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from ..io.filekinds import check_workbook
-from ..io.limits import MAX_TABLE_BYTES, MAX_TABLE_ROWS, check_readable_file
-from ..io.safe import check_output_path, safe_xlsx_cell, write_atomically
+from ..io.limits import MAX_RETURNED_QUANTITY, MAX_TABLE_BYTES, MAX_TABLE_ROWS, check_readable_file
+from ..io.safe import check_output_path, safe_xlsx_cell, save_workbook, write_atomically
 
 __all__ = ["write_template", "check_returns", "RETURNS_SHEET", "INSTRUCTIONS_SHEET", "HEADERS"]
 
@@ -96,7 +98,7 @@ def write_template(path: str | Path, params, commitments: pd.DataFrame, periods:
     ws.freeze_panes = "A2"
     ws.protection.sheet = True  # locked cells (headers, pre-filled columns) cannot be changed; no password
     wb.active = 1
-    return write_atomically(path, wb.save, what="returns workbook")
+    return write_atomically(path, lambda tmp: save_workbook(wb, tmp), what="returns workbook")
 
 
 def _open(path: Path):
@@ -225,6 +227,11 @@ def check_returns(path: str | Path, commitments: pd.DataFrame, periods: list[str
             continue
         if value < 0:
             add(f"{value} is below zero", row=r, column=HEADERS[5], fix="Type 0 or more.")
+            continue
+        if value > MAX_RETURNED_QUANTITY:
+            add(f"{value:,.6g} is far too large to be a quantity delivered in one quarter (sroi takes at most "
+                f"{MAX_RETURNED_QUANTITY:,.0f}, a million million)", row=r, column=HEADERS[5],
+                fix="Type the number delivered in the quarter, in the unit shown (see docs/limits.md).")
             continue
         rows.append({"period": period, "measure": measure, "quantity": float(value),
                      "evidence": "" if evidence is None else str(evidence).strip(), "row": r})

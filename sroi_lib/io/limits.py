@@ -24,6 +24,9 @@ YAML size with aliases         100,000 nodes       aliases expanded (an "alias b
 duration                       300 years           the Green Book discount table's bands run to
                                                    year 300 (then 1% a year, open-ended)
 start year                     300                 as duration
+returned quantity (supplier    1,000,000,000,000   a million million units in one quarter: far
+returns workbook)                                  above any contract, far below figures that
+                                                   overflow when valued (1e308 did)
 line-years in one map          1,000,000           Σ duration over the lines: the per-year table
                                                    holds one row per line-year (about 110 bytes
                                                    each when built, for --json and reports)
@@ -55,6 +58,7 @@ __all__ = [
     "MAX_DURATION_YEARS",
     "MAX_START_YEAR",
     "MAX_LINE_YEARS",
+    "MAX_RETURNED_QUANTITY",
     "check_readable_file",
     "megabytes",
 ]
@@ -69,6 +73,7 @@ MAX_XLSX_PARTS = 10_000
 MAX_DURATION_YEARS = 300
 MAX_START_YEAR = 300
 MAX_LINE_YEARS = 1_000_000
+MAX_RETURNED_QUANTITY = 1e12
 
 
 def megabytes(size: int) -> str:
