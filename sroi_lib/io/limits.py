@@ -42,7 +42,7 @@ import stat
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from ..paths import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES  # checked by paths.read_yaml, the layer below
+from ..paths import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, megabytes  # paths is the layer below
 
 __all__ = [
     "MAX_TABLE_BYTES",
@@ -76,11 +76,6 @@ MAX_LINE_YEARS = 1_000_000
 MAX_RETURNED_QUANTITY = 1e12
 
 
-def megabytes(size: int) -> str:
-    """``52428800`` → ``"50 MB"`` (1 MB = 1,048,576 bytes), for messages."""
-    return f"{size / (1024 * 1024):,.3g} MB" if size < 10 * 1024 * 1024 else f"{size / (1024 * 1024):,.0f} MB"
-
-
 def check_readable_file(path: str | Path, *, limit: int, what: str = "file", label: str | None = None) -> int:
     """Check that ``path`` is an ordinary file of at most ``limit`` bytes; returns its size.
 
@@ -111,7 +106,7 @@ def check_readable_file(path: str | Path, *, limit: int, what: str = "file", lab
                                  fix=f"Give the path of the {what} itself."))
     if info.st_size > limit:
         raise InputError(Problem(
-            f"is {megabytes(info.st_size)}, larger than the {megabytes(limit)} sroi reads for a {what}",
+            f"is {megabytes(info.st_size, limit)}, larger than the {megabytes(limit)} sroi reads for a {what}",
             file=label, fix=f"Check that this is the right file; a {what} is normally far smaller "
             "(see docs/limits.md)."))
     return info.st_size

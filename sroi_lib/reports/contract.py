@@ -33,12 +33,13 @@ from ..proxies.library import ProxyLibrary, library_with
 from .folder import LINES_FILE, RESULTS_FILE
 from .params import ContractParams, load_params
 
-__all__ = ["ValuedMap", "ContractRun", "value_files", "load_contract", "load_tracking", "contract_commitments",
+__all__ = ["MIN_INVESTMENT", "ValuedMap", "ContractRun", "value_files", "load_contract", "load_tracking", "contract_commitments",
            "contract_results", "save_results"]
 
 # How value_files names each setting in a problem, unless the caller names them (as the command line's options).
 SETTING_WORDS = {"price_year": "price year ", "discounting": "discounting: ", "framework": "framework: ",
                  "investment": "investment "}
+MIN_INVESTMENT = 0.01  # one penny: a smaller investment rounds to £0 in every report and makes the ratio meaningless
 METADATA = ("contract_id", "title", "supplier", "directorate", "analysis_type", "illustrative", "description")
 
 
@@ -106,10 +107,14 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
                 raise CellError("is empty")
             if amount < 0:
                 raise CellError(f"'{investment}' is not an amount of 0 or more")
+            if amount < MIN_INVESTMENT:
+                raise CellError(f"'{investment}' is £0, so the SROI ratio (value ÷ investment) is undefined"
+                                if amount == 0 else f"'{investment}' is less than a penny, so the SROI ratio "
+                                "(value ÷ investment) would be meaningless")
             costs = investment_inputs(amount, f"Investment (given with {option.strip()})" if option else "Investment")
         except CellError as exc:
             problems.append(Problem(f"{label}{exc.message}", fix="Give an amount in pounds, such as 100000 or £100,000."))
-    if costs is not None and (zero := zero_inputs_problem(costs)):
+    elif costs is not None and (zero := zero_inputs_problem(costs)):
         problems.append(zero)
     if problems:
         raise InputError(problems)
