@@ -27,6 +27,7 @@ from ..errors import InputError, Problem
 from ..io.filekinds import check_workbook
 from ..io.limits import MAX_RETURNED_QUANTITY, MAX_TABLE_BYTES, MAX_TABLE_ROWS, check_readable_file
 from ..io.safe import check_output_path, safe_xlsx_cell, save_workbook, write_atomically
+from ..io.tables import check_sheet_structure
 
 __all__ = ["write_template", "check_returns", "RETURNS_SHEET", "INSTRUCTIONS_SHEET", "HEADERS"]
 
@@ -117,6 +118,7 @@ def _open(path: Path):
         # data_only=False: a formula is read as its text and never evaluated.
         return load_workbook(path, data_only=False)
     except Exception as exc:  # a damaged part of an untrusted workbook: any parser error means the same
+        check_sheet_structure(path, label)  # a cell holding NaN, rows out of order: named by sheet and cell
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise InputError(Problem(f"is a damaged Excel workbook ({detail})", file=label,
                                  fix="Open it in Excel and save it again as .xlsx.")) from None
@@ -219,8 +221,8 @@ def check_returns(path: str | Path, commitments: pd.DataFrame, periods: list[str
             continue
         try:
             finite = math.isfinite(value)
-        except OverflowError:  # a whole number beyond any float
-            finite = False
+        except OverflowError:  # a whole number beyond any float: too large, as below
+            finite, value = True, math.inf
         if not finite:
             add(f"{str(value)[:12]} is not a finite number of a usable size", row=r, column=HEADERS[5],
                 fix="Type the quantity as a plain number.")
@@ -229,7 +231,7 @@ def check_returns(path: str | Path, commitments: pd.DataFrame, periods: list[str
             add(f"{value} is below zero", row=r, column=HEADERS[5], fix="Type 0 or more.")
             continue
         if value > MAX_RETURNED_QUANTITY:
-            add(f"{value:,.6g} is far too large to be a quantity delivered in one quarter (sroi takes at most "
+            add(f"{'a number of more than 300 digits' if value == math.inf else format(value, ',.6g')} is far too large to be a quantity delivered in one quarter (sroi takes at most "
                 f"{MAX_RETURNED_QUANTITY:,.0f}, a million million)", row=r, column=HEADERS[5],
                 fix="Type the number delivered in the quarter, in the unit shown (see docs/limits.md).")
             continue

@@ -55,7 +55,7 @@ from .filekinds import check_workbook, decode_text
 from .limits import MAX_CELL_CHARS, MAX_TABLE_BYTES, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, check_readable_file
 
 __all__ = ["RawTable", "read_table", "is_blank", "SUPPORTED_EXTENSIONS", "SHEET_MAX_ROWS", "column_name", "SheetFacts",
-           "sheet_facts", "numbered_list"]
+           "sheet_facts", "numbered_list", "check_sheet_structure"]
 
 SUPPORTED_EXTENSIONS = (".csv", ".xlsx", ".xlsm")
 SHEET_MAX_ROWS = 1_048_576  # Excel's last row
@@ -385,8 +385,8 @@ def _row_number(given: str | None, previous: int) -> int:
     """A ``<row r="...">`` number; a row without one follows the previous row (the file format's rule)."""
     if given is None:
         return previous + 1
-    if not given.isdigit() or len(given) > 9:
-        return SHEET_MAX_ROWS + 1  # not a row number a spreadsheet has: refused by the size check
+    if not given.isdigit() or len(given) > 18:
+        return SHEET_MAX_ROWS + 1  # not a row number a spreadsheet has: refused when the rows are read
     return int(given)
 
 
@@ -430,7 +430,8 @@ def sheet_facts(source) -> SheetFacts:
                 elif name == "is" or (name == "v" and (child.text or elem.get("t") in ("str", "inlineStr"))):
                     value = child  # a saved result (a formula's empty text result counts)
             row, col = _split_ref(ref) if ref else (row_number, 0)
-            if ref and row != row_number and misplaced_in != row_number and len(facts.disorder) < _MOST:
+            if (ref and row != row_number and row_number <= SHEET_MAX_ROWS and misplaced_in != row_number
+                    and len(facts.disorder) < _MOST):
                 facts.disorder.append(f"cell {ref[:20]} is stored in row {row_number:,}")
                 misplaced_in = row_number
             if formula is not None and value is None:
@@ -438,7 +439,9 @@ def sheet_facts(source) -> SheetFacts:
             elif value is not None and elem.get("t") in (None, "n") and _local(value.tag) == "v":
                 text = (value.text or "").strip()
                 if not _finite_number(text) and len(facts.bad_numbers) < _MOST:
-                    facts.bad_numbers.append((ref or f"in row {row_number:,}", row, col, text[:20]))
+                    digits = len(text.lstrip("+-")) if text.lstrip("+-").isdigit() else 0
+                    facts.bad_numbers.append((ref or f"in row {row_number:,}", row, col,
+                                              f"{digits} digits" if digits else text[:20]))
             elem.clear()
         elif tag == "row":
             elem.clear()
@@ -512,6 +515,48 @@ def _damage(exc: Exception) -> str:
 _MOST = 20  # problems of one kind listed one by one; the rest are counted
 
 
+def check_sheet_structure(path: str | Path, label: str | None = None) -> None:
+    """Refuse a workbook any of whose sheets has rows out of order or number cells that are not finite numbers.
+
+    The checks :func:`read_table` makes on the sheet it reads, made on every
+    sheet: for a reader that loads the whole workbook (the supplier returns),
+    so a ``NaN`` stored in a cell is named (sheet, cell) instead of being
+    reported as damage in Python's words. Call it after
+    :func:`~sroi_lib.io.filekinds.check_workbook`; parts that cannot be read
+    are left to the caller's own message.
+
+    Raises
+    ------
+    InputError
+        Naming the sheet, row and cell of each problem.
+    """
+    from openpyxl import load_workbook
+
+    label = str(path) if label is None else label
+    try:
+        wb = load_workbook(path, read_only=True)
+    except Exception:  # a damaged workbook: the caller reports it
+        return
+    try:
+        parts = [(ws.title, getattr(ws, "_worksheet_path", None)) for ws in wb.worksheets]
+    finally:
+        wb.close()
+    found = Problems()
+    for title, part in parts:
+        if not part:
+            continue
+        try:
+            with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as src:
+                facts = sheet_facts(src)
+        except Exception:  # noqa: S112 - a part that cannot be read is the caller's "damaged" message
+            continue
+        try:
+            _check_structure(label, title, facts)
+        except InputError as exc:
+            found.extend(exc.problems)
+    found.raise_if_any()
+
+
 def _check_structure(label: str, sheet: str, facts: SheetFacts) -> None:
     """Refuse, before the cells are read, a sheet whose rows are out of order or whose number cells are not numbers."""
     found = Problems()
@@ -521,9 +566,12 @@ def _check_structure(label: str, sheet: str, facts: SheetFacts) -> None:
                   file=label, sheet=sheet, fix="Open it in Excel and save it again as .xlsx, or export it as CSV.")
     header: list[str] = []
     for ref, row, col, text in facts.bad_numbers:
-        shown = text if len(text) < 20 else text[:17] + "..."
-        found.add(f"cell {ref} holds '{shown}', which is not a finite number (it is not a number at all, or far too "
-                  "large for any figure)", file=label, sheet=sheet, row=row or None,
+        if text.endswith(" digits") and text[:-7].isdigit():
+            what = f"a whole number of {int(text[:-7]):,} digits, far too large for any figure"
+        else:
+            shown = text if len(text) < 20 else text[:17] + "..."
+            what = f"'{shown}', which is not a finite number (not a number at all, or too large for any figure)"
+        found.add(f"cell {ref} holds {what}", file=label, sheet=sheet, row=row or None,
                   column=column_name(header, col) if col >= 0 else None,
                   fix="Type the number itself in the cell, or clear it.")
     found.raise_if_any()

@@ -53,8 +53,13 @@ class ValuedMap:
     notes: list[str] = field(default_factory=list)  # how the files were read (e.g. hidden rows), for the user
 
     def to_dict(self) -> dict:
-        """Everything, JSON-ready (what ``sroi value --json`` prints)."""
-        return self.valuation.to_dict(frameworks=[self.framework])
+        """Everything, JSON-ready (what ``sroi value --json`` prints), with ``reading_notes`` as in results.json.
+
+        ``reading_notes`` lists what the user should know about how the files
+        were read (hidden rows and columns, other sheets), the same notes that
+        are printed on the terminal; an empty list when there are none.
+        """
+        return {**self.valuation.to_dict(frameworks=[self.framework]), "reading_notes": list(self.notes)}
 
 
 def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, investment=None, price_year=None,
