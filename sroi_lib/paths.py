@@ -210,7 +210,8 @@ def read_yaml(path: str | Path, what: str):
                                      file=label, fix=f"Give the path of the {what}."))
         if info.st_size > MAX_YAML_BYTES:
             raise InputError(Problem(f"is {megabytes(info.st_size, MAX_YAML_BYTES)}, larger than the "
-                                     f"{megabytes(MAX_YAML_BYTES)} sroi reads for a {what}", file=label, fix=f"Check that this is the {what} (see docs/limits.md)."))
+                                     f"{megabytes(MAX_YAML_BYTES)} sroi reads for a {what}", file=label,
+                                     fix=f"Check that this is the {what} (see docs/limits.md)."))
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: the {what} was not found.") from None

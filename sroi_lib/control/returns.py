@@ -231,7 +231,8 @@ def check_returns(path: str | Path, commitments: pd.DataFrame, periods: list[str
             add(f"{value} is below zero", row=r, column=HEADERS[5], fix="Type 0 or more.")
             continue
         if value > MAX_RETURNED_QUANTITY:
-            add(f"{'a number of more than 300 digits' if value == math.inf else format(value, ',.6g')} is far too large to be a quantity delivered in one quarter (sroi takes at most "
+            shown = "a number of more than 300 digits" if value == math.inf else format(value, ",.6g")
+            add(f"{shown} is far too large to be a quantity delivered in one quarter (sroi takes at most "
                 f"{MAX_RETURNED_QUANTITY:,.0f}, a million million)", row=r, column=HEADERS[5],
                 fix="Type the number delivered in the quarter, in the unit shown (see docs/limits.md).")
             continue

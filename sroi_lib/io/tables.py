@@ -381,10 +381,14 @@ def _split_ref(ref: str) -> tuple[int, int]:
     return (int(digits) if digits else 0), col - 1
 
 
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
 def _row_number(given: str | None, previous: int) -> int:
     """A ``<row r="...">`` number; a row without one follows the previous row (the file format's rule)."""
     if given is None:
         return previous + 1
+    given = given.strip()
     if not given.isdigit() or len(given) > 18:
         return SHEET_MAX_ROWS + 1  # not a row number a spreadsheet has: refused when the rows are read
     return int(given)
@@ -407,12 +411,14 @@ def sheet_facts(source) -> SheetFacts:
     """
     facts = SheetFacts()
     row_number = highest = 0
+    row_text = "0"
     misplaced_in = None  # the row whose misplaced cell was already recorded
     for event, elem in ElementTree.iterparse(source, events=("start", "end")):
         tag = _local(elem.tag)
         if event == "start":
             if tag == "row":
                 row_number = _row_number(elem.get("r"), row_number)
+                row_text = str(row_number)
                 if row_number <= highest and len(facts.disorder) < _MOST:
                     facts.disorder.append(f"row {row_number:,} comes after row {highest:,}" if row_number < highest
                                           else f"row {row_number:,} is given twice")
@@ -429,16 +435,17 @@ def sheet_facts(source) -> SheetFacts:
                     formula = child.text or ""
                 elif name == "is" or (name == "v" and (child.text or elem.get("t") in ("str", "inlineStr"))):
                     value = child  # a saved result (a formula's empty text result counts)
-            row, col = _split_ref(ref) if ref else (row_number, 0)
-            if (ref and row != row_number and row_number <= SHEET_MAX_ROWS and misplaced_in != row_number
-                    and len(facts.disorder) < _MOST):
+            if (ref and ref.lstrip(_LETTERS).lstrip("0") != row_text and misplaced_in != row_number
+                    and row_number <= SHEET_MAX_ROWS and len(facts.disorder) < _MOST):
                 facts.disorder.append(f"cell {ref[:20]} is stored in row {row_number:,}")
                 misplaced_in = row_number
             if formula is not None and value is None:
+                row, col = _split_ref(ref) if ref else (row_number, 0)
                 facts.uncached_formulas.append((ref, row, col, formula))
             elif value is not None and elem.get("t") in (None, "n") and _local(value.tag) == "v":
                 text = (value.text or "").strip()
                 if not _finite_number(text) and len(facts.bad_numbers) < _MOST:
+                    row, col = _split_ref(ref) if ref else (row_number, 0)
                     digits = len(text.lstrip("+-")) if text.lstrip("+-").isdigit() else 0
                     facts.bad_numbers.append((ref or f"in row {row_number:,}", row, col,
                                               f"{digits} digits" if digits else text[:20]))

@@ -33,8 +33,8 @@ from ..proxies.library import ProxyLibrary, library_with
 from .folder import LINES_FILE, RESULTS_FILE
 from .params import ContractParams, load_params
 
-__all__ = ["MIN_INVESTMENT", "ValuedMap", "ContractRun", "value_files", "load_contract", "load_tracking", "contract_commitments",
-           "contract_results", "save_results"]
+__all__ = ["MIN_INVESTMENT", "ValuedMap", "ContractRun", "value_files", "load_contract", "load_tracking",
+           "contract_commitments", "contract_results", "save_results"]
 
 # How value_files names each setting in a problem, unless the caller names them (as the command line's options).
 SETTING_WORDS = {"price_year": "price year ", "discounting": "discounting: ", "framework": "framework: ",

@@ -311,7 +311,8 @@ def test_a_number_cell_that_is_not_a_finite_number_is_named_in_plain_words(tmp_p
                                                                  rb'\1<v>' + stored + rb'</v>', xml))
     (problem,) = refused(path, words)
     assert (problem.sheet, problem.row, problem.column) == ("Sheet", 2, "C")
-    assert "int()" not in str(problem) and "set_int_max_str_digits" not in str(problem) and "damaged" not in str(problem)
+    text = str(problem)
+    assert "int()" not in text and "set_int_max_str_digits" not in text and "damaged" not in text
 
 
 def test_a_csv_with_more_lines_than_a_sheet_has_says_so_counting_blank_lines(tmp_path, monkeypatch):
