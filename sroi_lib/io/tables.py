@@ -494,7 +494,7 @@ def _read_xlsx(p: Path, label: str, notes: list[str]) -> RawTable:
             if part:
                 with zipfile.ZipFile(p) as archive, archive.open(part) as src:
                     facts = sheet_facts(src)
-            _check_structure(label, sheet, facts)
+            _check_structure(label, sheet, facts, _first_row(ws) if facts.bad_numbers else [])
             ws.reset_dimensions()  # never trust the stored size (a wrong "A1" would read one row)
             table = _collect(label, sheet, ((i, row) for i, row in enumerate(ws.iter_rows(values_only=True),
                                                                                  start=1)), notes)
@@ -544,34 +544,42 @@ def check_sheet_structure(path: str | Path, label: str | None = None) -> None:
         wb = load_workbook(path, read_only=True)
     except Exception:  # a damaged workbook: the caller reports it
         return
+    found = Problems()
     try:
-        parts = [(ws.title, getattr(ws, "_worksheet_path", None)) for ws in wb.worksheets]
+        for ws in wb.worksheets:
+            part = getattr(ws, "_worksheet_path", None)
+            if not part:
+                continue
+            try:
+                with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as src:
+                    facts = sheet_facts(src)
+            except Exception:  # noqa: S112 - a part that cannot be read is the caller's "damaged" message
+                continue
+            try:
+                _check_structure(label, ws.title, facts, _first_row(ws) if facts.bad_numbers else [])
+            except InputError as exc:
+                found.extend(exc.problems)
     finally:
         wb.close()
-    found = Problems()
-    for title, part in parts:
-        if not part:
-            continue
-        try:
-            with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as src:
-                facts = sheet_facts(src)
-        except Exception:  # noqa: S112 - a part that cannot be read is the caller's "damaged" message
-            continue
-        try:
-            _check_structure(label, title, facts)
-        except InputError as exc:
-            found.extend(exc.problems)
     found.raise_if_any()
 
 
-def _check_structure(label: str, sheet: str, facts: SheetFacts) -> None:
+def _first_row(ws) -> list[str]:
+    """The header row's text, to name columns; empty when even it cannot be read."""
+    try:
+        return _header_text(next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None))
+    except Exception:  # the row itself is damaged: columns are then named by letter
+        return []
+
+
+def _check_structure(label: str, sheet: str, facts: SheetFacts, header: list[str] | None = None) -> None:
     """Refuse, before the cells are read, a sheet whose rows are out of order or whose number cells are not numbers."""
     found = Problems()
     if facts.disorder:
         found.add(f"is a damaged Excel workbook: its rows are out of order or repeated ({'; '.join(facts.disorder[:5])}"
                   f"{'; ...' if len(facts.disorder) > 5 else ''}), so rows would be dropped or moved without a word",
                   file=label, sheet=sheet, fix="Open it in Excel and save it again as .xlsx, or export it as CSV.")
-    header: list[str] = []
+    header = header or []
     for ref, row, col, text in facts.bad_numbers:
         if text.endswith(" digits") and text[:-7].isdigit():
             what = f"a whole number of {int(text[:-7]):,} digits, far too large for any figure"

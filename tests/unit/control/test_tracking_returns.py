@@ -207,6 +207,6 @@ def test_a_nan_stored_in_a_returns_cell_is_named_by_sheet_and_cell(template, par
     with pytest.raises(InputError) as exc:
         check_returns(template, commitments, params.periods)
     (problem,) = exc.value.problems
-    assert (problem.sheet, problem.row) == (RETURNS_SHEET, 3)
+    assert (problem.sheet, problem.row, problem.column) == (RETURNS_SHEET, 3, "Quantity delivered")
     assert "cell F3 holds 'NaN', which is not a finite number" in problem.message
     assert "int()" not in str(exc.value) and "damaged" not in str(exc.value)

@@ -310,7 +310,7 @@ def test_a_number_cell_that_is_not_a_finite_number_is_named_in_plain_words(tmp_p
     path = _edited_sheet(_workbook(tmp_path), lambda xml: re.sub(rb'(<c r="C2"[^>]*>)<v>[^<]*</v>',
                                                                  rb'\1<v>' + stored + rb'</v>', xml))
     (problem,) = refused(path, words)
-    assert (problem.sheet, problem.row, problem.column) == ("Sheet", 2, "C")
+    assert (problem.sheet, problem.row, problem.column) == ("Sheet", 2, "quantity")
     text = str(problem)
     assert "int()" not in text and "set_int_max_str_digits" not in text and "damaged" not in text
 
