@@ -37,9 +37,29 @@ import yaml
 from .errors import InputError, Problem
 
 __all__ = ["data_dir", "reference_file", "read_yaml", "parse_yaml", "reports_dir", "notebooks_dir", "decode_text",
-           "binary_kind", "NOT_UTF8", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES"]
+           "binary_kind", "NOT_UTF8", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "megabytes"]
 
 MAX_YAML_BYTES = 1024 * 1024
+
+
+def megabytes(size: int, limit: int | None = None) -> str:
+    """A size in megabytes for messages (1 MB = 1,048,576 bytes): ``52428800`` → ``"50 MB"``.
+
+    Three significant figures below 10 MB, whole megabytes above. When the
+    size is compared with a ``limit`` it exceeds, more figures are shown until
+    the two differ ("1.05 MB, larger than the 1 MB"), and the exact bytes when
+    even that would not tell them apart.
+    """
+    def shown(n: int, digits: int) -> str:
+        mb = n / (1024 * 1024)
+        return f"{mb:,.{digits}g} MB" if n < 10 * 1024 * 1024 else f"{mb:,.{digits - 3}f} MB"
+
+    if limit is not None and size != limit:
+        for digits in (3, 4, 5, 6):
+            if shown(size, digits) != shown(limit, digits):
+                return shown(size, digits)
+        return f"{size:,} bytes"
+    return shown(size, 3)
 MAX_YAML_DEPTH = 50
 MAX_YAML_NODES = 100_000
 NOT_UTF8 = "is not saved as UTF-8 (it looks like Windows-1252 or Latin-1 text)"
@@ -189,8 +209,9 @@ def read_yaml(path: str | Path, what: str):
             raise InputError(Problem("is not an ordinary file (it is a device, pipe or other special file)",
                                      file=label, fix=f"Give the path of the {what}."))
         if info.st_size > MAX_YAML_BYTES:
-            raise InputError(Problem(f"is {info.st_size / 1048576:,.1f} MB, larger than the 1 MB sroi reads for a "
-                                     f"{what}", file=label, fix=f"Check that this is the {what} (see docs/limits.md)."))
+            raise InputError(Problem(f"is {megabytes(info.st_size, MAX_YAML_BYTES)}, larger than the "
+                                     f"{megabytes(MAX_YAML_BYTES)} sroi reads for a {what}", file=label,
+                                     fix=f"Check that this is the {what} (see docs/limits.md)."))
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: the {what} was not found.") from None

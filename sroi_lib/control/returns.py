@@ -10,7 +10,9 @@ accident), and quantity cells accept only numbers of 0 or more.
 formula** and lists every problem (sheet, row, column): wrong sheet names, a
 CSV renamed .xlsx, an empty workbook, merged cells, hidden rows, unknown
 measures, quarters outside the contract, a quarter reported twice for a
-measure, text, negative numbers or formulas where a quantity belongs. A
+measure, text, negative numbers, quantities above
+:data:`~sroi_lib.io.limits.MAX_RETURNED_QUANTITY` (a million million) or formulas where
+a quantity belongs. A
 workbook with any problem is rejected whole: nothing from it is used.
 """
 
@@ -23,8 +25,9 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from ..io.filekinds import check_workbook
-from ..io.limits import MAX_TABLE_BYTES, MAX_TABLE_ROWS, check_readable_file
-from ..io.safe import check_output_path, safe_xlsx_cell, write_atomically
+from ..io.limits import MAX_RETURNED_QUANTITY, MAX_TABLE_BYTES, MAX_TABLE_ROWS, check_readable_file
+from ..io.safe import check_output_path, safe_xlsx_cell, save_workbook, write_atomically
+from ..io.tables import check_sheet_structure
 
 __all__ = ["write_template", "check_returns", "RETURNS_SHEET", "INSTRUCTIONS_SHEET", "HEADERS"]
 
@@ -96,7 +99,7 @@ def write_template(path: str | Path, params, commitments: pd.DataFrame, periods:
     ws.freeze_panes = "A2"
     ws.protection.sheet = True  # locked cells (headers, pre-filled columns) cannot be changed; no password
     wb.active = 1
-    return write_atomically(path, wb.save, what="returns workbook")
+    return write_atomically(path, lambda tmp: save_workbook(wb, tmp), what="returns workbook")
 
 
 def _open(path: Path):
@@ -115,6 +118,7 @@ def _open(path: Path):
         # data_only=False: a formula is read as its text and never evaluated.
         return load_workbook(path, data_only=False)
     except Exception as exc:  # a damaged part of an untrusted workbook: any parser error means the same
+        check_sheet_structure(path, label)  # a cell holding NaN, rows out of order: named by sheet and cell
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise InputError(Problem(f"is a damaged Excel workbook ({detail})", file=label,
                                  fix="Open it in Excel and save it again as .xlsx.")) from None
@@ -217,14 +221,20 @@ def check_returns(path: str | Path, commitments: pd.DataFrame, periods: list[str
             continue
         try:
             finite = math.isfinite(value)
-        except OverflowError:  # a whole number beyond any float
-            finite = False
+        except OverflowError:  # a whole number beyond any float: too large, as below
+            finite, value = True, math.inf
         if not finite:
             add(f"{str(value)[:12]} is not a finite number of a usable size", row=r, column=HEADERS[5],
                 fix="Type the quantity as a plain number.")
             continue
         if value < 0:
             add(f"{value} is below zero", row=r, column=HEADERS[5], fix="Type 0 or more.")
+            continue
+        if value > MAX_RETURNED_QUANTITY:
+            shown = "a number of more than 300 digits" if value == math.inf else format(value, ",.6g")
+            add(f"{shown} is far too large to be a quantity delivered in one quarter (sroi takes at most "
+                f"{MAX_RETURNED_QUANTITY:,.0f}, a million million)", row=r, column=HEADERS[5],
+                fix="Type the number delivered in the quarter, in the unit shown (see docs/limits.md).")
             continue
         rows.append({"period": period, "measure": measure, "quantity": float(value),
                      "evidence": "" if evidence is None else str(evidence).strip(), "row": r})

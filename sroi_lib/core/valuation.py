@@ -338,6 +338,11 @@ def _refuse_non_finite(lines: pd.DataFrame, inputs: pd.DataFrame, file) -> None:
         totals = {"the total present value": (pv, file), "the total of the inputs": (cost, inputs.attrs.get("file")),
                   "the SROI ratio (value ÷ inputs)": (pv / cost if cost else 0.0, file),
                   "the first-year impact": (float(lines["impact"].sum()), file)}
+    if np.isfinite(pv) and np.isfinite(cost) and not np.isfinite(totals["the SROI ratio (value ÷ inputs)"][0]):
+        raise InputError(Problem(f"the inputs total only £{cost:.3g}, so the SROI ratio (value ÷ inputs) is too "
+                                 "large to compute (it overflows to infinity)", file=inputs.attrs.get("file"),
+                                 column="value", fix="Check the inputs: give the investment in pounds, such as "
+                                 "100000 or £100,000."))
     for name, (number, where) in totals.items():
         if not np.isfinite(number):
             raise InputError(Problem(f"{name} is too large to compute (it overflows to infinity)", file=where,

@@ -24,6 +24,9 @@ YAML size with aliases         100,000 nodes       aliases expanded (an "alias b
 duration                       300 years           the Green Book discount table's bands run to
                                                    year 300 (then 1% a year, open-ended)
 start year                     300                 as duration
+returned quantity (supplier    1,000,000,000,000   a million million units in one quarter: far
+returns workbook)                                  above any contract, far below figures that
+                                                   overflow when valued (1e308 did)
 line-years in one map          1,000,000           Σ duration over the lines: the per-year table
                                                    holds one row per line-year (about 110 bytes
                                                    each when built, for --json and reports)
@@ -39,7 +42,7 @@ import stat
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from ..paths import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES  # checked by paths.read_yaml, the layer below
+from ..paths import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, megabytes  # paths is the layer below
 
 __all__ = [
     "MAX_TABLE_BYTES",
@@ -55,6 +58,7 @@ __all__ = [
     "MAX_DURATION_YEARS",
     "MAX_START_YEAR",
     "MAX_LINE_YEARS",
+    "MAX_RETURNED_QUANTITY",
     "check_readable_file",
     "megabytes",
 ]
@@ -69,11 +73,7 @@ MAX_XLSX_PARTS = 10_000
 MAX_DURATION_YEARS = 300
 MAX_START_YEAR = 300
 MAX_LINE_YEARS = 1_000_000
-
-
-def megabytes(size: int) -> str:
-    """``52428800`` → ``"50 MB"`` (1 MB = 1,048,576 bytes), for messages."""
-    return f"{size / (1024 * 1024):,.3g} MB" if size < 10 * 1024 * 1024 else f"{size / (1024 * 1024):,.0f} MB"
+MAX_RETURNED_QUANTITY = 1e12
 
 
 def check_readable_file(path: str | Path, *, limit: int, what: str = "file", label: str | None = None) -> int:
@@ -106,7 +106,7 @@ def check_readable_file(path: str | Path, *, limit: int, what: str = "file", lab
                                  fix=f"Give the path of the {what} itself."))
     if info.st_size > limit:
         raise InputError(Problem(
-            f"is {megabytes(info.st_size)}, larger than the {megabytes(limit)} sroi reads for a {what}",
+            f"is {megabytes(info.st_size, limit)}, larger than the {megabytes(limit)} sroi reads for a {what}",
             file=label, fix=f"Check that this is the right file; a {what} is normally far smaller "
             "(see docs/limits.md)."))
     return info.st_size

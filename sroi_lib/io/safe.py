@@ -16,7 +16,10 @@ still matches its contract) but Excel never takes it for a formula.
 **Writing.** :func:`write_atomically` writes to a temporary file beside the
 target and moves it into place only when it is complete, so a full disk or a
 killed process never leaves half a file; the target must be an ordinary file
-(or not exist yet) in a folder that exists.
+(or not exist yet) in a folder that exists. :func:`save_workbook` saves an
+openpyxl workbook so that a failed save (a full disk) closes its zip archive
+at once: openpyxl's own save leaves it open, and Python then reports the
+same failure a second time, with a traceback, when the archive is collected.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ import pandas as pd
 
 from ..errors import InputError, Problem, RunFailed
 
-__all__ = ["FORMULA_STARTS", "safe_cell", "safe_frame", "safe_xlsx_cell", "check_output_path", "write_atomically"]
+__all__ = ["FORMULA_STARTS", "safe_cell", "safe_frame", "safe_xlsx_cell", "check_output_path", "write_atomically",
+           "save_workbook"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -157,3 +161,29 @@ def write_atomically(path: str | Path, write: Callable[[Path], None], *, what: s
         tmp.unlink(missing_ok=True)
         raise
     return out
+
+
+def save_workbook(workbook, path: str | Path) -> None:
+    """Save an openpyxl ``workbook`` to ``path``, closing the archive even when the save fails.
+
+    The same as ``workbook.save(path)`` (openpyxl's ``save_workbook``), except
+    that on any failure the zip archive is closed before the error goes on; a
+    second failure while closing it (the disk is still full) is dropped, the
+    first being the one that matters. Use it as the ``write`` of
+    :func:`write_atomically`.
+    """
+    import datetime
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    try:
+        workbook.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
+        ExcelWriter(workbook, archive).save()  # closes the archive when it succeeds
+    except BaseException:
+        try:
+            archive.close()
+        except (OSError, ValueError):  # still full, or a member left half-written: the first error is reported
+            pass
+        raise

@@ -31,12 +31,19 @@ Nothing is read silently wrong (docs/limits.md lists the limits):
   the others, with a note in :attr:`RawTable.notes` saying how many and which).
   Only the first visible sheet is read; a note names the other sheets, hidden
   or not. A row numbered beyond Excel's last row (1,048,576) is refused
-  before it is walked to.
+  before it is walked to, and so is a CSV file of more lines than that,
+  blank lines included. The sheet's XML is checked before its cells are
+  read: rows out of order or given twice, or a cell stored in another row
+  than its reference says, are refused as damage (a reader would drop or
+  move such rows without a word), and so is a number cell whose stored text
+  is not a finite number (``NaN``, ``INF``, ``1e400``, 5,000 digits),
+  naming the cell.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -48,7 +55,7 @@ from .filekinds import check_workbook, decode_text
 from .limits import MAX_CELL_CHARS, MAX_TABLE_BYTES, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, check_readable_file
 
 __all__ = ["RawTable", "read_table", "is_blank", "SUPPORTED_EXTENSIONS", "SHEET_MAX_ROWS", "column_name", "SheetFacts",
-           "sheet_facts", "numbered_list"]
+           "sheet_facts", "numbered_list", "check_sheet_structure"]
 
 SUPPORTED_EXTENSIONS = (".csv", ".xlsx", ".xlsm")
 SHEET_MAX_ROWS = 1_048_576  # Excel's last row
@@ -158,6 +165,12 @@ def _collect(label: str, sheet: str | None, rows, notes: list[str]) -> RawTable:
                     f"{MAX_TABLE_COLUMNS} columns sroi reads", file=label, sheet=sheet, row=number,
                     fix="Remove the cells far to the right (see docs/limits.md)."))
             cells = cells[:MAX_TABLE_COLUMNS]
+        if number > SHEET_MAX_ROWS and sheet is None:  # a CSV file: every line counts, blank or not
+            raise InputError(Problem(
+                f"has more than {SHEET_MAX_ROWS:,} lines, blank lines included, the most sroi reads in a CSV file "
+                "(and the most rows a spreadsheet has)", file=label,
+                fix="Remove the blank lines (often thousands at the end of an export), or check that this is the "
+                "right file (see docs/limits.md)."))
         if number > SHEET_MAX_ROWS:  # checked on blank rows too: a row number far down must not be walked to
             raise InputError(Problem(
                 f"has a row numbered beyond {SHEET_MAX_ROWS:,}, the last row a spreadsheet has", file=label,
@@ -331,12 +344,23 @@ class SheetFacts:
     uncached_formulas : list of (str, int, int, str)
         Each formula cell without a saved result: its reference (``"B5"``),
         row, 0-based column and the formula.
+    bad_numbers : list of (str, int, int, str)
+        Each number cell whose stored text is not a finite number (``NaN``,
+        ``INF``, ``1e400``, thousands of digits): reference, row, 0-based
+        column and what it holds (cut short).
+    disorder : list of str
+        What is out of order in the sheet's XML: a row numbered at or above the
+        one after it (rows out of order or repeated), or a cell whose reference
+        names another row. Excel never writes either; a reader would silently
+        drop or move such rows.
     """
 
     hidden_rows: list[int] = field(default_factory=list)
     hidden_columns: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
     uncached_formulas: list[tuple[str, int, int, str]] = field(default_factory=list)
+    bad_numbers: list[tuple[str, int, int, str]] = field(default_factory=list)
+    disorder: list[str] = field(default_factory=list)
 
 
 def _local(tag: str) -> str:
@@ -357,33 +381,74 @@ def _split_ref(ref: str) -> tuple[int, int]:
     return (int(digits) if digits else 0), col - 1
 
 
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _row_number(given: str | None, previous: int) -> int:
+    """A ``<row r="...">`` number; a row without one follows the previous row (the file format's rule)."""
+    if given is None:
+        return previous + 1
+    given = given.strip()
+    if not given.isdigit() or len(given) > 18:
+        return SHEET_MAX_ROWS + 1  # not a row number a spreadsheet has: refused when the rows are read
+    return int(given)
+
+
+def _finite_number(text: str) -> bool:
+    """True when a number cell's stored text reads as a finite number (at most 400 characters)."""
+    if len(text) > 400:
+        return False
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 def sheet_facts(source) -> SheetFacts:
     """Read a worksheet's XML (a file object) for hidden rows and columns, merged cells and unsaved formulas.
 
     Streams the XML, keeping nothing but the facts found.
     """
     facts = SheetFacts()
-    row_number = 0
+    row_number = highest = 0
+    row_text = "0"
+    misplaced_in = None  # the row whose misplaced cell was already recorded
     for event, elem in ElementTree.iterparse(source, events=("start", "end")):
         tag = _local(elem.tag)
         if event == "start":
             if tag == "row":
-                row_number = int(elem.get("r") or row_number + 1)
+                row_number = _row_number(elem.get("r"), row_number)
+                row_text = str(row_number)
+                if row_number <= highest and len(facts.disorder) < _MOST:
+                    facts.disorder.append(f"row {row_number:,} comes after row {highest:,}" if row_number < highest
+                                          else f"row {row_number:,} is given twice")
+                highest = max(highest, row_number)
                 if _true(elem.get("hidden")):
                     facts.hidden_rows.append(row_number)
             continue
         if tag == "c":
             formula = value = None
+            ref = elem.get("r") or ""
             for child in elem:
                 name = _local(child.tag)
                 if name == "f":
                     formula = child.text or ""
                 elif name == "is" or (name == "v" and (child.text or elem.get("t") in ("str", "inlineStr"))):
                     value = child  # a saved result (a formula's empty text result counts)
+            if (ref and ref.lstrip(_LETTERS).lstrip("0") != row_text and misplaced_in != row_number
+                    and row_number <= SHEET_MAX_ROWS and len(facts.disorder) < _MOST):
+                facts.disorder.append(f"cell {ref[:20]} is stored in row {row_number:,}")
+                misplaced_in = row_number
             if formula is not None and value is None:
-                ref = elem.get("r") or ""
                 row, col = _split_ref(ref) if ref else (row_number, 0)
                 facts.uncached_formulas.append((ref, row, col, formula))
+            elif value is not None and elem.get("t") in (None, "n") and _local(value.tag) == "v":
+                text = (value.text or "").strip()
+                if not _finite_number(text) and len(facts.bad_numbers) < _MOST:
+                    row, col = _split_ref(ref) if ref else (row_number, 0)
+                    digits = len(text.lstrip("+-")) if text.lstrip("+-").isdigit() else 0
+                    facts.bad_numbers.append((ref or f"in row {row_number:,}", row, col,
+                                              f"{digits} digits" if digits else text[:20]))
             elem.clear()
         elif tag == "row":
             elem.clear()
@@ -429,6 +494,7 @@ def _read_xlsx(p: Path, label: str, notes: list[str]) -> RawTable:
             if part:
                 with zipfile.ZipFile(p) as archive, archive.open(part) as src:
                     facts = sheet_facts(src)
+            _check_structure(label, sheet, facts, _first_row(ws) if facts.bad_numbers else [])
             ws.reset_dimensions()  # never trust the stored size (a wrong "A1" would read one row)
             table = _collect(label, sheet, ((i, row) for i, row in enumerate(ws.iter_rows(values_only=True),
                                                                                  start=1)), notes)
@@ -454,6 +520,76 @@ def _damage(exc: Exception) -> str:
 
 
 _MOST = 20  # problems of one kind listed one by one; the rest are counted
+
+
+def check_sheet_structure(path: str | Path, label: str | None = None) -> None:
+    """Refuse a workbook any of whose sheets has rows out of order or number cells that are not finite numbers.
+
+    The checks :func:`read_table` makes on the sheet it reads, made on every
+    sheet: for a reader that loads the whole workbook (the supplier returns),
+    so a ``NaN`` stored in a cell is named (sheet, cell) instead of being
+    reported as damage in Python's words. Call it after
+    :func:`~sroi_lib.io.filekinds.check_workbook`; parts that cannot be read
+    are left to the caller's own message.
+
+    Raises
+    ------
+    InputError
+        Naming the sheet, row and cell of each problem.
+    """
+    from openpyxl import load_workbook
+
+    label = str(path) if label is None else label
+    try:
+        wb = load_workbook(path, read_only=True)
+    except Exception:  # a damaged workbook: the caller reports it
+        return
+    found = Problems()
+    try:
+        for ws in wb.worksheets:
+            part = getattr(ws, "_worksheet_path", None)
+            if not part:
+                continue
+            try:
+                with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as src:
+                    facts = sheet_facts(src)
+            except Exception:  # noqa: S112 - a part that cannot be read is the caller's "damaged" message
+                continue
+            try:
+                _check_structure(label, ws.title, facts, _first_row(ws) if facts.bad_numbers else [])
+            except InputError as exc:
+                found.extend(exc.problems)
+    finally:
+        wb.close()
+    found.raise_if_any()
+
+
+def _first_row(ws) -> list[str]:
+    """The header row's text, to name columns; empty when even it cannot be read."""
+    try:
+        return _header_text(next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None))
+    except Exception:  # the row itself is damaged: columns are then named by letter
+        return []
+
+
+def _check_structure(label: str, sheet: str, facts: SheetFacts, header: list[str] | None = None) -> None:
+    """Refuse, before the cells are read, a sheet whose rows are out of order or whose number cells are not numbers."""
+    found = Problems()
+    if facts.disorder:
+        found.add(f"is a damaged Excel workbook: its rows are out of order or repeated ({'; '.join(facts.disorder[:5])}"
+                  f"{'; ...' if len(facts.disorder) > 5 else ''}), so rows would be dropped or moved without a word",
+                  file=label, sheet=sheet, fix="Open it in Excel and save it again as .xlsx, or export it as CSV.")
+    header = header or []
+    for ref, row, col, text in facts.bad_numbers:
+        if text.endswith(" digits") and text[:-7].isdigit():
+            what = f"a whole number of {int(text[:-7]):,} digits, far too large for any figure"
+        else:
+            shown = text if len(text) < 20 else text[:17] + "..."
+            what = f"'{shown}', which is not a finite number (not a number at all, or too large for any figure)"
+        found.add(f"cell {ref} holds {what}", file=label, sheet=sheet, row=row or None,
+                  column=column_name(header, col) if col >= 0 else None,
+                  fix="Type the number itself in the cell, or clear it.")
+    found.raise_if_any()
 
 
 def _check_facts(table: RawTable, facts: SheetFacts) -> None:

@@ -33,12 +33,13 @@ from ..proxies.library import ProxyLibrary, library_with
 from .folder import LINES_FILE, RESULTS_FILE
 from .params import ContractParams, load_params
 
-__all__ = ["ValuedMap", "ContractRun", "value_files", "load_contract", "load_tracking", "contract_commitments",
-           "contract_results", "save_results"]
+__all__ = ["MIN_INVESTMENT", "ValuedMap", "ContractRun", "value_files", "load_contract", "load_tracking",
+           "contract_commitments", "contract_results", "save_results"]
 
 # How value_files names each setting in a problem, unless the caller names them (as the command line's options).
 SETTING_WORDS = {"price_year": "price year ", "discounting": "discounting: ", "framework": "framework: ",
                  "investment": "investment "}
+MIN_INVESTMENT = 0.01  # one penny: a smaller investment rounds to £0 in every report and makes the ratio meaningless
 METADATA = ("contract_id", "title", "supplier", "directorate", "analysis_type", "illustrative", "description")
 
 
@@ -52,8 +53,13 @@ class ValuedMap:
     notes: list[str] = field(default_factory=list)  # how the files were read (e.g. hidden rows), for the user
 
     def to_dict(self) -> dict:
-        """Everything, JSON-ready (what ``sroi value --json`` prints)."""
-        return self.valuation.to_dict(frameworks=[self.framework])
+        """Everything, JSON-ready (what ``sroi value --json`` prints), with ``reading_notes`` as in results.json.
+
+        ``reading_notes`` lists what the user should know about how the files
+        were read (hidden rows and columns, other sheets), the same notes that
+        are printed on the terminal; an empty list when there are none.
+        """
+        return {**self.valuation.to_dict(frameworks=[self.framework]), "reading_notes": list(self.notes)}
 
 
 def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, investment=None, price_year=None,
@@ -106,10 +112,14 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
                 raise CellError("is empty")
             if amount < 0:
                 raise CellError(f"'{investment}' is not an amount of 0 or more")
+            if amount < MIN_INVESTMENT:
+                raise CellError(f"'{investment}' is £0, so the SROI ratio (value ÷ investment) is undefined"
+                                if amount == 0 else f"'{investment}' is less than a penny, so the SROI ratio "
+                                "(value ÷ investment) would be meaningless")
             costs = investment_inputs(amount, f"Investment (given with {option.strip()})" if option else "Investment")
         except CellError as exc:
             problems.append(Problem(f"{label}{exc.message}", fix="Give an amount in pounds, such as 100000 or £100,000."))
-    if costs is not None and (zero := zero_inputs_problem(costs)):
+    elif costs is not None and (zero := zero_inputs_problem(costs)):
         problems.append(zero)
     if problems:
         raise InputError(problems)

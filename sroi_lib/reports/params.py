@@ -37,6 +37,7 @@ from ..core.settings import DEFAULT_DISCOUNTING, check_settings
 from ..errors import InputError, Problem
 from ..paths import read_yaml
 from ..io.limits import MAX_CELL_CHARS
+from ..io.tables import SUPPORTED_EXTENSIONS
 
 __all__ = ["ContractParams", "load_params", "KEYS", "MAX_TEXT"]
 
@@ -232,6 +233,11 @@ def load_params(path: str | Path) -> ContractParams:
             if not _is_file(target):
                 add(key, f"the file {shown(values[key], 200)} was not found (looked for {shown(str(target), 300)})",
                     fix="Paths are relative to the parameters file.")
+                values.pop(key)
+            elif key == "commitments" and target.suffix.lower() not in SUPPORTED_EXTENSIONS:
+                add(key, f"the file {shown(values[key], 200)} is not a table sroi reads (files ending "
+                    f"'{target.suffix or '(none)'}' cannot be read)",
+                    fix="Give the commitments table as CSV (.csv) or Excel (.xlsx).")
                 values.pop(key)
             else:
                 values[key] = _resolved(target)

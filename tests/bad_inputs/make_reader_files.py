@@ -143,6 +143,15 @@ def maps() -> None:
                                                  ["Tenants", "Warmer homes", "5", "10", "2024", "", "", "", "1", "1"]]))
     write(g, "unlabelled_total_row.csv", csv_text([MAP_HEADER, WORKED, OTHER, ["", "", "200", "", "", "", "", "", "", ""]]))
     write(g, "total_words_in_outcome_ok.csv", csv_text([MAP_HEADER, ["Residents", "Total carbon saved"] + WORKED[2:]]))
+    # Totals rows whose labels are placeholders or mention "total": each figure is the sum of the rows above, and
+    # every cell is otherwise valid, so before they were refused they were added in (the map valued at double).
+    for name, labels in [("dash_labels_total.csv", ["-", "-"]), ("na_labels_total.csv", ["n/a", "N/A"]),
+                         ("all_outcomes_total.csv", ["All", "All outcomes"]),
+                         ("total_word_in_label.csv", ["Residents and carers", "Total of both outcomes"]),
+                         ("zero_width_total.csv", ["To\u200btal", "both"])]:
+        write(g, name, csv_text([MAP_HEADER, WORKED, OTHER, labels + ["200"] + WORKED[3:]]))
+    write(g, "total_words_not_a_sum_ok.csv", csv_text([MAP_HEADER, WORKED, OTHER,
+                                                       ["Residents", "Total carbon saved", "7"] + WORKED[3:]]))
     for name, quantity in [("nan_quantity.csv", "nan"), ("inf_quantity.csv", "inf"), ("huge_exponent.csv", "1e999"),
                            ("overflow_quantity.csv", "1e308"), ("formula_text_quantity.csv", "=2+3")]:
         write(g, name, csv_text([MAP_HEADER, WORKED[:2] + [quantity] + WORKED[3:]]))
@@ -178,6 +187,12 @@ def maps() -> None:
     rezip(wide, sheet_edit(rb"</sheetData>", b'<row r="3"><c r="ZZZZZ3" t="inlineStr"><is><t>x</t></is></c></row>'
                                             b"</sheetData>"))
     workbook(g, "cell_in_last_column.xlsx", [MAP_HEADER, WORKED], edit=lambda ws: ws.__setitem__("XFD3", "x"))
+    # Rows whose XML order a reader would trust: row 2 renumbered 9 (so it comes before row 3), and a cell of row 3
+    # whose reference says row 2. Excel never writes either; both were read with a line silently dropped or moved.
+    reordered = workbook(g, "rows_out_of_order.xlsx", [MAP_HEADER, WORKED, OTHER])
+    rezip(reordered, sheet_edit(rb'<row r="2"', b'<row r="9"'))
+    moved = workbook(g, "cell_in_another_row.xlsx", [MAP_HEADER, WORKED, OTHER])
+    rezip(moved, sheet_edit(rb'r="C3"', b'r="C2"'))
 
     def second_sheet(ws):
         extra = ws.parent.create_sheet("Notes")
@@ -193,6 +208,9 @@ def inputs() -> None:
     write(g, "total_row.csv", csv_text(rows + [["Council", "Staff time", "5000", "0"], ["Total", "", "105000", ""]]))
     write(g, "unlabelled_total_row.csv", csv_text(rows + [["Council", "Staff time", "5000", "0"], ["", "", "£105,000", ""]]))
     write(g, "nan_value.csv", csv_text([INPUT_HEADER, ["Council", "Grant", "NaN", "0"]]))
+    write(g, "total_in_description.csv", csv_text([INPUT_HEADER, ["LCC", "Year 1", "1000", "0"],
+                                                   ["LCC", "Year 2", "2000", "1"],
+                                                   ["LCC", "Total contract value", "3000", "0"]]))
     write(g, "overflow_value.csv", csv_text([INPUT_HEADER, ["Council", "Grant", "1e308", "0"],
                                              ["Council", "Match", "1e308", "0"]]))
     write(g, "year_100000000.csv", csv_text([INPUT_HEADER, ["Council", "Grant", "100000", "100000000"]]))
@@ -243,6 +261,10 @@ def returns() -> None:
     shutil.copy(HERE / g / "_ok.xlsx", big)
     rezip(big, lambda name, data: re.sub(rb'(<c r="F2"[^>]*?)(/>|>.*?</c>)', b'<c r="F2" t="n"><v>' + b"9" * 400
                                          + b"</v></c>", data, 1) if name == _sheet else data)
+    huge = HERE / g / "quantity_1e308.xlsx"
+    shutil.copy(HERE / g / "_ok.xlsx", huge)
+    rezip(huge, lambda name, data: re.sub(rb'(<c r="F3"[^>]*?)(/>|>.*?</c>)', b'<c r="F3" t="n"><v>1e308</v></c>',
+                                          data, 1) if name == _sheet else data)
     (HERE / g / "_ok.xlsx").unlink()
 
 

@@ -137,6 +137,16 @@ def _rows_2m(tmp_path: Path) -> list[str]:
     return ["value", str(path), "--investment", "1000"]
 
 
+def _blank_lines_2m(tmp_path: Path) -> list[str]:
+    """One line of a map, then 2,000,000 blank lines (2 MB: an export that ran on down the sheet)."""
+    path = tmp_path / "blank_lines.csv"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(MAP_HEADER + "Residents,Into work,1,1,10,2020\n")
+        for _ in range(20):
+            fh.write("\n" * 100_000)
+    return ["value", str(path), "--investment", "1000"]
+
+
 def _cell_200k(tmp_path: Path) -> list[str]:
     path = tmp_path / "long_cell.csv"
     path.write_text(MAP_HEADER.rstrip("\n") + ",evidence\nResidents,Into work,1,1,10,2020," + "x" * 200_000 + "\n")
@@ -212,6 +222,8 @@ def _sixty_mb(tmp_path: Path) -> list[str]:
 
 LARGE = {
     "two-million-lines": (_rows_2m, ["more than 100,000 rows"]),
+    "two-million-blank-lines": (_blank_lines_2m, ["more than 1,048,576 lines, blank lines included",
+                                                  "Remove the blank lines"]),
     "cell-of-200000-characters": (_cell_200k, ["200,000 characters", "32,767"]),
     "a-line-of-40-million-commas": (_commas, ["line 2", "commas"]),
     "duration-100000000": (_duration, ["above 300"]),

@@ -161,14 +161,26 @@ for name, option, value, message, why in [
         case(name, None, message, why, file="worked_map.csv", command=command)
 # -- encodings and duplicate keys: read by paths.read_yaml ---------------------------------------------------------
 TEMPLATE = ["template", "returns", "--contract", "{file}", "-o", "{tmp}/returns.xlsx"]
-case("utf8-bom", None, "written to", "a UTF-8 file with a byte order mark (Notepad's UTF-8) is read correctly",
-     exit=0, command=TEMPLATE, data=codecs.BOM_UTF8 + params().encode("utf-8"))
-case("utf16-bom", None, "written to", "a UTF-16 file with its byte order mark (Excel's and Notepad's 'Unicode') "
-     "is read correctly", exit=0, command=TEMPLATE, data=codecs.BOM_UTF16_LE + params().encode("utf-16-le"))
+# The supplier (printed by `sroi template returns`) holds non-ASCII letters, and contract_id is the first key (right
+# after the byte order mark): the output shows both were decoded, not merely that a workbook was written.
+DECODED = ["Returns workbook for bad-input-case written to", "Send it to Café Crème Care Ltd – Leeds (illustrative)."]
+case("utf8-bom", None, DECODED, "a UTF-8 file with a byte order mark (Notepad's UTF-8) is read correctly",
+     exit=0, command=TEMPLATE,
+     data=codecs.BOM_UTF8 + params(supplier="Café Crème Care Ltd – Leeds (illustrative)").encode("utf-8"))
+case("utf16-bom", None, DECODED, "a UTF-16 file with its byte order mark (Excel's and Notepad's 'Unicode') "
+     "is read correctly", exit=0, command=TEMPLATE,
+     data=codecs.BOM_UTF16_LE + params(supplier="Café Crème Care Ltd – Leeds (illustrative)").encode("utf-16-le"))
 case("latin1", None, "is not saved as UTF-8", "Latin-1 text (café) is refused with how to save it, not a traceback",
      data=params(description="Care for older people, a café and a library").encode("latin-1"))
-case("duplicate-key", params() + "title: A second title\n", "title",
+case("duplicate-key", params() + "title: A second title\n", ["gives the key 'title' twice (lines 2 and 17)",
+                                                              "would silently keep the second"],
      "a key given twice is refused, not silently the last one kept", command=TEMPLATE)
+
+FILES["commitments-not-a-table.txt"] = b"root:x:0:0:root:/root:/bin/bash\n"
+case("commitments-not-a-table", params(commitments="commitments-not-a-table.txt", returns=DROP),
+     ["column 'commitments'", "is not a table sroi reads", "Give the commitments table as CSV (.csv) or Excel (.xlsx)"],
+     "a commitments file that is not a table is refused naming the parameters key, not only the file",
+     command=TEMPLATE)
 
 
 def main() -> None:

@@ -107,6 +107,8 @@ def fill(path, edits):
 @pytest.mark.parametrize("ref, value, column, words", [
     ("F2", "twelve", "Quantity delivered", "'twelve' is not a number"),
     ("F2", -4, "Quantity delivered", "below zero"),
+    ("F2", 1e308, "Quantity delivered", "1e+308 is far too large to be a quantity delivered in one quarter"),
+    ("F2", 1_000_000_000_001, "Quantity delivered", "(sroi takes at most 1,000,000,000,000, a million million)"),
     ("F2", "=F3*2", "Quantity delivered", "holds a formula"),
     ("B2", "XYZ", "Measure", "'XYZ' is not one of this contract's measures"),
     ("A2", "2031-Q1", "Quarter", "not a quarter of this contract"),
@@ -181,3 +183,30 @@ def test_example_contracts_include_one_red_and_one_ahead():
     rags = {k: t.totals["rag"] for k, t in status.items() if t is not None}
     assert "red" in rags.values()
     assert any(t is not None and t.totals["delivery_rate"] > 1 for t in status.values())
+
+
+def test_a_quantity_at_the_documented_maximum_is_read(template, params, commitments):
+    from sroi_lib.io.limits import MAX_RETURNED_QUANTITY
+    fill(template, {"F2": MAX_RETURNED_QUANTITY})
+    assert check_returns(template, commitments, params.periods)["quantity"].tolist() == [1e12]
+
+
+def test_a_nan_stored_in_a_returns_cell_is_named_by_sheet_and_cell(template, params, commitments):
+    import re
+    import zipfile
+
+    fill(template, {"F3": 5})
+    with zipfile.ZipFile(template) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = "xl/worksheets/sheet2.xml"
+    parts[sheet], count = re.subn(rb'<c r="F3"([^>]*)><v>5</v></c>', rb'<c r="F3"\1><v>NaN</v></c>', parts[sheet])
+    assert count == 1
+    with zipfile.ZipFile(template, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    with pytest.raises(InputError) as exc:
+        check_returns(template, commitments, params.periods)
+    (problem,) = exc.value.problems
+    assert (problem.sheet, problem.row, problem.column) == (RETURNS_SHEET, 3, "Quantity delivered")
+    assert "cell F3 holds 'NaN', which is not a finite number" in problem.message
+    assert "int()" not in str(exc.value) and "damaged" not in str(exc.value)

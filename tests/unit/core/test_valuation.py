@@ -93,6 +93,17 @@ def test_zero_inputs_make_the_ratio_undefined():
         value(frame(line()), 0.0)
 
 
+def test_inputs_too_small_to_divide_by_are_blamed_on_the_inputs_not_the_map():
+    inputs = pd.DataFrame({"row": [2], "stakeholder": ["Council"], "description": ["Grant"], "value": [1e-320],
+                           "year": [0]})
+    inputs.attrs["file"] = "inputs.csv"
+    with pytest.raises(InputError) as exc:
+        value(frame(line(quantity=100)), inputs, price_year=2024)
+    (problem,) = exc.value.problems
+    assert (problem.file, problem.column) == ("inputs.csv", "value")
+    assert problem.message.startswith("the inputs total only £1e-320, so the SROI ratio (value ÷ inputs) is too")
+
+
 def test_no_annual_impact_means_no_payback():
     v = value(frame(line(quantity=0.0)), 1000)
     assert v.payback_months is None and v.sroi_ratio == 0

@@ -64,10 +64,22 @@ def test_yaml_folders_and_size(tmp_path, monkeypatch):
     with pytest.raises(InputError, match="is a folder"):
         read_yaml(tmp_path, "framework file")
     big = tmp_path / "big.yaml"
-    big.write_text("a: 1\n" * 10)
-    monkeypatch.setattr("sroi_lib.paths.MAX_YAML_BYTES", 20)
-    with pytest.raises(InputError, match="larger than the 1 MB"):
+    big.write_bytes(b"# " + b"x" * (1_100_025 - 3) + b"\n")  # 1.05 MB: shown so, not "1.0 MB, larger than the 1 MB"
+    with pytest.raises(InputError, match=r"is 1\.05 MB, larger than the 1 MB sroi reads for a deflator file"):
         read_yaml(big, "deflator file")
+    big.write_bytes(b"#" * (1024 * 1024 + 1))  # one byte over: no rounding shows it, so the bytes are given
+    with pytest.raises(InputError, match="is 1,048,577 bytes, larger than the 1 MB"):
+        read_yaml(big, "deflator file")
+
+
+@pytest.mark.parametrize("size, limit, shown", [
+    (50 * 1024 * 1024, None, "50 MB"), (1_100_025, 1024 * 1024, "1.05 MB"), (1_049_576, 1024 * 1024, "1.001 MB"),
+    (52_528_800, 50 * 1024 * 1024, "50.1 MB"), (60 * 1024 * 1024, 50 * 1024 * 1024, "60 MB"),
+    (50 * 1024 * 1024 + 1, 50 * 1024 * 1024, "52,428,801 bytes"),
+])
+def test_a_size_over_a_limit_is_shown_so_that_it_differs_from_the_limit(size, limit, shown):
+    from sroi_lib.paths import megabytes
+    assert megabytes(size, limit) == shown
 
 
 def test_a_damaged_mark_is_named():

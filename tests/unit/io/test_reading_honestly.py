@@ -234,3 +234,89 @@ def test_a_row_numbered_beyond_excels_last_row_is_refused(tmp_path):
         for name, data in parts.items():
             z.writestr(name, data)
     refused(path, "beyond 1,048,576")
+
+
+# -- Review findings: totals rows with labels, XLSX rows out of order, cells that are not numbers, blank lines --------
+
+MAP3 = HEADER + ROW + ROW.replace("Residents", "Carers")  # two lines of 10, so a third of 20 is their sum
+
+
+@pytest.mark.parametrize("labels, why", [
+    ("-,-", "labels stand for no line in particular"), ("n/a,N/A", "labels stand for no line in particular"),
+    ("na,none", "labels stand for no line in particular"), ("All,All outcomes", "labels stand for no line"),
+    (" ,\u2014", "labels stand for no line in particular"),
+    ("Residents and carers,Total of both", "its text says it is a total"),
+    ("To\u200btal,both", "totals row ('Total')"), ("Everyone,Sub\u00adtotal", "totals row ('Subtotal')"),
+])
+def test_a_row_equal_to_the_sum_above_with_placeholder_or_total_labels_is_refused(tmp_path, labels, why):
+    path = tmp_path / "m.csv"
+    path.write_text(MAP3 + labels + ",20,100,2024,1\n", encoding="utf-8")
+    problems = refused(path, why, reader=read_impact_map)
+    assert [p.row for p in problems] == [4]
+
+
+def test_total_words_in_a_label_whose_figures_are_not_the_sum_above_stay_an_ordinary_line(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text(MAP3 + "Residents,Total carbon saved,7,100,2024,1\n")
+    assert read_impact_map(path, proxies={})["quantity"].tolist() == [10, 10, 7]
+
+
+def test_an_inputs_row_whose_description_says_total_and_equals_the_sum_is_refused(tmp_path):
+    path = tmp_path / "i.csv"
+    path.write_text("stakeholder,description,value,year\nLCC,Year 1,1000,0\nLCC,Year 2,2000,1\n"
+                    "LCC,Total contract value,3000,0\n")
+    (problem,) = refused(path, "its text says it is a total", "(3,000) is the sum of the 2 rows above",
+                         reader=read_inputs)
+    assert (problem.row, problem.column) == (4, "value")
+
+
+def _edited_sheet(path, edit):
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    edited = edit(parts[sheet])
+    assert edited != parts[sheet]
+    parts[sheet] = edited
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_xlsx_rows_out_of_order_are_refused_as_damage_naming_the_rows(tmp_path):
+    path = _edited_sheet(_workbook(tmp_path), lambda xml: xml.replace(b'<row r="2"', b'<row r="9"'))
+    refused(path, "damaged Excel workbook", "out of order", "row 3 comes after row 9")
+
+
+def test_an_xlsx_row_given_twice_is_refused(tmp_path):
+    path = _edited_sheet(_workbook(tmp_path), lambda xml: re.sub(rb'<row r="3"', b'<row r="2"', xml)
+                         .replace(b'r="A3"', b'r="A2"').replace(b'r="B3"', b'r="B2"').replace(b'r="C3"', b'r="C2"')
+                         .replace(b'r="D3"', b'r="D2"').replace(b'r="E3"', b'r="E2"').replace(b'r="F3"', b'r="F2"'))
+    refused(path, "damaged Excel workbook", "row 2 is given twice")
+
+
+def test_an_xlsx_cell_stored_in_another_row_is_refused(tmp_path):
+    path = _edited_sheet(_workbook(tmp_path), lambda xml: xml.replace(b'r="C3"', b'r="C2"'))
+    refused(path, "damaged Excel workbook", "cell C2 is stored in row 3")
+
+
+@pytest.mark.parametrize("stored, words", [
+    (b"NaN", "cell C2 holds 'NaN', which is not a finite number"),
+    (b"INF", "cell C2 holds 'INF', which is not a finite number"),
+    (b"1e400", "cell C2 holds '1e400', which is not a finite number"),
+    (b"9" * 5000, "cell C2 holds a whole number of 5,000 digits, far too large"),
+])
+def test_a_number_cell_that_is_not_a_finite_number_is_named_in_plain_words(tmp_path, stored, words):
+    path = _edited_sheet(_workbook(tmp_path), lambda xml: re.sub(rb'(<c r="C2"[^>]*>)<v>[^<]*</v>',
+                                                                 rb'\1<v>' + stored + rb'</v>', xml))
+    (problem,) = refused(path, words)
+    assert (problem.sheet, problem.row, problem.column) == ("Sheet", 2, "quantity")
+    text = str(problem)
+    assert "int()" not in text and "set_int_max_str_digits" not in text and "damaged" not in text
+
+
+def test_a_csv_with_more_lines_than_a_sheet_has_says_so_counting_blank_lines(tmp_path, monkeypatch):
+    monkeypatch.setattr("sroi_lib.io.tables.SHEET_MAX_ROWS", 10)
+    path = tmp_path / "m.csv"
+    path.write_text(HEADER + ROW + "\n" * 20)
+    refused(path, "has more than 10 lines, blank lines included", "Remove the blank lines")

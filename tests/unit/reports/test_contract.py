@@ -102,3 +102,37 @@ def test_a_contract_read_in_full_has_no_reading_notes(tmp_path):
     from sroi_lib.reports.contract import contract_results
 
     assert contract_results(load_contract(contract(tmp_path)))["reading_notes"] == []
+
+
+def test_value_json_carries_the_reading_notes_of_a_workbook_with_hidden_rows(tmp_path, capsys):
+    import json
+
+    from openpyxl import Workbook
+
+    from sroi_lib.cli import main
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["stakeholder", "outcome", "quantity", "value", "price_year", "deadweight", "attribution", "drop_off",
+               "duration"])
+    ws.append(["Local residents", "Moved into sustained work", 100, 1000, 2024, "20%", "25%", "10%", 3])
+    ws.append(["Carers", "Better wellbeing", 100, 1000, 2024, "20%", "25%", "10%", 3])
+    ws.row_dimensions[3].hidden = True
+    path = tmp_path / "map.xlsx"
+    wb.save(path)
+    assert main(["value", str(path), "--investment", "100000", "--json"]) == 0
+    out, err = capsys.readouterr()
+    record = json.loads(out)
+    assert record["reading_notes"] == ["map.xlsx, sheet 'Sheet': 1 hidden row (3) was read like the others; unhide "
+                                       "it to check what is counted."]
+    assert record["reading_notes"][0] in err  # the same note the terminal shows
+    assert round(record["present_value"], 2) == 304430.02  # the hidden row is counted: 2 × the worked check
+
+
+def test_value_json_has_empty_reading_notes_when_there_is_nothing_to_say(capsys):
+    import json
+
+    from sroi_lib.cli import main
+
+    assert main(["value", str(EXAMPLES / "worked_check" / "impact_map.csv"), "--investment", "100000", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reading_notes"] == []

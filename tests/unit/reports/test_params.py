@@ -81,3 +81,15 @@ def test_every_problem_at_once(tmp_path):
     with pytest.raises(InputError) as exc:
         load_params(write(tmp_path, text + "extra: 1\n"))
     assert {p.column for p in exc.value.problems} == {"price_year", "analysis_type", "extra"}
+
+
+@pytest.mark.parametrize("name", ["passwd", "commitments.txt", "commitments.xls"])
+def test_a_commitments_file_that_is_not_a_table_is_refused_naming_the_key(tmp_path, name):
+    (tmp_path / name).write_text("root:x:0:0:root:/root:/bin/bash\n")
+    text = GOOD + f"contract_start: 2025-Q1\ncontract_end: 2025-Q4\ncommitments: {name}\n"
+    with pytest.raises(InputError) as exc:
+        load_params(write(tmp_path, text))
+    (problem,) = exc.value.problems
+    assert (problem.column, problem.row) == ("commitments", 14)
+    assert f"the file '{name}' is not a table sroi reads" in problem.message
+    assert "CSV (.csv) or Excel (.xlsx)" in problem.fix
