@@ -265,3 +265,13 @@ def test_many_formulas_without_saved_results_are_listed_then_counted(tmp_path):
     found = problems(lambda: read_table(path))
     assert len(found) == 21 and all("whose result was never saved" in p for p in found[:20])
     assert "5 more formulas have no saved result" in found[20]
+
+
+def test_a_whole_number_beyond_any_float_is_refused_as_too_large():
+    """A caller of the library (or a workbook) can hand over a Python int no float can hold."""
+    from sroi_lib.io.cells import parse_number
+
+    with pytest.raises(CellError) as exc:
+        parse_number(10 ** 400)
+    assert (exc.value.message, exc.value.fix) == ("100000000000... (401 digits) is too large a number",
+                                                  "Write an actual number.")
