@@ -3,7 +3,10 @@
 Writes CSV impact maps at the limits of docs/limits.md, with every adjustment
 set and inline values: 100,000 lines (the row limit) of 10 years each, and
 3,333 lines of 300 years each (the duration limit); both are at the
-1,000,000 line-year limit. Times ``sroi value`` on each in a real process
+1,000,000 line-year limit; and the worst case found so far, 100,000 lines of 10
+years whose values come from the shipped proxy library (re-priced line by line)
+and whose start years run from 1 to 300 (so the year-by-year table spans 309
+years). Times ``sroi value`` on each in a real process
 (start-up included), with and without ``--json`` (which builds the per-year
 table, one row per line-year). Peak memory is the child's maximum resident set size
 (``getrusage(RUSAGE_CHILDREN)``); each run is a fresh process, so the figure
@@ -23,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sroi_lib.io.limits import MAX_DURATION_YEARS, MAX_LINE_YEARS, MAX_TABLE_ROWS
+from sroi_lib.io.limits import MAX_DURATION_YEARS, MAX_LINE_YEARS, MAX_START_YEAR, MAX_TABLE_ROWS
 
 HEADER = "stakeholder,outcome,quantity,value,price_year,deadweight,displacement,attribution,drop_off,duration,start_year\n"
 
@@ -34,6 +37,19 @@ def write_map(path: Path, lines: int, duration: int) -> None:
         for i in range(lines):
             fh.write(f"Stakeholder {i % 50},Outcome {i % 400},{10 + i % 90},{100 + i % 900},{2015 + i % 10},"
                      f"10%,5%,20%,{i % 20}%,{duration},{1 + i % 3 if duration < MAX_DURATION_YEARS else 1}\n")
+
+
+def write_worst_map(path: Path, lines: int, duration: int) -> None:
+    """Proxy values (every shipped proxy in turn) and start years 1 to 300."""
+    from sroi_lib.proxies.library import shipped_library
+
+    ids = sorted(shipped_library().table["proxy_id"])
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("stakeholder,outcome,quantity,proxy_id,deadweight,displacement,attribution,drop_off,duration,"
+                 "start_year\n")
+        for i in range(lines):
+            fh.write(f"Stakeholder {i % 50},Outcome {i % 400},{10 + i % 90},{ids[i % len(ids)]},10%,5%,20%,"
+                     f"{i % 20}%,{duration},{1 + i % MAX_START_YEAR}\n")
 
 
 def run(args: list[str]) -> tuple[float, float, int]:
@@ -52,12 +68,16 @@ def main() -> None:
     parser.add_argument("--lines", type=int, nargs="*", default=[MAX_TABLE_ROWS, MAX_LINE_YEARS // MAX_DURATION_YEARS])
     parser.add_argument("--duration", type=int, nargs="*", default=[MAX_LINE_YEARS // MAX_TABLE_ROWS,
                                                                     MAX_DURATION_YEARS])
+    parser.add_argument("--no-worst", action="store_true", help="leave out the proxy, late-start map")
     args = parser.parse_args()
-    for lines, duration in zip(args.lines, args.duration):
+    maps = [(write_map, lines, duration, "inline values") for lines, duration in zip(args.lines, args.duration)]
+    if not args.no_worst:
+        maps.append((write_worst_map, MAX_TABLE_ROWS, MAX_LINE_YEARS // MAX_TABLE_ROWS, "proxies, start years 1-300"))
+    for write, lines, duration, kind in maps:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "limit_map.csv"
-            write_map(path, lines, duration)
-            print(f"map: {lines:,} lines x {duration} years = {lines * duration:,} line-years, "
+            write(path, lines, duration)
+            print(f"map: {lines:,} lines x {duration} years = {lines * duration:,} line-years, {kind}, "
                   f"{path.stat().st_size / 1048576:.1f} MB")
             for extra in ([], ["--json"]):
                 seconds, mb, code = run(["value", str(path), "--investment", "1000000", *extra])
