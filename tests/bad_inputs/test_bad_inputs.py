@@ -35,6 +35,7 @@ PLACEHOLDERS = ("file", "examples", "parameters", "out", "tmp")
 KEYS = {"name", "file", "command", "exit", "message", "why", "subprocess", "timeout", "slow"}
 HANG_GUARD = 120  # seconds; far above any case (they take well under a second in-process)
 MEMORY_LIMIT = 1536 * 1024 * 1024  # RLIMIT_AS for the subprocess cases
+IN_PROCESS_MEMORY = 256 * 1024 * 1024  # the most a case run in-process may allocate at once (tracemalloc's peak)
 
 
 def _load_cases():
@@ -61,7 +62,11 @@ def _expand(arg: str, subs: dict[str, str]) -> str:
 
 
 def _in_process(argv: list[str], timeout: int = HANG_GUARD) -> tuple[int, str]:
-    """Run ``sroi argv`` through cli.main, capturing everything it prints; SIGALRM is the hang guard."""
+    """Run ``sroi argv`` through cli.main, capturing everything it prints; SIGALRM is the hang guard, and the peak
+    of what it allocates (Python's and numpy's memory, as tracemalloc sees it) must stay within
+    :data:`IN_PROCESS_MEMORY`."""
+    import tracemalloc
+
     out, err = io.StringIO(), io.StringIO()
 
     def hang(signum, frame):
@@ -69,15 +74,19 @@ def _in_process(argv: list[str], timeout: int = HANG_GUARD) -> tuple[int, str]:
 
     previous = signal.signal(signal.SIGALRM, hang)
     signal.alarm(timeout)
+    tracemalloc.start()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = cli.main(argv)
             except SystemExit as exc:  # argparse's own refusals
                 code = exc.code if isinstance(exc.code, int) else 2
+        _, peak = tracemalloc.get_traced_memory()
     finally:
+        tracemalloc.stop()
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+    assert peak <= IN_PROCESS_MEMORY, f"sroi {' '.join(argv)} allocated {peak / 1048576:,.0f} MB at its peak"
     return code, out.getvalue() + err.getvalue()
 
 
