@@ -12,7 +12,7 @@ and for the whole map::
     SROI ratio      = ΣPV / Σinputs
     net SROI ratio  = (ΣPV − Σinputs) / Σinputs
     NPV             = ΣPV − Σinputs
-    payback months  = Σinputs / (annual impact / 12),  annual impact = Σ impact_i
+    payback months  = Σinputs / (annual impact / 12),  annual impact = Σ impact_i over the lines that start in year 1
 
 Inputs are at year 0 and not discounted unless a row gives a later year.
 Every intermediate figure is kept in :class:`Valuation` so any total can be
@@ -117,8 +117,13 @@ class Valuation:
 
     @property
     def annual_impact(self) -> float:
-        """Σ first-year impact of every line (before drop-off and discounting)."""
-        return float(self.lines["impact"].sum())
+        """The first year's net impact: Σ impact of the lines that start in year 1 (before discounting).
+
+        The SROI guide's payback divides the investment by the first year's impact (Nicholls et al. 2012, stage
+        5); a line that starts in a later year has no impact in year 1, so it cannot shorten the payback.
+        """
+        lines = self.lines
+        return float(lines["impact"].to_numpy()[lines["start_year"].to_numpy() == 1].sum())
 
     @property
     def sroi_ratio(self) -> float:
@@ -137,7 +142,7 @@ class Valuation:
 
     @property
     def payback_months(self) -> float | None:
-        """Σinputs / (annual impact / 12); None when the annual impact is zero."""
+        """Σinputs / (annual impact / 12), the annual impact being the first year's; None when it is zero."""
         if self.annual_impact <= 0:
             return None
         return self.total_inputs / (self.annual_impact / 12)

@@ -31,7 +31,7 @@ def percent(x: float | None, places: int = 0) -> str:
 
 def months(x: float | None) -> str:
     """``20.4 months``, or a plain sentence when there is no payback."""
-    return "never (no annual impact)" if x is None else f"{x:,.1f} months"
+    return "never (no impact in the first year)" if x is None else f"{x:,.1f} months"
 
 
 def text_table(headers: list[str], rows: list[list], right: set[int] | None = None, max_width: int = 34) -> str:

@@ -104,6 +104,22 @@ def test_inputs_too_small_to_divide_by_are_blamed_on_the_inputs_not_the_map():
     assert problem.message.startswith("the inputs total only £1e-320, so the SROI ratio (value ÷ inputs) is too")
 
 
+def test_payback_counts_only_the_first_years_impact():
+    """SROI guide, stage 5: payback = investment ÷ (the first year's net impact ÷ 12). A line starting in year 2
+    has no impact in year 1, so it must not shorten the payback.
+
+    Worked by hand: line A starts in year 1, 100 × £1,000 × (1 − 40%) = £60,000; line B starts in year 2,
+    £40,000. Inputs £100,000: payback = 100,000 ÷ (60,000 ÷ 12) = 20 months (not 100,000 ÷ (100,000 ÷ 12) = 12).
+    """
+    m = frame(line(quantity=100, deadweight=0.4), line(row=3, quantity=40, start_year=2))
+    v = value(m, 100_000, price_year=2024, discounting="none")
+    assert v.annual_impact == pytest.approx(60_000)
+    assert v.payback_months == pytest.approx(20.0)
+    later_only = value(frame(line(quantity=40, start_year=2)), 100_000, price_year=2024, discounting="none")
+    assert later_only.annual_impact == 0 and later_only.payback_months is None
+    assert later_only.present_value == pytest.approx(40_000)  # the value itself still counts
+
+
 def test_no_annual_impact_means_no_payback():
     v = value(frame(line(quantity=0.0)), 1000)
     assert v.payback_months is None and v.sroi_ratio == 0
