@@ -15,7 +15,7 @@ def test_year_zero_is_not_discounted_and_year_one_is():
 
 @pytest.mark.parametrize("year, expected", [(5, 0.8420), (10, 0.7089), (30, 0.3563), (50, 0.1973)])
 def test_green_book_standard_check_values(year, expected):
-    # Published check values of the standard schedule (docs/data.md: the Green Book's discount factor table).
+    # Published check values of the standard schedule (docs/data_log.md: the Green Book's discount factor table).
     assert schedule("green-book").factors(year) == pytest.approx(expected, abs=5e-5)
 
 
