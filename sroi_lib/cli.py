@@ -115,9 +115,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--price-year", metavar="YEAR", type=str, default=None,
                    help="price year of the results (default: the latest year of the GDP deflator series)")
     p.add_argument("--discount", metavar="SCHEDULE", default="green-book",
-                   help="green-book (default), health, none, or a flat rate such as 3.5%%")
+                   help="green-book (default), health, none, already-discounted (the map's figures are discounted "
+                   "already), or a flat rate such as 3.5%%")
     p.add_argument("--proxies", metavar="FILE", help="your own proxy library (CSV or XLSX), added to the shipped one; "
                    "its rows replace shipped rows with the same id")
+    p.add_argument("--first-year-undiscounted", action="store_true",
+                   help="do not discount year 1 (discount from year 0), to reproduce an SROI prepared that way")
+    p.add_argument("--drop-off-first-year", action="store_true",
+                   help="apply drop-off from each outcome's first year (default: from its second)")
     p.add_argument("--framework", metavar="NAME", default=DEFAULT_FRAMEWORK,
                    help="framework for the value-by-priority breakdown: a shipped name or a YAML file "
                    f"(default: {DEFAULT_FRAMEWORK})")
@@ -322,7 +327,8 @@ def _cmd_value(args) -> int:
 
     valued = value_files(args.impact_map, args.inputs, investment=args.investment, price_year=args.price_year,
                          discounting=args.discount, proxies=args.proxies, framework=args.framework,
-                         labels=VALUE_OPTIONS)
+                         labels=VALUE_OPTIONS, first_year_discounted=not args.first_year_undiscounted,
+                         drop_off_first_year=args.drop_off_first_year)
     _notes("value", valued.notes + valued.library.warnings)
     if args.json:
         print(json.dumps(valued.to_dict(), indent=2, allow_nan=False))

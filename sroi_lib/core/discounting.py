@@ -6,7 +6,12 @@ is not::
     flat rate r:      DF(t) = 1 / (1 + r)^t
     banded schedule:  DF(t) = Π_{k=1..t} 1 / (1 + r_k),   DF(0) = 1
 
-where ``r_k`` is the rate of the band holding year ``k``. The Green Book
+where ``r_k`` is the rate of the band holding year ``k``. To reproduce an SROI
+that does not discount its first year (discounting from year 0), a schedule
+with ``first_year_discounted=False`` gives ``DF'(t) = DF(t − 1)`` for t ≥ 1 and
+``DF'(0) = 1``: at a flat rate, every figure is (1 + r) times the default's.
+Figures that their authors have already discounted take
+``already-discounted`` (DF = 1 every year, said as such). The Green Book
 standard schedule is 3.5% for years 1–30, 3.0% for 31–75, 2.5% for 76–125,
 2.0% for 126–200, 1.5% for 201–300 and 1.0% after; the health schedule is
 1.5%, 1.29%, 1.07%, 0.86%, 0.64% and 0.43% on the same bands. Both are read,
@@ -35,6 +40,8 @@ __all__ = [
     "DiscountSchedule",
     "flat_rate",
     "no_discounting",
+    "already_discounted",
+    "ALREADY_DISCOUNTED",
     "load_schedules",
     "schedule",
     "parse_discounting",
@@ -73,6 +80,10 @@ class DiscountSchedule:
         Contiguous bands starting at year 1; the last has ``to_year=None``.
     vintage, source_url : str
         Where the rates come from (empty for a user's flat rate).
+    first_year_discounted : bool
+        True (the default, as the SROI guide and the Social Value Engine do):
+        year 1 is discounted, ``DF(1) = 1 / (1 + r_1)``. False: discounting
+        starts from year 0, ``DF'(t) = DF(t − 1)``, so year 1 is not discounted.
     """
 
     name: str
@@ -81,6 +92,7 @@ class DiscountSchedule:
     vintage: str = ""
     source_url: str = ""
     path: Path | None = None
+    first_year_discounted: bool = True
 
     def __post_init__(self) -> None:
         where = {"file": str(self.path)} if self.path else {}
@@ -148,6 +160,8 @@ class DiscountSchedule:
                 raise InputError("A year to discount must be a whole number of 0 or more.")
         _check_horizon(float(t.max()) if t.size else 0)
         t = t.astype(np.int64)
+        if not self.first_year_discounted:
+            t = np.maximum(t - 1, 0)  # DF'(t) = DF(t − 1), DF'(0) = 1
         if self.is_flat:
             out = (1.0 + self.bands[0].rate) ** (-t.astype(float))
         else:
@@ -187,6 +201,9 @@ class DiscountSchedule:
             for ``g = 0``.
         """
         start = np.asarray(start, dtype=np.int64)
+        if not self.first_year_discounted:
+            # DF'(t) = DF(t − 1): the same series one year earlier (start ≥ 1, so start − 1 ≥ 0, DF(0) = 1).
+            start = start - 1
         end = start + np.asarray(duration, dtype=np.int64) - 1
         log_growth = np.asarray(log_growth, dtype=float)
         horizon = int(end.max()) if end.size else 0
@@ -219,7 +236,10 @@ class DiscountSchedule:
 
     def describe(self) -> str:
         """One line for reports, e.g. ``HM Treasury Green Book standard schedule (...)``."""
-        return f"{self.label} [{self.vintage}]" if self.vintage else self.label
+        text = f"{self.label} [{self.vintage}]" if self.vintage else self.label
+        if not self.first_year_discounted and any(b.rate for b in self.bands):
+            text += "; the first year is not discounted (discounting from year 0)"
+        return text
 
     def to_dict(self) -> dict:
         """A JSON-ready record of the schedule (for results and manifests)."""
@@ -228,6 +248,7 @@ class DiscountSchedule:
             "label": self.label,
             "vintage": self.vintage,
             "source_url": self.source_url,
+            "first_year_discounted": self.first_year_discounted,
             "bands": [
                 {"from_year": b.from_year, "to_year": b.to_year, "rate": b.rate} for b in self.bands
             ],
@@ -255,6 +276,15 @@ def flat_rate(rate: float) -> DiscountSchedule:
 def no_discounting() -> DiscountSchedule:
     """No discounting: ``DF(t) = 1`` for every year."""
     return DiscountSchedule(name="none", label="no discounting", bands=(Band(1, None, 0.0),))
+
+
+ALREADY_DISCOUNTED = "already-discounted"
+
+
+def already_discounted() -> DiscountSchedule:
+    """For figures their authors have already discounted: ``DF(t) = 1``, said as such in reports."""
+    return DiscountSchedule(name=ALREADY_DISCOUNTED, bands=(Band(1, None, 0.0),),
+                            label="none by sroi: the figures are already discounted by their authors")
 
 
 def _pct(rate: float) -> str:
@@ -361,8 +391,8 @@ _RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(%?)\s*$")
 def parse_discounting(spec: str | float | DiscountSchedule) -> DiscountSchedule:
     """Turn a user's choice into a schedule.
 
-    Accepts ``green-book``, ``health``, ``none``, a percentage (``3.5%``) or a
-    fraction (``0.035``). A bare number above 1 (``3.5``) is refused rather
+    Accepts ``green-book``, ``health``, ``none``, ``already-discounted``, a
+    percentage (``3.5%``) or a fraction (``0.035``). A bare number above 1 (``3.5``) is refused rather
     than guessed, as for every percentage in sroi.
     """
     if isinstance(spec, DiscountSchedule):
@@ -374,15 +404,17 @@ def parse_discounting(spec: str | float | DiscountSchedule) -> DiscountSchedule:
             number = float("inf")
         if not np.isfinite(number):
             raise InputError(Problem(f"the discount rate {shown(spec)} is not a finite number",
-                                     fix="Use green-book, health, none, or a rate such as 3.5%."))
+                                     fix="Use green-book, health, none, already-discounted, or a rate such as 3.5%."))
         text = repr(number)
     elif isinstance(spec, str) or spec is None:
         text = str(spec).strip().lower()
     else:
         raise InputError(Problem(f"Discounting {shown(spec)} is not understood",
-                                 fix="Use green-book, health, none, or a rate such as 3.5%."))
+                                 fix="Use green-book, health, none, already-discounted, or a rate such as 3.5%."))
     if text in ("none", "0", "0%", "0.0"):
         return no_discounting()
+    if text in (ALREADY_DISCOUNTED, "already discounted"):
+        return already_discounted()
     if text in ("green-book", "greenbook", "green book", "standard"):
         return schedule("green-book")
     if text == "health":
@@ -393,7 +425,7 @@ def parse_discounting(spec: str | float | DiscountSchedule) -> DiscountSchedule:
                                  fix="Give a rate of 0% or more, such as 3.5%, or none."))
     if not m:
         raise InputError(Problem(f"Discounting {shown(str(spec))} is not understood",
-                                 fix="Use green-book, health, none, or a rate such as 3.5%."))
+                                 fix="Use green-book, health, none, already-discounted, or a rate such as 3.5%."))
     number, percent = float(m.group(1)), m.group(2)
     rate = number / 100 if percent else number
     if not percent and number > 1:

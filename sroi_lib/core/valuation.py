@@ -4,7 +4,8 @@ For each outcome line *i* (docs/method.md)::
 
     v        = value × D[price_year] / D[value's price year]          (re-priced)
     impact   = quantity × v × (1 − deadweight) × (1 − displacement) × (1 − attribution)
-    value_t  = impact × (1 − drop_off)^(t − start_year),  t = start_year … start_year + duration − 1
+    value_t  = impact × (1 − drop_off)^(t − start_year + δ),  t = start_year … start_year + duration − 1
+               (δ = 0: drop-off from the second year, the default; δ = 1: from the first year)
     PV_i     = Σ_t value_t × DF(t)
 
 and for the whole map::
@@ -26,14 +27,14 @@ Network. HM Treasury (2026). The Green Book.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
-from .discounting import DiscountSchedule, no_discounting, parse_discounting
+from .discounting import ALREADY_DISCOUNTED, DiscountSchedule, no_discounting, parse_discounting
 from .prices import DeflatorSeries, load_deflators, parse_price_year
 from .records import json_records
 
@@ -82,20 +83,22 @@ class Valuation:
     price_year: int
     discounting: DiscountSchedule
     deflators: DeflatorSeries = field(repr=False)
+    drop_off_first_year: bool = False
 
     @cached_property
     def years(self) -> pd.DataFrame:
         """One row per line per year it lasts (built from ``lines`` when first asked for).
 
-        ``value = impact × (1 − drop_off)^(year − start_year)``,
-        ``present_value = value × discount_factor``.
+        ``value = impact × (1 − drop_off)^(year − start_year + δ)`` (δ = 1 when
+        drop-off starts in the first year), ``present_value = value × discount_factor``.
         """
         ln = self.lines
         duration = ln["duration"].to_numpy(np.int64)
         line_idx = np.repeat(np.arange(len(ln)), duration)
         offset = np.arange(line_idx.size) - (np.cumsum(duration) - duration)[line_idx]
         year = ln["start_year"].to_numpy(np.int64)[line_idx] + offset
-        value_t = ln["impact"].to_numpy(float)[line_idx] * (1 - ln["drop_off"].to_numpy(float)[line_idx]) ** offset
+        kept = offset + int(self.drop_off_first_year)
+        value_t = ln["impact"].to_numpy(float)[line_idx] * (1 - ln["drop_off"].to_numpy(float)[line_idx]) ** kept
         df = self.discounting.factors(year)
         return pd.DataFrame({"line": line_idx, "row": ln["row"].to_numpy()[line_idx], "year": year,
                              "value": value_t, "discount_factor": df, "present_value": value_t * df})
@@ -179,6 +182,23 @@ class Valuation:
             "undiscounted_value": self.undiscounted_value,
         }
 
+    def conventions(self) -> dict:
+        """How this valuation counts its years: whether year 1 is discounted, when drop-off starts, and whether
+        the figures were already discounted by their authors."""
+        return {"first_year_discounted": self.discounting.first_year_discounted,
+                "drop_off_from": "first year" if self.drop_off_first_year else "second year",
+                "already_discounted": self.discounting.name == ALREADY_DISCOUNTED}
+
+    def method_text(self) -> str:
+        """The valuation's conventions in one plain sentence for a report's method line."""
+        first = ("year 1 is discounted" if self.discounting.first_year_discounted
+                 else "year 1 is not discounted (discounting from year 0)")
+        if self.discounting.name == ALREADY_DISCOUNTED:
+            first = "the figures are already discounted by their authors, so sroi does not discount them again"
+        drop = ("drop-off applies from each outcome's first year" if self.drop_off_first_year
+                else "drop-off applies from each outcome's second year")
+        return f"{first}; {drop}."
+
     def to_dict(self, frameworks=()) -> dict:
         """Everything, JSON-ready: headline figures, lines, inputs, years, breakdowns
         (by stakeholder, outcome, value type, theme, and each framework given)."""
@@ -188,6 +208,7 @@ class Valuation:
             **self.summary(),
             "price_year": self.price_year,
             "discounting": self.discounting.to_dict(),
+            "conventions": self.conventions(),
             "deflator": {"title": self.deflators.title, "vintage": self.deflators.vintage,
                          "source_url": self.deflators.source_url},
             "sroi_version": __version__,
@@ -232,6 +253,8 @@ def value(
     discounting: str | float | DiscountSchedule = "green-book",
     deflators: DeflatorSeries | None = None,
     proxies=None,
+    first_year_discounted: bool = True,
+    drop_off_first_year: bool = False,
 ) -> Valuation:
     """Value an impact map against its inputs.
 
@@ -251,6 +274,12 @@ def value(
     proxies : mapping-like, optional
         Resolves ``proxy_id``: ``proxies[id]`` has ``value``, ``price_year``,
         ``value_type``, ``theme``, ``name``, ``source`` and ``source_url``.
+    first_year_discounted : bool
+        True (default): year 1 is discounted. False: discounting from year 0
+        (``DF'(t) = DF(t − 1)``), to reproduce an SROI prepared that way.
+    drop_off_first_year : bool
+        False (default): drop-off applies from the second year of a line. True:
+        from its first year, ``value_t = impact × (1 − drop_off)^(t − start_year + 1)``.
 
     Returns
     -------
@@ -276,6 +305,8 @@ def value(
     """
     deflators = deflators or load_deflators()
     schedule = parse_discounting(discounting)
+    if schedule.first_year_discounted != bool(first_year_discounted):
+        schedule = replace(schedule, first_year_discounted=bool(first_year_discounted))
     price_year = parse_price_year(price_year, deflators, label="The price year ")
     lines = _complete_map(impact_map, proxies)
     outside = np.flatnonzero(~np.asarray(deflators.covers(lines["price_year"]), dtype=bool))
@@ -297,10 +328,11 @@ def value(
     with np.errstate(divide="ignore"):
         log_keep = np.maximum(np.log1p(-drop), -1e300)
     # Σ_t (1 − drop_off)^(t − start) × DF(t), in closed form per line (see series_factors);
-    # undiscounted, the same sum with DF = 1.
+    # undiscounted, the same sum with DF = 1. Drop-off from the first year multiplies every year by (1 − drop_off).
+    first = (1 - drop) if drop_off_first_year else 1.0
     with np.errstate(over="ignore", invalid="ignore"):
-        pv = impact * schedule.series_factors(start, duration, log_keep)
-        undiscounted = impact * no_discounting().series_factors(start, duration, log_keep)
+        pv = impact * first * schedule.series_factors(start, duration, log_keep)
+        undiscounted = impact * first * no_discounting().series_factors(start, duration, log_keep)
 
     lines.update(reprice_factor=factor, value_per_unit=per_unit, impact=impact, end_year=start + duration - 1,
                  undiscounted_value=undiscounted, present_value=pv)
@@ -316,7 +348,7 @@ def value(
         raise InputError(zero)
     _refuse_non_finite(frame, inputs_frame, impact_map.attrs.get("file"))
     return Valuation(lines=frame, inputs=inputs_frame, price_year=int(price_year),
-                     discounting=schedule, deflators=deflators)
+                     discounting=schedule, deflators=deflators, drop_off_first_year=bool(drop_off_first_year))
 
 
 def _refuse_non_finite(lines: pd.DataFrame, inputs: pd.DataFrame, file) -> None:

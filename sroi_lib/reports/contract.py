@@ -64,7 +64,8 @@ class ValuedMap:
 
 def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, investment=None, price_year=None,
                 discounting=DEFAULT_DISCOUNTING, proxies: str | Path | None = None, framework=DEFAULT_FRAMEWORK,
-                labels: Mapping[str, str] | None = None) -> ValuedMap:
+                labels: Mapping[str, str] | None = None, first_year_discounted: bool = True,
+                drop_off_first_year: bool = False) -> ValuedMap:
     """Check everything a valuation needs, report every problem at once, then value the map.
 
     Parameters
@@ -83,6 +84,9 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
         How a problem with each setting (``price_year``, ``discounting``,
         ``framework``, ``investment``) starts, such as the command-line option's
         name; by default the setting's name in words (:data:`SETTING_WORDS`).
+    first_year_discounted, drop_off_first_year : bool
+        The conventions of :func:`~sroi_lib.core.valuation.value` (defaults: year 1
+        discounted; drop-off from each outcome's second year).
 
     Raises
     ------
@@ -124,7 +128,8 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
     if problems:
         raise InputError(problems)
     valuation = value(frame, costs, price_year=settings.price_year, discounting=settings.discounting,
-                      deflators=deflators, proxies=library)
+                      deflators=deflators, proxies=library, first_year_discounted=first_year_discounted,
+                      drop_off_first_year=drop_off_first_year)
     notes = [n for table in (frame, costs) for n in table.attrs.get("notes", [])]
     return ValuedMap(valuation=valuation, library=library, framework=settings.framework, notes=notes)
 
@@ -165,7 +170,9 @@ def load_contract(params_file: str | Path) -> ContractRun:
     """
     params = load_params(params_file)
     valued = value_files(params.impact_map, params.inputs, price_year=params.price_year,
-                         discounting=params.discounting, proxies=params.proxies, framework=params.framework)
+                         discounting=params.discounting, proxies=params.proxies, framework=params.framework,
+                         first_year_discounted=params.first_year_discounted,
+                         drop_off_first_year=params.drop_off_first_year)
     v = valued.valuation
     return ContractRun(params=params, library=valued.library, framework=valued.framework, valuation=v,
                        checks=overclaiming_checks(v.lines), tracking=load_tracking(params, valued.library, v.price_year),

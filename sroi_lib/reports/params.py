@@ -49,7 +49,9 @@ KEYS: dict[str, tuple[type | tuple, bool, str]] = {
     "directorate": (str, True, "the council directorate that owns it"),
     "analysis_type": (str, True, "forecast (before delivery) or evaluation (after)"),
     "price_year": (int, False, "the price year of the results"),
-    "discounting": ((str, int, float), False, "green-book, health, none, or a rate such as 3.5%"),
+    "discounting": ((str, int, float), False, "green-book, health, none, already-discounted, or a rate such as 3.5%"),
+    "first_year_discounted": (bool, False, "true (the default) to discount year 1, false to discount from year 0"),
+    "drop_off_first_year": (bool, False, "true to apply drop-off from an outcome's first year (default: from its second)"),
     "framework": (str, False, "a shipped framework name or a YAML file"),
     "impact_map": (str, True, "the impact map file, relative to this file"),
     "inputs": (str, True, "the inputs file, relative to this file"),
@@ -88,6 +90,8 @@ class ContractParams:
     framework: str = DEFAULT_FRAMEWORK
     proxies: Path | None = None
     illustrative: bool = False
+    first_year_discounted: bool = True
+    drop_off_first_year: bool = False
     description: str = ""
     contract_start: str | None = None
     contract_end: str | None = None

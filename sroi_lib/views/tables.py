@@ -111,7 +111,7 @@ def title_markdown(run: ContractRun) -> str:
              f"**Contract** {t(p.contract_id)} · **Supplier** {t(p.supplier)} · "
              f"**Directorate** {t(p.directorate)} · **Analysis** {t(p.analysis_type)}", "",
              f"All figures in {t(v.price_year)} prices ({t(v.deflators.title)}, {t(v.deflators.vintage)}); "
-             f"discounting: {t(v.discounting.describe())}."]
+             f"discounting: {t(v.discounting.describe())}. Conventions: {t(v.method_text())}"]
     if p.description:
         lines += ["", t(p.description)]
     if p.illustrative:

@@ -24,6 +24,7 @@ def valuation_text(v, title: str, framework=None) -> str:
         f"SROI valuation of {title}",
         f"All figures in {v.price_year} prices ({v.deflators.title}, {v.deflators.vintage}).",
         f"Discounting: {v.discounting.describe()}.",
+        f"Conventions: {v.method_text()}",
         "",
         fmt.text_table(
             ["Figure", "Value"],

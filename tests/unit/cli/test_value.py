@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook
 
 from sroi_lib.cli import main
-from tests.conftest import WORKED_ROW, run_sroi, write_csv
+from tests.conftest import EXAMPLES, WORKED_ROW, run_sroi, write_csv
 
 
 def sroi(capsys, *args):
@@ -174,3 +174,29 @@ def test_real_process_json(tmp_path, worked_map):
     result = run_sroi("value", worked_map, "--investment", "100000", "--discount", "3.5%", "--json")
     assert result.returncode == 0, result.stderr
     assert round(json.loads(result.stdout)["sroi_ratio"], 2) == 1.52
+
+
+@pytest.mark.parametrize("options, present_value, conventions", [
+    ([], 152_215.01, {"first_year_discounted": True, "drop_off_from": "second year", "already_discounted": False}),
+    (["--first-year-undiscounted"], 157_542.53,
+     {"first_year_discounted": False, "drop_off_from": "second year", "already_discounted": False}),
+    (["--drop-off-first-year"], 136_993.51,
+     {"first_year_discounted": True, "drop_off_from": "first year", "already_discounted": False}),
+    (["--discount", "already-discounted"], 162_600.00,
+     {"first_year_discounted": True, "drop_off_from": "second year", "already_discounted": True}),
+])
+def test_conventions_on_the_command_line(capsys, options, present_value, conventions):
+    """The worked check (docs/method.md) under each convention; the figures are worked by hand in
+    tests/unit/core/test_valuation.py."""
+    from sroi_lib.cli import main
+
+    worked = EXAMPLES / "worked_check"
+    args = ["value", str(worked / "impact_map.csv"), "--inputs", str(worked / "inputs.csv"), "--discount", "3.5%"]
+    assert main([*args, *options, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert round(out["present_value"], 2) == present_value and out["conventions"] == conventions
+    assert main([*args, *options]) == 0
+    text = capsys.readouterr().out
+    assert "Conventions: " in text
+    assert ("year 1 is not discounted" in text) == ("--first-year-undiscounted" in options)
+    assert ("from each outcome's first year" in text) == ("--drop-off-first-year" in options)

@@ -181,3 +181,58 @@ def test_a_line_price_year_outside_the_series_names_its_row():
     assert [(p.file, p.row, p.column) for p in exc.value.problems] == [("map.csv", 3, "price_year"),
                                                                        ("map.csv", 4, "price_year")]
     assert "1985 is outside the GDP deflator series" in str(exc.value)
+
+
+# --- conventions, to reproduce an SROI prepared elsewhere (worked by hand from the worked check) ---------------------
+# 100 × £1,000, deadweight 20%, attribution 25% → impact £60,000; drop-off 10%; three years; 3.5% flat.
+
+def worked(**conventions):
+    m = frame(line(quantity=100, deadweight=0.2, attribution=0.25, drop_off=0.1, duration=3))
+    return value(m, 100_000, price_year=2024, discounting=conventions.pop("discounting", "3.5%"), **conventions)
+
+
+def test_the_default_conventions_discount_year_1_and_drop_off_from_year_2():
+    v = worked()
+    assert v.conventions() == {"first_year_discounted": True, "drop_off_from": "second year",
+                               "already_discounted": False}
+    assert round(v.present_value, 2) == 152_215.01
+
+
+def test_first_year_not_discounted():
+    """60,000 + 54,000 / 1.035 + 48,600 / 1.035² = 60,000 + 52,173.913 + 45,368.620 = £157,542.53."""
+    v = worked(first_year_discounted=False)
+    assert v.years["discount_factor"].tolist() == pytest.approx([1.0, 1 / 1.035, 1 / 1.035 ** 2])
+    assert round(v.present_value, 2) == 157_542.53
+    assert v.present_value == pytest.approx(v.years["present_value"].sum())  # closed form = year by year
+    assert v.present_value == pytest.approx(worked().present_value * 1.035)  # every figure × (1 + r)
+    assert v.conventions()["first_year_discounted"] is False
+    assert "year 1 is not discounted" in v.method_text()
+    assert "the first year is not discounted" in v.discounting.describe()
+
+
+def test_first_year_not_discounted_on_a_banded_schedule_shifts_each_band_by_a_year():
+    """Green Book standard: DF'(31) = DF(30) = 1.035^-30 (year 31 still at 3.5%, one year later)."""
+    m = frame(line(quantity=1, value=1000.0, duration=1, start_year=31))
+    default = value(m, 1000, price_year=2024, discounting="green-book")
+    shifted = value(m, 1000, price_year=2024, discounting="green-book", first_year_discounted=False)
+    assert default.present_value == pytest.approx(1000 * 1.035 ** -30 / 1.03)
+    assert shifted.present_value == pytest.approx(1000 * 1.035 ** -30)
+
+
+def test_drop_off_from_the_first_year():
+    """54,000 / 1.035 + 48,600 / 1.035² + 43,740 / 1.035³ = 52,173.913 + 45,368.620 + 39,450.974 = £136,993.51."""
+    v = worked(drop_off_first_year=True)
+    assert v.years["value"].tolist() == pytest.approx([54_000, 48_600, 43_740])
+    assert round(v.present_value, 2) == 136_993.51
+    assert v.present_value == pytest.approx(v.years["present_value"].sum())
+    assert v.undiscounted_value == pytest.approx(146_340)
+    assert v.conventions()["drop_off_from"] == "first year" and "first year" in v.method_text()
+
+
+def test_figures_already_discounted_are_not_discounted_again():
+    """60,000 + 54,000 + 48,600 = £162,600, and a later input is not discounted either."""
+    v = worked(discounting="already-discounted")
+    assert round(v.present_value, 2) == 162_600.00
+    assert v.conventions()["already_discounted"] is True
+    assert "already discounted by their authors" in v.method_text()
+    assert "already discounted by their authors" in v.discounting.describe()

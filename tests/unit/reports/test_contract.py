@@ -136,3 +136,19 @@ def test_value_json_has_empty_reading_notes_when_there_is_nothing_to_say(capsys)
 
     assert main(["value", str(EXAMPLES / "worked_check" / "impact_map.csv"), "--investment", "100000", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["reading_notes"] == []
+
+
+def test_a_contracts_conventions_come_from_its_parameters(tmp_path):
+    """first_year_discounted: false and drop_off_first_year: true reach the valuation, its results and its
+    heading. The worked check at the Green Book rate (3.5% for its three years) gives, by hand:
+    54,000 + 48,600 / 1.035 + 43,740 / 1.035² = 54,000 + 46,956.52 + 40,831.76 = £141,788.28."""
+    from sroi_lib.reports.contract import contract_results
+    from sroi_lib.views.tables import title_markdown
+
+    path = contract(tmp_path, "first_year_discounted: false\ndrop_off_first_year: true\n")
+    run = load_contract(path)
+    assert round(run.valuation.present_value, 2) == 141_788.28
+    assert contract_results(run)["conventions"] == {"first_year_discounted": False, "drop_off_from": "first year",
+                                                    "already_discounted": False}
+    heading = title_markdown(run)
+    assert "year 1 is not discounted" in heading and "first year" in heading

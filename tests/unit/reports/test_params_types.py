@@ -22,7 +22,8 @@ GOOD = {
     "contract_id": "test-contract", "title": "Test contract", "supplier": "Test supplier", "directorate": "Adults",
     "analysis_type": "forecast", "price_year": 2024, "discounting": "green-book", "framework": "best_city_ambition",
     "impact_map": str(CARE / "impact_map.csv"), "inputs": str(CARE / "inputs.csv"), "proxies": None,
-    "illustrative": True, "contract_start": "2025-Q2", "contract_end": "2027-Q1",
+    "illustrative": True, "first_year_discounted": True, "drop_off_first_year": False,
+    "contract_start": "2025-Q2", "contract_end": "2027-Q1",
     "commitments": str(CARE / "commitments.csv"), "returns": str(CARE / "returns.xlsx"),
     "rag_green": 0.95, "rag_amber": 0.8, "description": "A test.",
 }
@@ -53,10 +54,13 @@ WRONG = {
 # The documented readings: a blank or null optional key is not given (its default applies); these values are
 # genuinely right for their key. Everything else must be refused naming the key.
 DEFAULTS = {"price_year": None, "discounting": "green-book", "framework": "best_city_ambition", "proxies": None,
-            "illustrative": False, "returns": None, "rag_green": 0.95, "rag_amber": 0.8, "description": ""}
+            "illustrative": False, "returns": None, "rag_green": 0.95, "rag_amber": 0.8, "description": "",
+            "first_year_discounted": True, "drop_off_first_year": False}
 ACCEPTED = {
     **{(key, kind): value for key, value in DEFAULTS.items() for kind in ("null", "blank")},
     ("illustrative", "true"): True,
+    ("first_year_discounted", "true"): True,
+    ("drop_off_first_year", "true"): True,
     ("discounting", "zero"): "0",  # no discounting
 }
 # Without commitments the returns have nothing to be compared with: the problem is put on 'returns'.

@@ -244,7 +244,7 @@ def test_title_markdown_of_each_example_renders_as_before(params):
         f"# {p.title}", "", f"**Contract** {p.contract_id} · **Supplier** {p.supplier} · **Directorate** "
         f"{p.directorate} · **Analysis** {p.analysis_type}", "",
         f"All figures in {v.price_year} prices ({v.deflators.title}, {v.deflators.vintage}); "
-        f"discounting: {v.discounting.describe()}.", "", p.description, "",
+        f"discounting: {v.discounting.describe()}. Conventions: {v.method_text()}", "", p.description, "",
         "> **Illustrative example.** The figures are made up to show the method; "
         "this is not a real contract's valuation."])
     assert markdown_to_html(title_markdown(run)) == markdown_to_html(unescaped)
