@@ -45,7 +45,8 @@ class Column:
 
     ``kind`` is one of ``text``, ``number`` (0 or more), ``money`` (0 or more,
     ``£`` allowed), ``fraction`` (a percentage), ``whole`` (a whole number of
-    at least ``minimum`` and, when given, at most ``maximum``) or ``value_type``.
+    at least ``minimum`` and, when given, at most ``maximum``), ``value_type``
+    or ``yes_no`` (``yes`` or ``no``, any case, read as True or False).
     ``why_maximum`` says why the maximum is there, for the message.
     """
 
@@ -175,6 +176,13 @@ def _parse(col: Column, cell):
         if text not in VALUE_TYPES:
             raise CellError(f"{_show(cell)} is not a value type", f"Use one of: {', '.join(VALUE_TYPES)}.")
         return text
+    if col.kind == "yes_no":
+        if is_blank(cell):
+            return col.default
+        text = str(cell).strip().lower()
+        if text not in ("yes", "no"):
+            raise CellError(f"{_show(cell)} is not yes or no", "Write yes or no (blank means no).")
+        return text == "yes"
     if col.kind == "fraction":
         value = parse_fraction(cell)
         return col.default if value is None else value

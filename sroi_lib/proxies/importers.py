@@ -11,7 +11,9 @@ it could not, the reason (an :class:`~sroi_lib.errors.Problem` naming the row):
   proxy library's fields.
 
 Imported rows pass the same checks as any library file
-(:func:`sroi_lib.proxies.library.check_record`). Licensed sets (the Social Value
+(:func:`sroi_lib.proxies.library.check_record`); their relations
+(``part_of``, ``alternative_of``, ``transfer``) are left blank for the analyst
+to fill, and ``sroi proxies check`` checks them once filled. Licensed sets (the Social Value
 Engine's, National TOMs) stay with the council: sroi never ships them.
 """
 
@@ -22,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..core.prices import DeflatorSeries, load_deflators
@@ -96,6 +99,8 @@ def _finish(raw: RawTable, candidates: list[dict], skipped: list[Problem], defla
     first_row: dict[str, int] = {}
     kept = []
     for rec in candidates:
+        for column, blank in _NO_RELATION.items():
+            rec.setdefault(column, blank)
         found = Problems()
         check_record(rec, lambda col, rec=rec: raw.where(row=rec["row"], column=labels.get(col, col)), found,
                      deflators, first_row)
@@ -105,6 +110,9 @@ def _finish(raw: RawTable, candidates: list[dict], skipped: list[Problem], defla
             kept.append(rec)
     skipped.sort(key=lambda p: (p.row or 0))
     return ImportResult(pd.DataFrame.from_records(kept, columns=["row"] + COLUMNS), skipped, list(raw.notes))
+
+
+_NO_RELATION = {"part_of": "", "alternative_of": "", "transfer": False}
 
 
 def _money(cell, raw: RawTable, row: int, column: str, skipped: list[Problem]) -> float | None:
@@ -338,8 +346,15 @@ def write_library(table: pd.DataFrame, out: str | Path) -> Path:
     Text that a spreadsheet would run as a formula (starting ``=``, ``+``,
     ``-``, ``@``, tab or carriage return) is written with a leading ``'``
     (:func:`sroi_lib.io.safe.safe_frame`); the library reader takes it back as
-    the text it is.
+    the text it is. Every column of the contract is written; ``transfer`` as
+    ``yes`` or blank (no).
     """
     out = check_output_path(out, suffixes=(".csv",))
+    table = table.copy()
+    for column, blank in _NO_RELATION.items():
+        if column not in table.columns:
+            table[column] = blank
+    table["transfer"] = ["yes" if (isinstance(v, (bool, np.bool_)) and v) or v == "yes" else ""
+                         for v in table["transfer"]]
     safe = safe_frame(table[COLUMNS])
     return write_atomically(out, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8"), what="proxy library")

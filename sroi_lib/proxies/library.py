@@ -8,10 +8,19 @@ replace shipped rows with the same id (with a warning for each).
 
 Every value is re-priced to the analysis year with the GDP deflator
 (:mod:`sroi_lib.core.prices`): ``value × D[price_year] / D[proxy's price year]``.
+
+Proxies know how they relate (docs/proxies.md, "Relations"): ``part_of`` names
+the total a proxy is a component of, ``alternative_of`` the central value a
+proxy is a variant of (low or high, weekly or annual), ``transfer`` says the
+value moves money between people or bodies rather than creating it, and
+``value_type`` says whose value it is. :func:`check_relations` refuses a
+relation to an unknown proxy or to itself, a cycle of ``part_of``, an
+alternative of an alternative and a part worth more than its total.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from bisect import bisect_left
@@ -32,7 +41,8 @@ from ..io.tables import read_table
 from ..paths import data_dir
 
 __all__ = ["Proxy", "ProxyLibrary", "load_library", "shipped_library", "library_with", "normalise_words",
-           "check_record", "find_proxies", "proxy_records", "PROXY_COLUMNS", "COLUMNS"]
+           "check_record", "check_relations", "find_proxies", "proxy_records", "PROXY_COLUMNS", "COLUMNS",
+           "PART_TOLERANCE"]
 
 PROXY_COLUMNS: tuple[Column, ...] = (
     Column("proxy_id", "text", required=True, help="a unique id such as hw-gp-appointment"),
@@ -42,6 +52,11 @@ PROXY_COLUMNS: tuple[Column, ...] = (
     Column("value", "money", required=True, help="value per unit in pounds"),
     Column("price_year", "whole", required=True, minimum=1, help="the year whose prices the value is in"),
     Column("value_type", "value_type", default="", help="fiscal, economic or social"),
+    Column("part_of", "text", default="", help="the id of the total this proxy is a component of (blank: none)"),
+    Column("alternative_of", "text", default="",
+           help="the id of the central value this proxy is a variant of, e.g. its low or weekly version (blank: none)"),
+    Column("transfer", "yes_no", default=False,
+           help="yes when the value moves money between people or bodies (a benefit, a tax) rather than creating it"),
     Column("theme", "text", required=True, help="theme, e.g. health and care"),
     Column("source", "text", required=True, help="the publication the value comes from"),
     Column("source_url", "text", required=True, help="the web address of the source"),
@@ -49,6 +64,9 @@ PROXY_COLUMNS: tuple[Column, ...] = (
     Column("notes", "text", default="", help="where in the source, and how it was checked"),
 )
 COLUMNS = [c.name for c in PROXY_COLUMNS]
+# A part may exceed its total by this fraction (after re-pricing) before it is refused: sources round their
+# figures, and re-pricing is done in floating point; a part worth more than this is clearly not a part.
+PART_TOLERANCE = 0.01
 # Search weights: a word in the name counts most, then the outcome, theme and unit.
 SEARCH_FIELDS = {"name": 3.0, "outcome": 2.0, "theme": 1.5, "unit": 1.0, "proxy_id": 1.0}
 
@@ -69,6 +87,9 @@ class Proxy:
     source_url: str
     licence: str
     notes: str = ""
+    part_of: str = ""  # the total this proxy is a component of
+    alternative_of: str = ""  # the central value this proxy is a variant of
+    transfer: bool = False  # moves money rather than creating it
     origin: str = ""  # the file it was read from
 
     def citation(self) -> str:
@@ -124,6 +145,9 @@ class ProxyLibrary:
         self.table = table.reset_index(drop=True)
         if "origin" not in self.table.columns:
             self.table["origin"] = ""
+        for column, blank in (("part_of", ""), ("alternative_of", ""), ("transfer", False)):
+            if column not in self.table.columns:  # a table built before the relation columns existed
+                self.table[column] = blank
         self.deflators = deflators or load_deflators()
         self._position = {pid: i for i, pid in enumerate(self.table["proxy_id"])}
         self._index = self._build_search_index()  # built once here, so every search is quick
@@ -141,7 +165,9 @@ class ProxyLibrary:
             row = self.table.iloc[self._position[proxy_id]]
         except KeyError:
             raise KeyError(proxy_id) from None
-        return Proxy(**{f.name: plain(row[f.name]) for f in fields(Proxy)})
+        values = {f.name: plain(row[f.name]) for f in fields(Proxy)}
+        values["transfer"] = bool(values["transfer"])
+        return Proxy(**values)
 
     def get(self, proxy_id: str, default=None) -> Proxy | None:
         """The proxy with this id, or ``default``."""
@@ -278,12 +304,28 @@ def _prefixed(vocab: list[str], term: str):
         i += 1
 
 
-def load_library(path: str | Path, deflators: DeflatorSeries | None = None) -> ProxyLibrary:
+def load_library(path: str | Path, deflators: DeflatorSeries | None = None, *,
+                 alongside: ProxyLibrary | None = None, with_shipped: bool = True) -> ProxyLibrary:
     """Read and validate one proxy library file (CSV or XLSX).
 
     Checks every row: required columns present, ids unique, values above £0
     (``£1,200`` accepted), value types known, a source, source URL and licence
-    on every row, and a price year inside the deflator series.
+    on every row, a price year inside the deflator series, ``transfer`` yes or
+    no, and the relations (:func:`check_relations`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The library file.
+    deflators : DeflatorSeries, optional
+        For price years and re-pricing (default: the shipped GDP deflator).
+    alongside : ProxyLibrary, optional
+        The library this file is used with; its ids may be named in ``part_of``
+        and ``alternative_of`` (the file's own rows replace rows with the same
+        id). Default: the shipped library, unless ``with_shipped`` is false.
+    with_shipped : bool
+        When ``alongside`` is not given, relate the file to the shipped library
+        (true) or only to itself (false).
 
     Raises
     ------
@@ -302,7 +344,125 @@ def load_library(path: str | Path, deflators: DeflatorSeries | None = None) -> P
     table = pd.DataFrame.from_records(records, columns=["row"] + COLUMNS)
     table["origin"] = str(path)
     table["price_year"] = table["price_year"].astype(np.int64)
+    table["transfer"] = table["transfer"].astype(bool)
+    if alongside is None and with_shipped:
+        alongside = shipped_library()
+    others = None
+    if alongside is not None:
+        others = alongside.table[~alongside.table["proxy_id"].isin(set(table["proxy_id"]))]
+    check_relations(table, lambda row, col: raw.where(row=row, column=labels.get(col, col)), found, deflators,
+                    others=others)
+    found.raise_if_any()
     return ProxyLibrary(table, deflators)
+
+
+def check_relations(table: pd.DataFrame, where, found: Problems, deflators: DeflatorSeries,
+                    others: pd.DataFrame | None = None) -> None:
+    """Check the relations of a library's rows (``part_of``, ``alternative_of``), adding each problem to ``found``.
+
+    A relation must name a proxy in the library (``table``, or ``others``: the
+    rows of the library it is used with) other than the row itself; ``part_of``
+    must not come back round to where it started (a cycle); ``alternative_of``
+    must name a central value, not another alternative (point to that one's
+    central value instead); and a part must not be worth more than its total:
+    re-priced to the total's price year with ``deflators``, a part above the
+    total by more than :data:`PART_TOLERANCE` (1%) is refused. Problems are
+    reported only on ``table``'s rows.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The rows being checked, with ``row`` (the spreadsheet row) and the
+        library's columns.
+    where : callable
+        ``where(row, column)`` gives the location keywords of a problem.
+    found : Problems
+        Where each problem is added.
+    deflators : DeflatorSeries
+        For re-pricing a part to its total's price year.
+    others : DataFrame, optional
+        Further rows whose ids may be named (they are not themselves checked).
+    """
+    mine = {r.proxy_id: r for r in table.itertuples(index=False)}
+    every = dict(mine)
+    if others is not None:
+        for r in others.itertuples(index=False):
+            every.setdefault(r.proxy_id, r)
+    known = sorted(every)
+    bad = set()  # (id, column) already refused, so later checks do not pile up on them
+    for column in ("part_of", "alternative_of"):
+        for pid, r in mine.items():
+            target = getattr(r, column) or ""
+            if not target:
+                continue
+            if target == pid:
+                found.add(f"'{pid}' names itself", **where(r.row, column),
+                          fix=f"A proxy cannot be {_RELATION[column]} itself: give another proxy's id, or leave "
+                          f"{column} blank.")
+                bad.add((pid, column))
+            elif target not in every:
+                close = difflib.get_close_matches(target, known, n=3, cutoff=0.6)
+                hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+                found.add(f"there is no proxy with id '{target}'{hint}", **where(r.row, column),
+                          fix="Give the id of a proxy in this file or in the shipped library "
+                          "(`sroi proxies search WORDS` finds them), or leave it blank.")
+                bad.add((pid, column))
+    # an alternative of an alternative: point to the central value instead
+    for pid, r in mine.items():
+        target = r.alternative_of or ""
+        if target and (pid, "alternative_of") not in bad:
+            central = every[target].alternative_of or ""
+            if central:
+                found.add(f"'{target}' is itself an alternative (of '{central}')", **where(r.row, "alternative_of"),
+                          fix=f"Name the central value '{central}' instead: every variant of one value points to "
+                          "the same central proxy.")
+    # cycles of part_of: follow each row's one pointer until it ends, repeats, or leaves the library
+    # (each id is walked once: a long chain costs its length, not its length squared)
+    walked: set[str] = set()
+    for start in mine:
+        path, seen = [], {}
+        pid = start
+        while pid and pid in every and pid not in seen and pid not in walked and (pid, "part_of") not in bad:
+            seen[pid] = len(path)
+            path.append(pid)
+            pid = every[pid].part_of or ""
+        walked.update(path)
+        if pid in seen:
+            cycle = path[seen[pid]:]
+            if not any(c in mine for c in cycle):  # a cycle among the other library's rows is that library's
+                continue
+            first = min((c for c in cycle if c in mine), key=lambda c: mine[c].row)
+            loop = cycle[cycle.index(first):] + cycle[:cycle.index(first)]
+            if len(loop) <= _CYCLE_SHOWN:
+                named = " → ".join(loop + [first])
+                rows = ", ".join(f"'{c}' row {every[c].row}" for c in loop)
+            else:
+                named = " → ".join(loop[:_CYCLE_SHOWN]) + f" → … → {first}"
+                rows = f"{len(loop):,} proxies in the circle"
+            found.add(f"part_of goes round in a circle: {named} ({rows})",
+                      **where(mine[first].row, "part_of"),
+                      fix="A total cannot be part of its own part: remove part_of from the row that is the total.")
+            bad.update((c, "part_of") for c in cycle)
+    # a part worth more than its total
+    for pid, r in mine.items():
+        target = r.part_of or ""
+        if not target or (pid, "part_of") in bad:
+            continue
+        total = every[target]
+        part_value = float(deflators.reprice(np.array([float(r.value)]), np.array([int(r.price_year)]),
+                                             int(total.price_year))[0])
+        if part_value > float(total.value) * (1 + PART_TOLERANCE):
+            priced = f"£{r.value:,.2f}"
+            if int(r.price_year) != int(total.price_year):
+                priced += f" in {r.price_year} prices, £{part_value:,.2f} in {total.price_year} prices"
+            found.add(f"the part is worth more than its total '{target}': {priced}, against £{total.value:,.2f} "
+                      f"({total.price_year} prices)", **where(r.row, "part_of"),
+                      fix="A component cannot be worth more than the total it is part of: check both values, or "
+                      "whether this is really a part (a variant of a value is alternative_of it).")
+
+
+_RELATION = {"part_of": "part of", "alternative_of": "an alternative of"}
+_CYCLE_SHOWN = 10  # a longer circle is named by its first ten ids and its length
 
 
 def check_record(rec: dict, where, found: Problems, deflators: DeflatorSeries, first_row: dict[str, int]) -> None:
@@ -340,12 +500,16 @@ def _shipped_files() -> list[Path]:
 
 @lru_cache(maxsize=1)
 def shipped_library() -> ProxyLibrary:
-    """The library shipped in ``data/proxies/*.csv`` (an id may appear in only one file)."""
+    """The library shipped in ``data/proxies/*.csv`` (an id may appear in only one file).
+
+    Each file's relations must resolve within that file (a shipped total and its
+    parts, or a central value and its variants, are kept in one file).
+    """
     problems: list[Problem] = []
     parts = []
     for path in _shipped_files():
         try:
-            parts.append(load_library(path).table)
+            parts.append(load_library(path, alongside=None, with_shipped=False).table)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -359,7 +523,10 @@ def shipped_library() -> ProxyLibrary:
 
 
 def library_with(user_file: str | Path | None = None) -> ProxyLibrary:
-    """The shipped library, with a user's file merged in when given (the user's rows win)."""
+    """The shipped library, with a user's file merged in when given (the user's rows win).
+
+    The user's file may relate its rows to shipped ids (``part_of``, ``alternative_of``).
+    """
     shipped = shipped_library()
     if user_file is None:
         return shipped

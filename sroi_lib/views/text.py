@@ -85,8 +85,15 @@ def proxy_text(p, repriced: float, year: int, vintage: str) -> str:
     rows = [["Id", p.proxy_id], ["Name", p.name], ["Outcome", p.outcome], ["Unit", p.unit],
             ["Value as published", f"{fmt.money(p.value)} in {p.price_year} prices"],
             [f"Value in {year} prices", f"{fmt.money(repriced)} (GDP deflator, {vintage})"],
-            ["Value type", p.value_type or "not stated"], ["Theme", p.theme], ["Source", p.source],
-            ["Source address", p.source_url], ["Licence", p.licence], ["Notes", p.notes or ""],
-            ["From file", p.origin]]
+            ["Value type", p.value_type or "not stated"]]
+    if p.part_of:
+        rows.append(["Part of", f"{p.part_of} (do not count both)"])
+    if p.alternative_of:
+        rows.append(["Alternative of", f"{p.alternative_of} (use one or the other)"])
+    if p.transfer:
+        rows.append(["Transfer", "yes: moves money between people or bodies, not a gain to society as a whole"])
+    rows += [["Theme", p.theme], ["Source", p.source],
+             ["Source address", p.source_url], ["Licence", p.licence], ["Notes", p.notes or ""],
+             ["From file", p.origin]]
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)

@@ -242,6 +242,21 @@ def proxies() -> None:
     write(g, "sve_unclosed_quote.csv", csv_text([SVE_HEADER, SVE_ROW]) + ',"Other (2020),Housing,per person,10,S,'
           'https://example.org/b\n,Third (2020),Housing,per person,10,S,https://example.org/c\n')
     write(g, "sve_totals_words_ok.csv", csv_text([SVE_HEADER, SVE_ROW]))
+    relations(g)
+
+
+def relations(g: str) -> None:
+    """Library files whose relations are wrong (part_of, alternative_of), each one refused with row and column."""
+    header = PROXY_HEADER[:7] + ["part_of", "alternative_of", "transfer"] + PROXY_HEADER[7:]
+
+    def row(pid: str, value: str = "42", part_of: str = "", alternative_of: str = "") -> list[str]:
+        return [pid] + PROXY_ROW[1:4] + [value] + PROXY_ROW[5:7] + [part_of, alternative_of, ""] + PROXY_ROW[7:]
+    write(g, "relation_unknown_id.csv", csv_text([header, row("t-gp"),
+                                                 row("t-gp-part", "10", part_of="dft-road-acident-fatal")]))
+    write(g, "relation_part_of_cycle.csv", csv_text([header, row("t-a", part_of="t-b"), row("t-b", part_of="t-c"),
+                                                    row("t-c", part_of="t-a")]))
+    write(g, "relation_part_worth_more.csv", csv_text([header, row("t-total", "100"),
+                                                      row("t-part", "250", part_of="t-total")]))
 
 
 def returns() -> None:
