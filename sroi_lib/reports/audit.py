@@ -147,13 +147,10 @@ def compare_results(stored: dict, fresh: dict, limit: int = 20) -> list[str]:
             out.append(f"{RESULTS_FILE} has '{_name(key)}' = {_short(a[key])}, which the re-run does not produce")
         elif key not in a:
             out.append(f"the re-run produces '{_name(key)}' = {_short(b[key])}, which {RESULTS_FILE} lacks")
-        elif not _same(a[key], b[key]) or type(a[key]) is not type(b[key]) and not _both_numbers(a[key], b[key]):
+        elif not _same(a[key], b[key]) or type(a[key]) is not type(b[key]):  # 2.024e3 is not the year 2024
             out.append(f"{RESULTS_FILE} says {_name(key)} = {_short(a[key])}; the re-run gives {_short(b[key])}")
     return _capped(out, limit)
 
-
-def _both_numbers(a, b) -> bool:
-    return all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -671,6 +668,8 @@ def _check_git(manifest: dict, checkout: Path, found: dict[str, Path], result: A
     if top is not None:
         rel = []
         for path in found.values():
+            if not path.is_file():
+                continue  # already a difference: missing
             try:
                 rel.append(path.resolve().relative_to(top.resolve()).as_posix())
             except ValueError:
@@ -682,7 +681,7 @@ def _check_git(manifest: dict, checkout: Path, found: dict[str, Path], result: A
             names = ", ".join(now[:5]) + (" ..." if len(now) > 5 else "")
             result.differences.append(f"in the checkout, these inputs are untracked, uncommitted or modified: "
                                       f"{names}. The audit can only vouch for inputs committed in the checkout")
-        else:
+        elif rel:
             result.checked.append(f"the {len(rel)} inputs in the checkout's git repository are as committed there")
 
 
@@ -797,7 +796,8 @@ def audit_report(folder: str | Path, *, checkout: str | Path | None = None, kern
     if rerun:
         if params_file is None or not params_file.is_file():
             result.differences.append("the notebook was not re-run: the parameters file could not be found in "
-                                      "the checkout")
+                                      "the checkout" + (" (outside the report folder)" if "parameters" in
+                                                        manifest["inputs"] and params_file is None else ""))
         elif may_rerun:
             try:
                 shown = params_file.resolve().relative_to(checkout.resolve()).as_posix()
