@@ -223,8 +223,9 @@ def _fits(kind: str, value) -> bool:
         return fits_stamp_path(value)
     if kind == "input_path":  # papermill read sroi's report notebook
         return fits_stamp_path(value) and value.endswith("/" + REPORT_NOTEBOOK.name)
-    if kind == "output_path":  # and wrote report.ipynb
-        return fits_stamp_path(value) and value.endswith("/" + NOTEBOOK_FILE)
+    if kind == "output_path":  # and wrote report.ipynb (relative when `sroi run --out` was)
+        return (isinstance(value, str) and value.endswith("/" + NOTEBOOK_FILE)
+                and fits_stamp_path(value if value.startswith("/") else "/" + value))
     if kind == "version":
         return isinstance(value, str) and bool(VERSION.match(value))
     return True  # "parameters": checked by run_stamps

@@ -257,6 +257,9 @@ def test_papermill_paths_must_be_the_report_notebooks(key, value):
     stored = copy.deepcopy(fresh)
     stored["metadata"]["papermill"][key] = value
     assert not metadata_differences(fresh, fresh)
+    relative = copy.deepcopy(fresh)  # `sroi run --out reports` gives papermill a relative output path
+    relative["metadata"]["papermill"]["output_path"] = "reports/.sroi-staging/x-1-ab/report/report.ipynb"
+    assert not metadata_differences(relative, fresh)
     diffs = metadata_differences(stored, fresh)
     assert any(f"papermill's {key}" in d and "has been edited" in d for d in diffs), diffs
 
