@@ -12,17 +12,30 @@ with what is stored:
    from the checkout, so an input left out of the manifest is named too.
    A path in the manifest that is absolute or leaves the checkout (``..``, or a
    link pointing outside) is a difference and is never followed; the manifest's
-   own idea of where the files were is never used.
+   own idea of where the files were is never used. A report cannot vouch for
+   itself: an input inside the report folder is a difference and never used,
+   and a checkout that is the report folder or inside it is refused. Every
+   file the checkout's contract reads must lie in the checkout (or sroi's data
+   folder) and be the very path the manifest names for its role (the
+   contract's own files are checked before any is read); otherwise the
+   notebook is not re-run.
 2. **Git.** The commit the inputs were taken from (recorded at the run) is
-   compared with the checkout's, and whether the inputs were committed then,
-   and are unmodified now, is stated.
+   compared with the checkout's, and whether the inputs were committed then is
+   stated. An input untracked or modified in a git checkout now is a
+   difference: the audit can only vouch for inputs committed there
+   (:func:`~sroi_lib.reports.manifest.git_uncommitted`, which runs no
+   ``git status``; every git command runs with the repository's helpers off).
 3. **Re-run.** The notebook is executed again from the checkout's parameters
    file in a temporary folder, and its HTML made again with the same
    :func:`~sroi_lib.reports.runner.export_html`. Then, against the stored files:
-   ``results.json`` figure by figure (numbers to one part in a billion);
+   ``results.json`` figure by figure (numbers to one part in a billion), by
+   exact structure (a key written with dots is not the nested key it imitates;
+   a number's type counts);
    ``lines.csv`` byte for byte; ``report.ipynb`` cell by cell (type, source and
    every output: text, HTML, images and output metadata), then the notebook's
-   and each cell's metadata; ``report.html`` in full. Run stamps are set aside
+   and each cell's metadata; ``report.html`` in full, as written (line endings
+   included). A stored JSON file giving a key twice, or a report file that is a
+   link, is a difference (:func:`read_stored`). Run stamps are set aside
    first: the injected parameters cell's id, the timings jupyter and papermill
    record, papermill's version and paths, the kernel's Python version, and
    the absolute paths of the parameters file, the checkout and the temporary
@@ -38,7 +51,9 @@ with what is stored:
    compared with the one papermill wrote for the audit's own re-run, so a
    stored notebook whose parameters cell runs other code differs.
 4. **Hashes.** Each report file is also hashed against the manifest (a quick
-   check, which names a file edited without rewriting the manifest).
+   check, which names a file edited without rewriting the manifest). A file in
+   the report folder that sroi did not write is a difference; a ``report.pdf``
+   is a note (it is not checked).
 
 The verdict is VERIFIED only if nothing differs. The result also says what the
 audit does not show (:data:`NOT_SHOWN`).

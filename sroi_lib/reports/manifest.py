@@ -20,6 +20,11 @@ Paths are never absolute. Each input is recorded relative to one of two bases:
 ``git`` records the commit checked out in the inputs' repository and which of
 the inputs were uncommitted or modified there (``git status`` of those paths),
 so an auditor knows whether the commit alone identifies them.
+
+Every git command runs with :data:`GIT_HARDENING` and without the system or
+global configuration, so no program named in a repository's own configuration
+(a file monitor, hooks, a pager, an external diff) is run; the audit judges
+inputs with :func:`git_uncommitted`, which runs no ``git status``.
 """
 
 from __future__ import annotations
