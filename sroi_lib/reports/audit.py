@@ -482,6 +482,9 @@ def compare_html(stored: str, fresh: str, stored_subs, fresh_subs) -> list[str]:
     a, b = _apply(stored, stored_subs), _apply(fresh, fresh_subs)
     if a == b:
         return []
+    if a.replace("\r\n", "\n").replace("\r", "\n") == b.replace("\r\n", "\n").replace("\r", "\n"):
+        return [f"{HTML_FILE} differs from the one made again from the re-run in its line endings only (it has "
+                "\\r\\n or \\r, which sroi never writes): the file has been rewritten since the run"]
     ta, tb = _visible(a), _visible(b)
     if ta != tb:
         return [f"{HTML_FILE} differs from the one made again from the re-run: its text reads {_snippet(ta, tb)}"]
