@@ -12,17 +12,30 @@ with what is stored:
    from the checkout, so an input left out of the manifest is named too.
    A path in the manifest that is absolute or leaves the checkout (``..``, or a
    link pointing outside) is a difference and is never followed; the manifest's
-   own idea of where the files were is never used.
+   own idea of where the files were is never used. A report cannot vouch for
+   itself: an input inside the report folder is a difference and never used,
+   and a checkout that is the report folder or inside it is refused. Every
+   file the checkout's contract reads must lie in the checkout (or sroi's data
+   folder) and be the very path the manifest names for its role (the
+   contract's own files are checked before any is read); otherwise the
+   notebook is not re-run.
 2. **Git.** The commit the inputs were taken from (recorded at the run) is
-   compared with the checkout's, and whether the inputs were committed then,
-   and are unmodified now, is stated.
+   compared with the checkout's, and whether the inputs were committed then is
+   stated. An input untracked or modified in a git checkout now is a
+   difference: the audit can only vouch for inputs committed there
+   (:func:`~sroi_lib.reports.manifest.git_uncommitted`, which runs no
+   ``git status``; every git command runs with the repository's helpers off).
 3. **Re-run.** The notebook is executed again from the checkout's parameters
    file in a temporary folder, and its HTML made again with the same
    :func:`~sroi_lib.reports.runner.export_html`. Then, against the stored files:
-   ``results.json`` figure by figure (numbers to one part in a billion);
+   ``results.json`` figure by figure (numbers to one part in a billion), by
+   exact structure (a key written with dots is not the nested key it imitates;
+   a number's type counts);
    ``lines.csv`` byte for byte; ``report.ipynb`` cell by cell (type, source and
    every output: text, HTML, images and output metadata), then the notebook's
-   and each cell's metadata; ``report.html`` in full. Run stamps are set aside
+   and each cell's metadata; ``report.html`` in full, as written (line endings
+   included). A stored JSON file giving a key twice, or a report file that is a
+   link, is a difference (:func:`read_stored`). Run stamps are set aside
    first: the injected parameters cell's id, the timings jupyter and papermill
    record, papermill's version and paths, the kernel's Python version, and
    the absolute paths of the parameters file, the checkout and the temporary
@@ -38,7 +51,9 @@ with what is stored:
    compared with the one papermill wrote for the audit's own re-run, so a
    stored notebook whose parameters cell runs other code differs.
 4. **Hashes.** Each report file is also hashed against the manifest (a quick
-   check, which names a file edited without rewriting the manifest).
+   check, which names a file edited without rewriting the manifest). A file in
+   the report folder that sroi did not write is a difference; a ``report.pdf``
+   is a note (it is not checked).
 
 The verdict is VERIFIED only if nothing differs. The result also says what the
 audit does not show (:data:`NOT_SHOWN`).
@@ -58,13 +73,14 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import InputError, Problem, RunFailed
 from ..paths import data_dir
-from .folder import HTML_FILE, LINES_FILE, NOTEBOOK_FILE, OUTPUTS, PDF_FILE, RESULTS_FILE, read_manifest, sha256
-from .manifest import git_changed, git_commit, git_root
+from .folder import (HTML_FILE, LINES_FILE, MANIFEST_FILE, NOTEBOOK_FILE, OUTPUTS, PDF_FILE, REPORT_NOTEBOOK,
+                     RESULTS_FILE, read_manifest, sha256, strict_json_loads)
+from .manifest import git_commit, git_root, git_uncommitted
 from .runner import DEFAULT_KERNEL, DEFAULT_TIMEOUT, execute, export_html
 
 __all__ = ["AuditResult", "audit_report", "compare_results", "compare_notebooks", "compare_html", "default_checkout",
            "resolve_input", "normalised_cells", "run_stamps", "metadata_differences", "fits_stamp_path", "NOT_SHOWN",
-           "MAX_STORED_BYTES", "CELL_ID", "TIMESTAMP", "VERSION", "MAX_STAMP_PATH"]
+           "MAX_STORED_BYTES", "CELL_ID", "TIMESTAMP", "VERSION", "MAX_STAMP_PATH", "read_stored"]
 
 REL_TOL = 1e-9
 MAX_STORED_BYTES = 200_000_000  # a stored notebook or HTML larger than this is not read (a real one is < 1 MB)
@@ -91,15 +107,35 @@ class AuditResult:
         return not self.differences
 
 
-def _flatten(value, prefix=""):
-    if isinstance(value, dict):
+def _flatten(value, prefix: tuple = ()):
+    """(path, value) for every leaf, the path a tuple of keys and list positions: ``("contract", "title")``
+    for a nested key is never equal to ``("contract.title",)`` for a key written with a dot, so the structure
+    is compared exactly. An empty object or list is a leaf of its own."""
+    if isinstance(value, dict) and value:
         for k, v in value.items():
-            yield from _flatten(v, f"{prefix}.{k}" if prefix else str(k))
-    elif isinstance(value, list):
+            yield from _flatten(v, prefix + (str(k),))
+    elif isinstance(value, list) and value:
         for i, v in enumerate(value):
-            yield from _flatten(v, f"{prefix}[{i}]")
+            yield from _flatten(v, prefix + (i,))
     else:
         yield prefix, value
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_/ -]+\Z")
+
+
+def _name(path: tuple) -> str:
+    """A flattened path in words: ``contract.title``, ``lines[0].impact``; a key holding a dot, a bracket or
+    anything unusual is quoted (``["contract.title"]``), so a key written with dots reads differently."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.match(part):
+            out += f".{part}" if out else part
+        else:
+            out += f"[{json.dumps(part, ensure_ascii=True)}]"
+    return out or "(the whole file)"
 
 
 def _same(a, b) -> bool:
@@ -114,31 +150,22 @@ def _capped(out: list[str], limit: int) -> list[str]:
     return out
 
 
-def _collisions(where: str, pairs: list) -> list[str]:
-    """A key written with dots or brackets (``"lines[0].impact"``) reads like a nested one; two such give two
-    values for one name, and the comparison by name would see only one of them. So that is a difference."""
-    seen, out = set(), []
-    for key, _ in pairs:
-        if key in seen:
-            out.append(f"{where} gives '{key}' twice (once as a key written with dots or brackets), which sroi "
-                       "never writes: the file has been edited")
-        seen.add(key)
-    return out
-
-
 def compare_results(stored: dict, fresh: dict, limit: int = 20) -> list[str]:
-    """Figure-by-figure differences between two results.json contents, in words."""
-    pairs = list(_flatten(stored))
-    a, b = dict(pairs), dict(_flatten(fresh))
-    out = _collisions(RESULTS_FILE, pairs)
+    """Figure-by-figure differences between two results.json contents, in words.
+
+    Both are compared by their exact structure (see :func:`_flatten`): a key written with dots
+    (``"contract.illustrative"``) is not the nested key it imitates, and is a difference."""
+    a, b = dict(_flatten(stored)), dict(_flatten(fresh))
+    out = []
     for key in list(dict.fromkeys(list(a) + list(b))):
         if key not in b:
-            out.append(f"{RESULTS_FILE} has '{key}' = {a[key]!r}, which the re-run does not produce")
+            out.append(f"{RESULTS_FILE} has '{_name(key)}' = {_short(a[key])}, which the re-run does not produce")
         elif key not in a:
-            out.append(f"the re-run produces '{key}' = {b[key]!r}, which {RESULTS_FILE} lacks")
-        elif not _same(a[key], b[key]):
-            out.append(f"{RESULTS_FILE} says {key} = {a[key]!r}; the re-run gives {b[key]!r}")
+            out.append(f"the re-run produces '{_name(key)}' = {_short(b[key])}, which {RESULTS_FILE} lacks")
+        elif not _same(a[key], b[key]) or type(a[key]) is not type(b[key]):  # 2.024e3 is not the year 2024
+            out.append(f"{RESULTS_FILE} says {_name(key)} = {_short(a[key])}; the re-run gives {_short(b[key])}")
     return _capped(out, limit)
+
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -189,8 +216,8 @@ MAX_STAMP_PATH = 4096
 _PATH_REFUSED = re.compile(r'["\\<>\x00-\x1f\x7f-\x9f\u2028\u2029]')
 # Run stamps kept in a notebook's metadata, which differ from run to run and are left out of the comparison once
 # each has been checked to be a stamp of its kind (a time, a duration, a path or a version, never free text).
-_NOTEBOOK_STAMPS = {"start_time": "time", "end_time": "time", "duration": "number", "input_path": "path",
-                    "output_path": "path", "version": "version", "parameters": "parameters"}
+_NOTEBOOK_STAMPS = {"start_time": "time", "end_time": "time", "duration": "number", "input_path": "input_path",
+                    "output_path": "output_path", "version": "version", "parameters": "parameters"}
 _CELL_STAMPS = {"start_time": "time", "end_time": "time", "duration": "number"}
 
 
@@ -209,6 +236,11 @@ def _fits(kind: str, value) -> bool:
         return value is None or isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if kind == "path":
         return fits_stamp_path(value)
+    if kind == "input_path":  # papermill read sroi's report notebook
+        return fits_stamp_path(value) and value.endswith("/" + REPORT_NOTEBOOK.name)
+    if kind == "output_path":  # and wrote report.ipynb (relative when `sroi run --out` was)
+        return (isinstance(value, str) and value.endswith("/" + NOTEBOOK_FILE)
+                and fits_stamp_path(value if value.startswith("/") else "/" + value))
     if kind == "version":
         return isinstance(value, str) and bool(VERSION.match(value))
     return True  # "parameters": checked by run_stamps
@@ -330,7 +362,9 @@ def _without_stamps(meta, stamps: dict[str, str], where: str, problems: list[str
             if key in papermill:
                 value = papermill.pop(key)
                 if not _fits(kind, value):
-                    problems.append(f"{where}: papermill's {key} {_short(value)} is not a {kind}: the notebook has "
+                    what = {"input_path": f"the path of sroi's {REPORT_NOTEBOOK.name}",
+                            "output_path": f"the path of a {NOTEBOOK_FILE}"}.get(kind, f"a {kind}")
+                    problems.append(f"{where}: papermill's {key} {_short(value)} is not {what}: the notebook has "
                                     "been edited")
         meta["papermill"] = papermill
     return meta
@@ -380,16 +414,16 @@ def metadata_differences(stored: dict, fresh: dict, limit: int = 10) -> list[str
 
 
 def _dict_differences(where: str, a: dict, b: dict) -> list[str]:
-    pairs = list(_flatten(a))
-    fa, fb = dict(pairs), dict(_flatten(b))
-    out = _collisions(where, pairs)
-    for key in sorted(set(fa) | set(fb)):
+    fa, fb = dict(_flatten(a)), dict(_flatten(b))
+    out = []
+    for key in sorted(set(fa) | set(fb), key=lambda k: [str(p) for p in k]):
+        name = _name(key)
         if key not in fb:
-            out.append(f"{where}: '{key}' is {_short(fa[key])}; the re-run's has no '{key}'")
+            out.append(f"{where}: '{name}' is {_short(fa[key])}; the re-run's has no '{name}'")
         elif key not in fa:
-            out.append(f"{where}: has no '{key}'; the re-run's is {_short(fb[key])}")
+            out.append(f"{where}: has no '{name}'; the re-run's is {_short(fb[key])}")
         elif fa[key] != fb[key] or type(fa[key]) is not type(fb[key]):
-            out.append(f"{where}: '{key}' is {_short(fa[key])}; the re-run's is {_short(fb[key])}")
+            out.append(f"{where}: '{name}' is {_short(fa[key])}; the re-run's is {_short(fb[key])}")
     return out
 
 
@@ -448,6 +482,9 @@ def compare_html(stored: str, fresh: str, stored_subs, fresh_subs) -> list[str]:
     a, b = _apply(stored, stored_subs), _apply(fresh, fresh_subs)
     if a == b:
         return []
+    if a.replace("\r\n", "\n").replace("\r", "\n") == b.replace("\r\n", "\n").replace("\r", "\n"):
+        return [f"{HTML_FILE} differs from the one made again from the re-run in its line endings only (it has "
+                "\\r\\n or \\r, which sroi never writes): the file has been rewritten since the run"]
     ta, tb = _visible(a), _visible(b)
     if ta != tb:
         return [f"{HTML_FILE} differs from the one made again from the re-run: its text reads {_snippet(ta, tb)}"]
@@ -460,26 +497,55 @@ def compare_html(stored: str, fresh: str, stored_subs, fresh_subs) -> list[str]:
 
 # ----------------------------------------------------------------------------------------------------------------
 
-def _read_stored(path: Path, as_json: bool):
-    """A stored report file's text (or JSON), or a difference in words."""
+def read_stored(path: Path, as_json: bool):
+    """A stored report file's text (or JSON), or a difference in words.
+
+    The bytes are decoded as they are (a line ending is not translated, so ``\\r\\n`` differs from ``\\n``);
+    JSON with a key given twice in one object, or NaN, is refused (a reader keeping the first value would see
+    another figure than one keeping the last); a link is never followed."""
+    if path.is_symlink():
+        return None, f"{path.name} is a link, not a file sroi wrote; not read"
     if not path.is_file():
         return None, f"{path.name} is missing from the report folder"
     if path.stat().st_size > MAX_STORED_BYTES:
         return None, f"{path.name} is larger than {MAX_STORED_BYTES:,} bytes, far beyond any real report; not read"
     try:
-        text = path.read_text(encoding="utf-8")
-        return (json.loads(text) if as_json else text), None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
         return None, f"{path.name} cannot be read as {'JSON' if as_json else 'UTF-8 text'}"
+    if not as_json:
+        return text, None
+    try:
+        return strict_json_loads(text), None
+    except RecursionError:
+        return None, f"{path.name} cannot be read as JSON"
+    except ValueError as exc:
+        if "given twice" in str(exc):
+            return None, (f"{path.name}: {exc}, which sroi never writes (a reader keeping the first value sees "
+                          "another figure than one keeping the last): the file has been edited")
+        return None, f"{path.name} cannot be read as JSON"
 
 
-def _check_inputs(manifest: dict, checkout: Path, result: AuditResult) -> dict[str, Path]:
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _check_inputs(manifest: dict, checkout: Path, folder: Path, result: AuditResult) -> dict[str, Path]:
     found, unchanged, missing, in_checkout = {}, 0, 0, 0
     data = data_dir()
     for role, entry in manifest["inputs"].items():
         base = data if entry.get("base") == "sroi-data" else checkout
         where = "sroi's data folder" if base is data else "the checkout"
         path, why = resolve_input(entry["path"], base)
+        if path is not None and _within(path, folder):
+            result.differences.append(f"input {role} ({entry['path']}) lies inside the report folder being audited: "
+                                      "a report cannot vouch for itself, so the audit never uses a file from it")
+            in_checkout += base is checkout
+            continue
         if path is None:
             result.differences.append(f"input {role}: the manifest's path {entry['path']!r} {why}")
         elif not path.is_file():
@@ -501,18 +567,83 @@ def _check_inputs(manifest: dict, checkout: Path, result: AuditResult) -> dict[s
     return found
 
 
-def _check_input_list(manifest: dict, params_file: Path, result: AuditResult) -> None:
-    """Compare the manifest's list of inputs with the files the contract reads from the checkout."""
-    from .contract import load_contract
+def _where_read(role: str, path: Path, found: dict[str, Path], checkout: Path, folder: Path) -> str | None:
+    """Why the contract may not read ``path`` for ``role`` (None when it may): it must lie in the checkout or
+    sroi's data folder, outside the report folder, and be the very file the manifest names for that role."""
+    shown = path.name
+    if _within(path, folder):
+        return (f"the contract in the checkout reads its {role} ({shown}) from inside the report folder being "
+                "audited, which the audit never uses")
+    if not (_within(path, checkout) or _within(path, data_dir())):
+        return (f"the contract in the checkout reads its {role} from {_short(str(path))}, outside the checkout: "
+                "the audit reads inputs only from the checkout")
+    named = found.get(role)
+    if named is not None and path.resolve() != named.resolve():
+        return (f"the contract in the checkout reads its {role} from {_short(str(path))}, not the file the manifest "
+                f"names for it")
+    return None
 
+
+_WRITTEN = frozenset(OUTPUTS) | {MANIFEST_FILE}
+
+
+def _check_folder_contents(folder: Path, result: AuditResult) -> None:
+    """Files in the report folder that sroi did not write are a difference (a second, edited copy of the report
+    beside the audited one reads as audited too); a report.pdf is a note: it is not checked."""
+    extra = []
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError:
+        entries = []
+    for entry in entries:
+        if entry.name == PDF_FILE and not entry.is_symlink() and entry.is_file():
+            result.notes.append(f"{PDF_FILE} is present and was not checked: print it again from {HTML_FILE} with "
+                                "`sroi run --pdf`")
+        elif entry.name == PDF_FILE:
+            extra.append(f"{PDF_FILE} (a link or folder, not a file)")
+        elif entry.name not in _WRITTEN:
+            extra.append(entry.name + ("/" if entry.is_dir() and not entry.is_symlink() else ""))
+        elif entry.name == MANIFEST_FILE and entry.is_symlink():
+            extra.append(f"{MANIFEST_FILE} (a link, not a file)")
+    if extra:
+        names = ", ".join(repr(n)[1:-1] for n in extra[:8]) + (f" and {len(extra) - 8} more" if len(extra) > 8 else "")
+        result.differences.append(f"the report folder holds files sroi did not write: {names}")
+
+
+def _check_input_list(manifest: dict, params_file: Path, found: dict[str, Path], checkout: Path, folder: Path,
+                      result: AuditResult) -> bool:
+    """Compare the manifest's list of inputs with the files the contract reads from the checkout: each must lie
+    in the checkout (or sroi's data folder), outside the report folder, and be the path the manifest names for
+    its role. The contract's own files are checked from the parameters alone, before any of them is read.
+    Returns whether the notebook may be re-run (every file it would read is one checked)."""
+    from .contract import load_contract
+    from .params import load_params
+
+    before = len(result.differences)
+    try:
+        own = load_params(params_file).input_files()
+    except InputError as exc:
+        result.differences.append(f"the contract cannot be valued from the checkout: {exc.problems[0]}")
+        return False
+    for role, path in own.items():
+        why = _where_read(role, Path(path), found, checkout, folder)
+        if why:
+            result.differences.append(why)
+    if len(result.differences) > before:
+        result.notes.append("the notebook was not re-run: the contract would read files other than the "
+                            "checkout's files named in the manifest")
+        return False
     try:
         used = load_contract(params_file).files_used()
     except InputError as exc:
         result.differences.append(f"the contract cannot be valued from the checkout: {exc.problems[0]}")
-        return
+        return False
     listed = manifest["inputs"]
     for role in used:
-        if role not in listed:
+        why = _where_read(role, used[role], found, checkout, folder)
+        if why:
+            result.differences.append(why)
+        elif role not in listed:
             result.differences.append(f"the manifest does not list the input {role} ({used[role].name}), which the "
                                       "contract reads")
         elif sha256(used[role]) != listed[role]["sha256"]:
@@ -521,7 +652,13 @@ def _check_input_list(manifest: dict, params_file: Path, result: AuditResult) ->
     for role in listed:
         if role not in used:
             result.differences.append(f"the manifest lists an input {role}, which the contract does not read")
-    result.checked.append(f"the manifest's list of inputs compared with the files the contract reads ({len(used)})")
+    result.checked.append(f"the manifest's list of inputs compared with the files the contract reads ({len(used)}), "
+                          "each at the path the manifest names in the checkout")
+    outside = any(_where_read(role, path, found, checkout, folder) for role, path in used.items())
+    if outside:
+        result.notes.append("the notebook was not re-run: the contract would read files other than the "
+                            "checkout's files named in the manifest")
+    return not outside
 
 
 def _check_git(manifest: dict, checkout: Path, found: dict[str, Path], result: AuditResult) -> None:
@@ -550,13 +687,21 @@ def _check_git(manifest: dict, checkout: Path, found: dict[str, Path], result: A
     if top is not None:
         rel = []
         for path in found.values():
+            if not path.is_file():
+                continue  # already a difference: missing
             try:
                 rel.append(path.resolve().relative_to(top.resolve()).as_posix())
             except ValueError:
                 pass
-        now = git_changed(top, rel)
-        if now:
-            result.notes.append(f"in the checkout, these inputs are uncommitted or modified: {', '.join(now[:5])}")
+        now = git_uncommitted(top, rel)
+        if now is None:
+            result.notes.append("git could not tell whether the inputs are committed in the checkout")
+        elif now:
+            names = ", ".join(now[:5]) + (" ..." if len(now) > 5 else "")
+            result.differences.append(f"in the checkout, these inputs are untracked, uncommitted or modified: "
+                                      f"{names}. The audit can only vouch for inputs committed in the checkout")
+        elif rel:
+            result.checked.append(f"the {len(rel)} inputs in the checkout's git repository are as committed there")
 
 
 def _rerun(folder: Path, manifest: dict, params_file: Path, checkout: Path, kernel: str, timeout: int,
@@ -572,12 +717,14 @@ def _rerun(folder: Path, manifest: dict, params_file: Path, checkout: Path, kern
         except RunFailed as exc:
             result.differences.append(f"re-running the notebook failed: {exc}")
             return
-        stored, problem = _read_stored(folder / RESULTS_FILE, as_json=True)
+        stored, problem = read_stored(folder / RESULTS_FILE, as_json=True)
         if problem:
             result.differences.append(problem)
         else:
             result.differences += compare_results(stored, json.loads((fresh_dir / RESULTS_FILE).read_text("utf-8")))
-        if not (folder / LINES_FILE).is_file():
+        if (folder / LINES_FILE).is_symlink():
+            pass  # already a difference: a link is never read
+        elif not (folder / LINES_FILE).is_file():
             result.differences.append(f"{LINES_FILE} is missing from the report folder")
         elif sha256(folder / LINES_FILE) != sha256(fresh_dir / LINES_FILE):
             result.differences.append(f"{LINES_FILE} differs from the re-run's {LINES_FILE}")
@@ -585,7 +732,7 @@ def _rerun(folder: Path, manifest: dict, params_file: Path, checkout: Path, kern
         rel = manifest["inputs"]["parameters"]["path"]
         fresh_nb = json.loads((fresh_dir / NOTEBOOK_FILE).read_text("utf-8"))
         fresh_subs = run_stamps(fresh_nb, rel)
-        stored_nb, problem = _read_stored(folder / NOTEBOOK_FILE, as_json=True)
+        stored_nb, problem = read_stored(folder / NOTEBOOK_FILE, as_json=True)
         stored_subs = []
         if problem:
             result.differences.append(problem)
@@ -599,11 +746,11 @@ def _rerun(folder: Path, manifest: dict, params_file: Path, checkout: Path, kern
                 result.differences += compare_notebooks(stored_nb, fresh_nb, stored_subs, fresh_subs)
             except RecursionError:
                 result.differences.append(f"{NOTEBOOK_FILE} is nested too deeply to be a notebook sroi wrote")
-        stored_html, problem = _read_stored(folder / HTML_FILE, as_json=False)
+        stored_html, problem = read_stored(folder / HTML_FILE, as_json=False)
         if problem:
             result.differences.append(problem)
         else:
-            result.differences += compare_html(stored_html, (fresh_dir / HTML_FILE).read_text("utf-8"),
+            result.differences += compare_html(stored_html, (fresh_dir / HTML_FILE).read_bytes().decode("utf-8"),
                                                stored_subs, fresh_subs)
         result.checked.append(
             f"the notebook re-executed from the checkout's parameters file and its HTML made again: {RESULTS_FILE} "
@@ -633,6 +780,11 @@ def audit_report(folder: str | Path, *, checkout: str | Path | None = None, kern
         raise InputError(Problem("is not a folder", file=str(checkout),
                                  fix="Give --checkout the folder holding the report's inputs (a clone of the "
                                      "repository at the report's commit)."))
+    if _within(checkout, folder):
+        raise InputError(Problem("is the report folder being audited, or inside it: a report cannot be checked "
+                                 "against inputs it carries itself", file=str(checkout),
+                                 fix="Give --checkout a clone of the council's repository kept apart from the "
+                                     "report, or run `sroi audit` from inside that clone."))
     result = AuditResult(folder)
     from .. import __version__
 
@@ -641,29 +793,38 @@ def audit_report(folder: str | Path, *, checkout: str | Path | None = None, kern
         result.notes.append(f"the report was made with sroi {made_with}; this is sroi {__version__}, so a "
                             "difference may come from the change of version")
 
-    found = _check_inputs(manifest, checkout, result)
+    found = _check_inputs(manifest, checkout, folder, result)
     _check_git(manifest, checkout, found, result)
 
     for name in OUTPUTS:
         path = folder / name
-        if not path.is_file():
+        if path.is_symlink():
+            result.differences.append(f"{name} is a link, not a file sroi wrote; not read")
+        elif not path.is_file():
             result.differences.append(f"{name} is missing from the report folder")
         elif sha256(path) != manifest["outputs"][name]:
             result.differences.append(f"{name} has been edited since the report was made (its sha256 differs "
                                       "from the manifest's)")
     result.checked.append(f"{len(OUTPUTS)} report files hashed against the manifest")
-    if (folder / PDF_FILE).exists():
-        result.not_shown.append(f"{PDF_FILE}: it is printed from {HTML_FILE} and not compared")
+    _check_folder_contents(folder, result)
 
     params_file = found.get("parameters")
+    may_rerun = False
     if params_file is not None and params_file.is_file():
-        _check_input_list(manifest, params_file, result)
+        may_rerun = _check_input_list(manifest, params_file, found, checkout, folder, result)
     if rerun:
         if params_file is None or not params_file.is_file():
             result.differences.append("the notebook was not re-run: the parameters file could not be found in "
-                                      "the checkout")
-        else:
+                                      "the checkout" + (" (outside the report folder)" if "parameters" in
+                                                        manifest["inputs"] and params_file is None else ""))
+        elif may_rerun:
+            try:
+                shown = params_file.resolve().relative_to(checkout.resolve()).as_posix()
+            except ValueError:
+                shown = str(params_file)
+            result.checked.append(f"the parameters file re-run: {shown} (in the checkout {checkout})")
             _rerun(folder, manifest, params_file, checkout, kernel, timeout, result)
     else:
         result.not_shown.append("that re-running the notebook gives the same report (the re-run was skipped)")
+    result.differences = list(dict.fromkeys(result.differences))  # one damaged file is named once
     return result

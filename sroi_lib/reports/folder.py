@@ -49,7 +49,8 @@ from ..errors import InputError, Problem, Problems, RunFailed
 from ..paths import notebooks_dir
 
 __all__ = ["REPORT_NOTEBOOK", "NOTEBOOK_FILE", "HTML_FILE", "RESULTS_FILE", "LINES_FILE", "MANIFEST_FILE", "PDF_FILE",
-           "WRITTEN_BY_NOTEBOOK", "OUTPUTS", "STAGING_DIR", "MAX_MANIFEST_BYTES", "sha256", "read_manifest",
+           "WRITTEN_BY_NOTEBOOK", "OUTPUTS", "STAGING_DIR", "MAX_MANIFEST_BYTES", "sha256", "strict_json_loads",
+           "read_manifest",
            "ReportScan", "scan_reports", "report_folders", "Stage", "staging", "clean_staging", "replace_folder",
            "write_error"]
 
@@ -96,6 +97,17 @@ def _refuse_duplicates(pairs: list) -> dict:
     return seen
 
 
+def strict_json_loads(text: str):
+    """``json.loads`` refusing NaN and Infinity, and a key given twice in one object.
+
+    Raises
+    ------
+    ValueError
+        Naming the key given twice, or the constant; also for text that is not JSON.
+    """
+    return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates)
+
+
 def _is_sha256(value) -> bool:
     return isinstance(value, str) and len(value) == 64 and set(value) <= HEX
 
@@ -134,8 +146,7 @@ def read_manifest(folder: str | Path) -> dict:
         raise InputError(Problem(f"is larger than {MAX_MANIFEST_BYTES:,} bytes; a real manifest is a few kilobytes",
                                  file=str(path), fix=fix))
     try:
-        manifest = json.loads(raw.decode("utf-8-sig"), parse_constant=_refuse_constant,
-                              object_pairs_hook=_refuse_duplicates)
+        manifest = strict_json_loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise InputError(Problem("is not UTF-8 text", file=str(path), fix=fix)) from None
     except RecursionError:

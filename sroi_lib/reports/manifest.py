@@ -20,6 +20,11 @@ Paths are never absolute. Each input is recorded relative to one of two bases:
 ``git`` records the commit checked out in the inputs' repository and which of
 the inputs were uncommitted or modified there (``git status`` of those paths),
 so an auditor knows whether the commit alone identifies them.
+
+Every git command runs with :data:`GIT_HARDENING` and without the system or
+global configuration, so no program named in a repository's own configuration
+(a file monitor, hooks, a pager, an external diff) is run; the audit judges
+inputs with :func:`git_uncommitted`, which runs no ``git status``.
 """
 
 from __future__ import annotations
@@ -35,12 +40,28 @@ from pathlib import Path
 from ..paths import data_dir
 from .folder import MANIFEST_FILE, OUTPUTS, REPORT_NOTEBOOK, sha256
 
-__all__ = ["sha256", "git_root", "git_commit", "git_changed", "input_base", "write_manifest"]
+__all__ = ["sha256", "git_root", "git_commit", "git_changed", "git_uncommitted", "input_base", "write_manifest",
+           "GIT_HARDENING"]
+
+# Every git command runs with these: a repository's own configuration (which whoever made the repository wrote)
+# may name programs for git to run (core.fsmonitor during `git status`, hooks, a pager, an external diff); none
+# of them is ever run, and git takes no optional locks in a folder it only reads.
+GIT_HARDENING = ("--no-optional-locks", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
+                 "-c", "core.pager=cat", "-c", "diff.external=", "-c", "core.untrackedCache=false",
+                 "-c", "credential.helper=", "-c", "core.sshCommand=false", "-c", "protocol.allow=never")
+
+
+def _git_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0",
+                "GIT_PAGER": "cat", "GIT_OPTIONAL_LOCKS": "0", "GIT_EXTERNAL_DIFF": ""})
+    return env
 
 
 def _git(folder: Path, *args: str) -> str | None:
     try:
-        out = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, timeout=10)
+        out = subprocess.run(["git", *GIT_HARDENING, *args], cwd=folder, capture_output=True, text=True,
+                             timeout=10, env=_git_env(), stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -73,6 +94,37 @@ def git_changed(top: Path, paths: list[str]) -> list[str] | None:
         if " -> " in name:  # a rename: the new name
             name = name.split(" -> ", 1)[1]
         changed.append(name.strip('"'))
+    return sorted(changed)
+
+
+def git_uncommitted(top: Path, paths: list[str]) -> list[str] | None:
+    """Which of ``paths`` (relative to the repository's top folder ``top``) differ from the commit checked out:
+    not in it, or with other bytes than it holds. None when git cannot tell.
+
+    Unlike :func:`git_changed` this runs no ``git status``: it reads the commit's tree (``git ls-tree``) and
+    hashes each file's bytes as they are (``git hash-object --no-filters``), so no filter, hook or file
+    monitor named in the repository's configuration is run, and a file is judged by its bytes alone.
+    """
+    if not paths:
+        return []
+    tree = _git(top, "ls-tree", "-r", "--full-tree", "-z", "HEAD", "--", *paths)
+    if tree is None:
+        return None
+    committed = {}
+    for item in tree.split("\0"):
+        if "\t" in item:
+            meta, name = item.split("\t", 1)
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == "blob":
+                committed[name] = parts[2]
+    changed = []
+    for rel in paths:
+        if rel not in committed:
+            changed.append(rel)
+            continue
+        now = _git(top, "hash-object", "--no-filters", "--", rel)
+        if now is None or now != committed[rel]:
+            changed.append(rel)
     return sorted(changed)
 
 

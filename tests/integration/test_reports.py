@@ -468,3 +468,91 @@ def test_a_checkout_whose_contract_cannot_be_valued_is_a_difference(example_repo
     result = audit_report(folder, checkout=checkout, rerun=False)
     assert any(d.startswith("the contract cannot be valued from the checkout:") and "'title' is missing" in d
                for d in result.differences), result.differences
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Inputs only from the checkout: the second review's forgeries that VERIFIED by carrying or pointing at their own.
+
+def planted_report(tmp_path: Path, contract_id: str, where: Path, impact_map: Path | None = None) -> Path:
+    """A report made from a copy of ``contract_id``'s files with ten times the quantities, kept in ``where``
+    (its impact map at ``impact_map`` when given), as a forger would make one."""
+    src = ROOT / "data" / "examples" / contract_id
+    where.mkdir(parents=True, exist_ok=True)
+    for name in ("inputs.csv", "commitments.csv"):
+        if (src / name).exists():
+            shutil.copy(src / name, where / name)
+    impact_map = impact_map or where / "impact_map.csv"
+    impact_map.parent.mkdir(parents=True, exist_ok=True)
+    impact_map.write_text((src / "impact_map.csv").read_text().replace(",23750,", ",237500,"))
+    text = (ROOT / "parameters" / f"{contract_id}.yaml").read_text()
+    text = text.replace(f"../data/examples/{contract_id}/", "")
+    text = "\n".join(f"impact_map: {impact_map}" if line.startswith("impact_map:") else line
+                     for line in text.splitlines()) + "\n"
+    (where / f"{contract_id}.yaml").write_text(text)
+    return run_contract(where / f"{contract_id}.yaml", tmp_path / "made").folder
+
+
+def test_inputs_planted_in_the_report_folder_are_never_re_run(tmp_path):
+    """Forgery 1 of the second review: a report inside the checkout (reports/<id>/) carries its own parameters
+    file and a 10x impact map; its manifest names them; the audit re-ran them and VERIFIED a ratio of 10.75."""
+    cid = "lcc-school-catering"
+    checkout = tmp_path / "co"
+    checkout.mkdir()
+    copy_contract(checkout, cid)
+    folder = checkout / "reports" / cid
+    made = planted_report(tmp_path, cid, folder / "src")
+    for name in ("results.json", "lines.csv", "report.html", "report.ipynb", "manifest.json"):
+        shutil.copy(made / name, folder / name)
+    m = json.loads((folder / "manifest.json").read_text())
+    for entry in m["inputs"].values():
+        if entry.get("base") != "sroi-data":
+            entry["path"] = f"reports/{cid}/src/" + entry["path"]
+    (folder / "manifest.json").write_text(json.dumps(m))
+    assert json.loads((folder / "results.json").read_text())["sroi_ratio"] > 5  # the genuine report's is 1.93
+    result = audit_report(folder, checkout=checkout)
+    assert not result.verified
+    assert any(d.startswith(f"input parameters (reports/{cid}/src/{cid}.yaml) lies inside the report folder")
+               for d in result.differences), result.differences
+    assert not any("re-executed" in c for c in result.checked)  # nothing from the folder was run
+
+
+def test_a_contract_reading_a_file_outside_the_checkout_is_not_re_run(tmp_path):
+    """Forgery 2: the checkout's parameters file names an impact map by an absolute path outside the checkout;
+    the manifest names a same-content copy inside it. The sha256 matched, so the audit VERIFIED while the
+    kernel read the outside file."""
+    cid = "lcc-school-catering"
+    checkout, outside = tmp_path / "co", tmp_path / "outside" / "impact_map.csv"
+    made = planted_report(tmp_path, cid, checkout / "parameters", impact_map=outside)
+    shutil.copy(outside, checkout / "parameters" / "copy_of_map.csv")
+    m = json.loads((made / "manifest.json").read_text())
+    for entry in m["inputs"].values():
+        if entry.get("base") != "sroi-data" and entry["path"].startswith("co/"):
+            entry["path"] = entry["path"][len("co/"):]
+    m["inputs"]["impact_map"]["path"] = "parameters/copy_of_map.csv"
+    (made / "manifest.json").write_text(json.dumps(m))
+    result = audit_report(made, checkout=checkout)
+    assert not result.verified
+    assert any(d.startswith("the contract in the checkout reads its impact_map from") and "outside the checkout" in d
+               for d in result.differences), result.differences
+    assert not any("re-executed" in c for c in result.checked)
+    assert any(n.startswith("the notebook was not re-run") for n in result.notes)
+
+
+def test_a_report_folder_that_is_its_own_checkout_is_refused(example_reports, tmp_path, monkeypatch, capsys):
+    """Forgery 6: the report folder, a git repository carrying parameters/ and data/, audited from inside with
+    the default --checkout; a core.fsmonitor in its .git/config ran during the audit's `git status`."""
+    folder = forge(example_reports, tmp_path)
+    copy_contract(folder, "lcc-care-at-home")
+    pwned = tmp_path / "PWNED"
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm", "x"],
+                 ["config", "core.fsmonitor", f"touch {pwned}; echo"]):
+        subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True)
+    monkeypatch.chdir(folder)
+    assert main(["audit", "."]) == 2
+    err = capsys.readouterr().err
+    assert "is the report folder being audited, or inside it" in err and "Traceback" not in err
+    assert not pwned.exists()
+    result = audit_report(folder, checkout=ROOT, rerun=False)  # against the real checkout: its extras named
+    assert any(d.startswith("the report folder holds files sroi did not write: .git/, data/, parameters/")
+               for d in result.differences), result.differences
+    assert not pwned.exists()
