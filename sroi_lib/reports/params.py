@@ -69,7 +69,6 @@ ANALYSIS_TYPES = ("forecast", "evaluation")
 # Characters that are not text: C0 controls other than tab, line feed and carriage return, DEL, C1 controls.
 _CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_TEXT = MAX_CELL_CHARS  # characters in one value: the most an Excel cell holds, as for a table's cell
-MAX_YAML_BYTES = 1_000_000  # a parameters file above this is refused by read_yaml (docs/limits.md)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -135,20 +134,6 @@ def _lines(data: bytes) -> dict[str, int]:
     return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
 
 
-def _syntax_problem(data: bytes, label: str) -> Problem | None:
-    """A YAML syntax error with its line, when that is why the file could not be read (``data`` within the
-    size limit: the caller checks)."""
-    try:
-        yaml.compose(data, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        return Problem(f"is not valid YAML ({exc.problem})", file=label, row=mark.line + 1 if mark else None,
-                       fix="Check the indentation and the colons on that line.")
-    except (yaml.YAMLError, RecursionError):  # not a syntax error (e.g. a control character): read_yaml says what
-        pass
-    return None
-
-
 def load_params(path: str | Path) -> ContractParams:
     """Read and check a parameters file.
 
@@ -171,11 +156,7 @@ def load_params(path: str | Path) -> ContractParams:
         raise InputError(Problem("the parameters file was not found", file=label, fix="Check the path."))
     if p.suffix.lower() not in (".yaml", ".yml"):
         raise InputError(Problem("a parameters file must end .yaml or .yml", file=label))
-    try:
-        raw = read_yaml(p, "parameters file")
-    except InputError as exc:
-        syntax = _syntax_problem(p.read_bytes(), label) if p.stat().st_size <= MAX_YAML_BYTES else None
-        raise InputError(syntax or exc.problems) from None
+    raw = read_yaml(p, "parameters file")  # its problems (syntax with the line, encoding, size) name the file
     if not isinstance(raw, dict):
         raise InputError(Problem("is empty" if raw is None else f"holds {shown(raw)} instead of 'key: value' lines",
                                  file=label, fix="Write one 'key: value' line per parameter, e.g. 'title: Care at "
