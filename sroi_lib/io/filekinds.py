@@ -2,7 +2,7 @@
 
 Two rules, shared by every reader (tables, YAML, returns workbooks):
 
-* **Text** (:func:`sroi_lib.paths.decode_text`, re-exported here). A byte-order mark is obeyed: UTF-8 (Excel's
+* **Text** (:func:`sroi_lib.paths.decode_text`). A byte-order mark is obeyed: UTF-8 (Excel's
   "CSV UTF-8"), UTF-16 and UTF-32 (Excel's "Unicode Text") are read
   correctly. Without one, the bytes must be valid UTF-8; CSV files may also
   be Windows-1252 (Excel's plain "CSV" on Windows, where ``£`` is byte A3),
@@ -33,10 +33,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from ..errors import InputError, Problem
-from ..paths import NOT_UTF8, binary_kind, decode_text  # noqa: F401  (re-exported: one text rule)
+from ..paths import binary_kind
 from .limits import MAX_XLSX_HELD_PART_BYTES, MAX_XLSX_PARTS, MAX_XLSX_UNPACKED_BYTES, megabytes
 
-__all__ = ["decode_text", "binary_kind", "check_workbook", "NOT_UTF8", "OLE2_MAGIC", "ZIP_MAGIC"]
+__all__ = ["check_workbook", "OLE2_MAGIC", "ZIP_MAGIC"]
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

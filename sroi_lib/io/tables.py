@@ -51,7 +51,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from ..errors import InputError, Problem, Problems
-from .filekinds import check_workbook, decode_text
+from ..paths import decode_text
+from .filekinds import check_workbook
 from .limits import MAX_CELL_CHARS, MAX_TABLE_BYTES, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, check_readable_file
 
 __all__ = ["RawTable", "read_table", "is_blank", "SUPPORTED_EXTENSIONS", "SHEET_MAX_ROWS", "column_name", "SheetFacts",
