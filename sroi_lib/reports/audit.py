@@ -279,7 +279,7 @@ def run_stamps(nb: dict, checkout_rel: str | None = None, problems: list[str] | 
                                        or value.endswith("/" + checkout_rel)):
             subs.append((value, name))
         else:
-            problems.append(f"{NOTEBOOK_FILE}: the {key} recorded in its metadata, {_short(value)}, is not "
+            problems.append(f"{NOTEBOOK_FILE}: the {key} recorded in its metadata, {_stamp_shown(value)}, is not "
                             + ("an absolute path free of quotes, line breaks and < >" if not fits_stamp_path(value)
                                else f"the path of the parameters file {checkout_rel!r}")
                             + ": the notebook has been edited")
@@ -298,9 +298,26 @@ def run_stamps(nb: dict, checkout_rel: str | None = None, problems: list[str] | 
     return subs
 
 
+def _stamp_shown(value, width: int = 80) -> str:
+    """A stamp that does not fit, shown around its first refused character (a quote, a line break, markup,
+    an invisible character), which is where a forger's text starts, whatever the length of the genuine path."""
+    if isinstance(value, str):
+        at = next((i for i, ch in enumerate(value)
+                   if _PATH_REFUSED.match(ch) or unicodedata.category(ch) == "Cf"), None)
+        if at is not None and len(repr(value)) > width:
+            start = max(0, at - width // 4)
+            return f"...{value[start:start + width]!r}... (from character {at + 1})"
+    return _short(value, width)
+
+
 def _short(value, width: int = 80) -> str:
+    """``repr(value)`` cut to about ``width`` characters, keeping both ends: what a forger adds to a stamp is
+    usually at its end, so the end stays in view however long the genuine start (a deep checkout path) is."""
     text = repr(value)
-    return text if len(text) <= width else text[:width] + "...'"
+    if len(text) <= width:
+        return text
+    half = width // 2
+    return f"{text[:half]}...{text[-half:]}"
 
 
 def _text(value) -> str:
