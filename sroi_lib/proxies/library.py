@@ -37,6 +37,7 @@ from ..core.prices import DeflatorSeries, load_deflators
 from ..core.records import json_records, plain
 from ..errors import InputError, Problem, Problems
 from ..io.cells import Column, validate_rows
+from ..io.limits import MAX_DURATION_YEARS
 from ..io.tables import read_table
 from ..paths import data_dir
 
@@ -57,6 +58,10 @@ PROXY_COLUMNS: tuple[Column, ...] = (
            help="the id of the central value this proxy is a variant of, e.g. its low or weekly version (blank: none)"),
     Column("transfer", "yes_no", default=False,
            help="yes when the value moves money between people or bodies (a benefit, a tax) rather than creating it"),
+    Column("evidence_years", "whole", default=None, minimum=1, maximum=MAX_DURATION_YEARS,
+           why_maximum="the longest duration an impact map line may have",
+           help="the longest duration, in years, the source's evidence supports for the value "
+                "(1 for a one-off value such as a cost per event; blank: not stated)"),
     Column("theme", "text", required=True, help="theme, e.g. health and care"),
     Column("source", "text", required=True, help="the publication the value comes from"),
     Column("source_url", "text", required=True, help="the web address of the source"),
@@ -90,6 +95,7 @@ class Proxy:
     part_of: str = ""  # the total this proxy is a component of
     alternative_of: str = ""  # the central value this proxy is a variant of
     transfer: bool = False  # moves money rather than creating it
+    evidence_years: int | None = None  # the longest duration the source supports (1: a one-off value)
     origin: str = ""  # the file it was read from
 
     def citation(self) -> str:
@@ -145,7 +151,7 @@ class ProxyLibrary:
         self.table = table.reset_index(drop=True)
         if "origin" not in self.table.columns:
             self.table["origin"] = ""
-        for column, blank in (("part_of", ""), ("alternative_of", ""), ("transfer", False)):
+        for column, blank in (("part_of", ""), ("alternative_of", ""), ("transfer", False), ("evidence_years", None)):
             if column not in self.table.columns:  # a table built before the relation columns existed
                 self.table[column] = blank
         self.deflators = deflators or load_deflators()
@@ -167,6 +173,8 @@ class ProxyLibrary:
             raise KeyError(proxy_id) from None
         values = {f.name: plain(row[f.name]) for f in fields(Proxy)}
         values["transfer"] = bool(values["transfer"])
+        years = values["evidence_years"]
+        values["evidence_years"] = None if years is None or years != years else int(years)
         return Proxy(**values)
 
     def get(self, proxy_id: str, default=None) -> Proxy | None:
