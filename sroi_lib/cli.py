@@ -127,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="framework for the value-by-priority breakdown: a shipped name or a YAML file "
                    f"(default: {DEFAULT_FRAMEWORK})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.add_argument("--strict", action="store_true", help="refuse the over-claiming guard's warnings too, not only its errors (exit 2): for batch runs")
     p.set_defaults(handler=_cmd_value)
 
     _add_proxies_commands(sub)
@@ -144,6 +145,7 @@ def _add_report_commands(sub) -> None:
         p.add_argument("--timeout", type=bounded("--timeout"), default=DEFAULT_TIMEOUT, metavar="SECONDS",
                        help=f"stop a notebook cell that runs longer than this (default {DEFAULT_TIMEOUT}, "
                        f"at most {BOUNDS['--timeout'][1]:,})")
+        p.add_argument("--strict", action="store_true", help="refuse the over-claiming guard's warnings too, not only its errors (exit 2): for batch runs")
 
     p = sub.add_parser("run", help="write the report folder for one contract",
                        description="Check a contract's parameters and inputs, execute the report notebook with "
@@ -156,7 +158,9 @@ def _add_report_commands(sub) -> None:
 
     p = sub.add_parser("batch", help="write report folders for every contract in a folder",
                        description="Run every parameters file in a folder, in parallel worker processes. One "
-                       "failing contract does not stop the others. Exit 1 if any failed.")
+                       "failing contract does not stop the others. Exit 2 if any was refused for a problem in "
+                       "its files (or, with --strict, an over-claiming warning) and none failed otherwise; "
+                       "exit 1 if any failed.")
     p.add_argument("params_dir", metavar="PARAMS_DIR")
     p.add_argument("--workers", type=bounded("--workers"), default=None, metavar="N",
                    help=f"worker processes (default: the number of cores, at most 4; at most {BOUNDS['--workers'][1]})")
@@ -294,6 +298,8 @@ def _main(argv: list[str] | None) -> int:
     try:
         return args.handler(args)
     except InputError as exc:
+        for note in exc.notes:
+            print(f"sroi {name}: {note}", file=sys.stderr)
         print(f"sroi {name}: cannot continue, because of {_count(len(exc.problems))}:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
@@ -329,12 +335,12 @@ def _cmd_value(args) -> int:
     valued = value_files(args.impact_map, args.inputs, investment=args.investment, price_year=args.price_year,
                          discounting=args.discount, proxies=args.proxies, framework=args.framework,
                          labels=VALUE_OPTIONS, first_year_discounted=not args.first_year_undiscounted,
-                         drop_off_first_year=args.drop_off_first_year)
+                         drop_off_first_year=args.drop_off_first_year, strict=args.strict)
     _notes("value", valued.notes + valued.library.warnings)
     if args.json:
         print(json.dumps(valued.to_dict(), indent=2, allow_nan=False))
     else:
-        print(valuation_text(valued.valuation, args.impact_map, valued.framework))
+        print(valuation_text(valued.valuation, args.impact_map, valued.framework, checks=valued.checks))
     return EXIT_OK
 
 
@@ -424,7 +430,8 @@ def _cmd_run(args) -> int:
     from .reports.runner import run_contract
 
     try:
-        result = run_contract(args.params, args.out, pdf=args.pdf, kernel=args.kernel, timeout=args.timeout)
+        result = run_contract(args.params, args.out, pdf=args.pdf, kernel=args.kernel, timeout=args.timeout,
+                              strict=args.strict)
     except RunFailed as exc:
         print(f"sroi run: the report for {args.params} was not written: {exc}", file=sys.stderr)
         if "previous report is unchanged" not in str(exc):  # a full disk's message says so already
@@ -439,9 +446,9 @@ def _cmd_batch(args) -> int:
     from .reports.runner import run_batch
 
     results = run_batch(args.params_dir, args.out, workers=args.workers, pdf=args.pdf, kernel=args.kernel,
-                        timeout=args.timeout)
+                        timeout=args.timeout, strict=args.strict)
     done = [r for r in results if r[1] == "done"]
-    failed = [r for r in results if r[1] == "failed"]
+    failed = [r for r in results if r[1] != "done"]
     print(f"{len(done)} of {len(results)} contracts done; reports are in {args.out}/")
     for _, _, result in done:
         print(f"  done    {result.contract_id}  ({result.seconds:.1f} s)")
@@ -449,9 +456,11 @@ def _cmd_batch(args) -> int:
             print(f"          note: {note}")
     if failed:
         print(f"{len(failed)} failed:")
-        for file, _, reason in failed:
-            print(f"  failed  {file}: {reason}")
-    return EXIT_FAILED if failed else EXIT_OK
+        for file, status, reason in failed:
+            print(f"  failed  {file}: {'refused: ' if status == 'refused' else ''}{reason}")
+    if any(status == "failed" for _, status, _ in failed):
+        return EXIT_FAILED
+    return EXIT_INPUT if failed else EXIT_OK
 
 
 def _skipped_notes(command: str, portfolio) -> None:

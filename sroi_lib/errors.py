@@ -82,9 +82,13 @@ class InputError(SroiError):
     ----------
     problems : Problem, str or list of Problem
         Everything that is wrong. A bare string becomes one problem.
+    notes : list of str, optional
+        What the user should also know, shown before the problems (such as the
+        over-claiming guard's warnings when its errors stop a valuation).
     """
 
-    def __init__(self, problems: Problem | str | list[Problem]):
+    def __init__(self, problems: Problem | str | list[Problem], notes: list[str] | None = None):
+        self.notes: list[str] = list(notes or [])  # things worth knowing that are not themselves problems
         if isinstance(problems, (Problem, str)):
             problems = [problems]
         self.problems: list[Problem] = [

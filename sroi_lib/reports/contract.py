@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..control.returns import check_returns
 from ..control.tracking import Tracking, read_commitments, track
-from ..core.checks import overclaiming_checks
+from ..core.checks import blocking_problems, finding_text, load_comparables, overclaiming_checks, stopping_grades
 from ..core.frameworks import DEFAULT_FRAMEWORK, Framework
 from ..core.prices import load_deflators
 from ..core.records import json_records
@@ -51,6 +51,7 @@ class ValuedMap:
     library: ProxyLibrary
     framework: Framework
     notes: list[str] = field(default_factory=list)  # how the files were read (e.g. hidden rows), for the user
+    checks: pd.DataFrame | None = None  # the over-claiming guard's findings (warnings and notes)
 
     def to_dict(self) -> dict:
         """Everything, JSON-ready (what ``sroi value --json`` prints), with ``reading_notes`` as in results.json.
@@ -59,13 +60,14 @@ class ValuedMap:
         were read (hidden rows and columns, other sheets), the same notes that
         are printed on the terminal; an empty list when there are none.
         """
-        return {**self.valuation.to_dict(frameworks=[self.framework]), "reading_notes": list(self.notes)}
+        return {**self.valuation.to_dict(frameworks=[self.framework]), "reading_notes": list(self.notes),
+                "checks": json_records(self.checks) if self.checks is not None else []}
 
 
 def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, investment=None, price_year=None,
                 discounting=DEFAULT_DISCOUNTING, proxies: str | Path | None = None, framework=DEFAULT_FRAMEWORK,
                 labels: Mapping[str, str] | None = None, first_year_discounted: bool = True,
-                drop_off_first_year: bool = False) -> ValuedMap:
+                drop_off_first_year: bool = False, strict: bool = False) -> ValuedMap:
     """Check everything a valuation needs, report every problem at once, then value the map.
 
     Parameters
@@ -87,11 +89,15 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
     first_year_discounted, drop_off_first_year : bool
         The conventions of :func:`~sroi_lib.core.valuation.value` (defaults: year 1
         discounted; drop-off from each outcome's second year).
+    strict : bool
+        Refuse warnings of the over-claiming guard as well as its errors (``--strict``).
 
     Raises
     ------
     InputError
-        Listing every problem in the settings, the proxy library, the map and the inputs.
+        Listing every problem in the settings, the proxy library, the map and the inputs; or, once the map is
+        valued, every finding of the over-claiming guard (:mod:`sroi_lib.core.checks`) that stops it: its errors,
+        and its warnings when ``strict``. The findings that do not stop it are in the error's ``notes``.
     """
     option = (labels or {}).get("investment")  # how the caller names the investment, if it does
     labels = {**SETTING_WORDS, **(labels or {})}
@@ -131,7 +137,14 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
                       deflators=deflators, proxies=library, first_year_discounted=first_year_discounted,
                       drop_off_first_year=drop_off_first_year)
     notes = [n for table in (frame, costs) for n in table.attrs.get("notes", [])]
-    return ValuedMap(valuation=valuation, library=library, framework=settings.framework, notes=notes)
+    checks = overclaiming_checks(valuation.lines, library.table, ratio=valuation.sroi_ratio,
+                                 comparables=load_comparables())
+    stop = blocking_problems(checks, frame.attrs.get("file") or str(impact_map), strict=strict,
+                             sheet=frame.attrs.get("sheet"))
+    if stop:
+        raise InputError(stop, notes=[finding_text(f) for f in checks.itertuples()
+                                      if f.grade not in stopping_grades(strict)])
+    return ValuedMap(valuation=valuation, library=library, framework=settings.framework, notes=notes, checks=checks)
 
 
 @dataclass
@@ -160,8 +173,8 @@ class ContractRun:
         return {role: Path(path) for role, path in files.items() if path is not None}
 
 
-def load_contract(params_file: str | Path) -> ContractRun:
-    """Check a parameters file and its inputs, then value the contract.
+def load_contract(params_file: str | Path, *, strict: bool = False) -> ContractRun:
+    """Check a parameters file and its inputs, then value the contract (``strict``: as :func:`value_files`).
 
     Raises
     ------
@@ -172,10 +185,10 @@ def load_contract(params_file: str | Path) -> ContractRun:
     valued = value_files(params.impact_map, params.inputs, price_year=params.price_year,
                          discounting=params.discounting, proxies=params.proxies, framework=params.framework,
                          first_year_discounted=params.first_year_discounted,
-                         drop_off_first_year=params.drop_off_first_year)
+                         drop_off_first_year=params.drop_off_first_year, strict=strict)
     v = valued.valuation
     return ContractRun(params=params, library=valued.library, framework=valued.framework, valuation=v,
-                       checks=overclaiming_checks(v.lines), tracking=load_tracking(params, valued.library, v.price_year),
+                       checks=valued.checks, tracking=load_tracking(params, valued.library, v.price_year),
                        notes=valued.notes)
 
 

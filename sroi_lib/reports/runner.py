@@ -217,7 +217,7 @@ def output_folder(out_root: str | Path) -> Path:
 
 
 def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, pdf: bool = False,
-                 kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT) -> RunResult:
+                 kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT, strict: bool = False) -> RunResult:
     """Value a contract and write ``<out_root>/<contract_id>/`` atomically.
 
     The parameters and every input are checked first (an :class:`InputError`
@@ -240,7 +240,7 @@ def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, p
     from .contract import load_contract
 
     started = time.perf_counter()
-    run = load_contract(params_file)  # checks everything before any notebook runs
+    run = load_contract(params_file, strict=strict)  # checks everything before any notebook runs
     out_root = output_folder(out_root)
     notes = list(run.notes)  # how the files were read (hidden rows), then anything about the run itself
     chromium = find_chromium() if pdf else None
@@ -323,13 +323,13 @@ def _sigint_ignored():
 def _run_one(args) -> tuple[str, str, object]:
     """Worker: run one contract; returns (file, status, detail) and never raises."""
     global _busy
-    params_file, out_root, pdf, kernel, timeout = args
+    params_file, out_root, pdf, kernel, timeout, strict = args
     _busy = True
     try:
-        result = run_contract(params_file, out_root, pdf=pdf, kernel=kernel, timeout=timeout)
+        result = run_contract(params_file, out_root, pdf=pdf, kernel=kernel, timeout=timeout, strict=strict)
         return str(params_file), "done", result
     except InputError as exc:
-        return str(params_file), "failed", "; ".join(str(p) for p in exc.problems)
+        return str(params_file), "refused", "; ".join(str(p) for p in exc.problems)
     except RunFailed as exc:
         return str(params_file), "failed", str(exc)
     except Exception as exc:  # a fault in sroi itself: keep the other contracts going, but say what it was
@@ -339,12 +339,16 @@ def _run_one(args) -> tuple[str, str, object]:
 
 
 def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, workers: int | None = None,
-              pdf: bool = False, kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT, progress: bool = True):
+              pdf: bool = False, kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT, progress: bool = True,
+              strict: bool = False):
     """Run every ``*.yaml`` in ``params_dir`` in ``workers`` processes; one failure does not stop the rest.
 
     ``workers`` defaults to :func:`default_workers`. Returns a list of
-    ``(file, status, detail)`` in file order: ``detail`` is the
-    :class:`RunResult` of a contract done, or the reason it failed.
+    ``(file, status, detail)`` in file order. ``status`` is ``done`` (``detail``
+    is the :class:`RunResult`), ``refused`` (a problem in the contract's files,
+    or an over-claiming finding that stops it: ``detail`` lists them) or
+    ``failed`` (the run could not finish: ``detail`` says why). ``strict``: as
+    :func:`~sroi_lib.reports.contract.value_files`.
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing
@@ -360,7 +364,7 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
         raise InputError(Problem("holds no parameters files (*.yaml)", file=str(folder)))
     output_folder(out_root)
     clean_staging(out_root)  # left by a killed run or batch
-    jobs = [(f, out_root, pdf, kernel, timeout) for f in files]
+    jobs = [(f, out_root, pdf, kernel, timeout, strict) for f in files]
     results = {}
     bar = _progress(len(jobs), progress)
     if workers <= 1:

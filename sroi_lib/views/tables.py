@@ -88,12 +88,15 @@ def proxies_table(run: ContractRun) -> pd.DataFrame:
 
 
 def checks_table(run: ContractRun) -> pd.DataFrame:
-    """The over-claiming checks in words, or one row saying none was flagged."""
+    """The over-claiming guard's findings in words (grade, check, row, why, what to do), errors first,
+    or one row saying none was flagged."""
     if run.checks.empty:
         return pd.DataFrame({"Result": ["No line was flagged by the over-claiming checks."]}).set_index("Result")
     c = run.checks
-    return pd.DataFrame({"Check": c["check_name"], "Row": c["row"], "Stakeholder": c["stakeholder"],
-                         "Outcome": c["outcome"], "Why it is flagged": c["detail"]}).set_index("Check")
+    rows = [("" if pd.isna(r) else int(r)) if r is not None else "whole map" for r in c["row"]]
+    return pd.DataFrame({"Grade": c["grade"], "Check": c["check_name"], "Row": rows, "Stakeholder": c["stakeholder"],
+                         "Outcome": c["outcome"], "Why it is flagged": c["detail"],
+                         "What to do": c["action"]}).set_index("Grade")
 
 
 def title_markdown(run: ContractRun) -> str:

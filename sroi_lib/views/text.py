@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.checks import finding_text
 from . import formatting as fmt
 
-__all__ = ["valuation_text", "proxies_text", "proxy_text"]
+__all__ = ["checks_text", "valuation_text", "proxies_text", "proxy_text"]
 
 
-def valuation_text(v, title: str, framework=None) -> str:
-    """The readable summary printed by ``sroi value``: headline figures, every line, and the breakdowns.
+def valuation_text(v, title: str, framework=None, checks=None) -> str:
+    """The readable summary printed by ``sroi value``: headline figures, every line, the breakdowns and the checks.
 
     ``v`` is a :class:`~sroi_lib.core.valuation.Valuation`; ``framework``, when
-    given, adds the value by its groups (e.g. the Best City Ambition pillars).
+    given, adds the value by its groups (e.g. the Best City Ambition pillars);
+    ``checks``, the over-claiming guard's findings
+    (:func:`~sroi_lib.core.checks.overclaiming_checks`), each with its line, reason and what to do.
     """
     s = v.summary()
     out = [
@@ -64,6 +67,20 @@ def valuation_text(v, title: str, framework=None) -> str:
              "Present value", "Share"],
             [[g, fmt.money(pv), fmt.percent(sh)] for g, pv, sh in zip(b[by], b["present_value"], b["share"])],
             right={1, 2})]
+    if checks is not None:
+        out += ["", checks_text(checks)]
+    return "\n".join(out)
+
+
+def checks_text(checks) -> str:
+    """The over-claiming guard's findings, one paragraph each, errors first; or one line saying there are none."""
+    if checks.empty:
+        return "Over-claiming checks: nothing found."
+    counts = checks["grade"].value_counts()
+    summary = ", ".join(f"{counts[g]} {g}{'s' if counts[g] > 1 else ''}" for g in ("error", "warning", "note")
+                        if g in counts)
+    out = [f"Over-claiming checks: {summary}"]
+    out += [f"  - {finding_text(f)}" for f in checks.itertuples()]
     return "\n".join(out)
 
 

@@ -138,5 +138,5 @@ def test_the_progress_bar_keeps_its_carriage_returns_while_names_are_filtered(tm
     result = subprocess.run([sys.executable, "-m", "sroi_lib.cli", "batch", str(folder), "--workers", "1", "--out",
                              str(tmp_path / "out")], capture_output=True, timeout=120)  # bytes: keep the \r
     out, err = result.stdout.decode(), result.stderr.decode()
-    assert result.returncode == 1 and "evil.yaml" in out and "\x1b" not in out + err
+    assert result.returncode == 2 and "evil.yaml" in out and "\x1b" not in out + err  # refused: its parameters
     assert "\rcontracts: 100%" in err and "1/1" in err
