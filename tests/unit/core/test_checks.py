@@ -158,3 +158,24 @@ def test_findings_come_errors_first_and_stop_by_grade():
 def test_without_a_library_the_relation_checks_are_skipped():
     c = overclaiming_checks(_lines(proxy_id=["total", "part-a"]))
     assert c.empty
+
+
+def test_value_files_refuses_an_error_and_keeps_the_other_findings_as_notes(tmp_path):
+    from sroi_lib.errors import InputError
+    from sroi_lib.reports.contract import value_files
+
+    path = tmp_path / "map.csv"
+    path.write_text("stakeholder,outcome,quantity,duration,proxy_id,deadweight,evidence\n"
+                    "Volunteers,Volunteering,20,1,vc-volunteer-total-economic-impact-per-volunteer,10%,"
+                    "deadweight 10% from the register\n"
+                    "Volunteers,Wellbeing,20,1,vc-volunteer-wellbeing-per-volunteer,10%,deadweight 10% from the register\n")
+    with pytest.raises(InputError) as caught:
+        value_files(path, investment=1000)
+    problems = caught.value.problems
+    assert [(p.row, p.column) for p in problems] == [(2, "proxy_id"), (3, "proxy_id")]
+    assert all(p.file.endswith("map.csv") and "over-claiming error" in p.message for p in problems)
+    assert any("attribution is 0%" in n for n in caught.value.notes)  # the notes travel with the refusal
+    # one line alone is valued, with its findings kept beside the valuation
+    path.write_text(path.read_text().splitlines()[0] + "\n" + path.read_text().splitlines()[1] + "\n")
+    valued = value_files(path, investment=1000)
+    assert list(valued.checks["grade"]) == ["note"] and valued.to_dict()["checks"][0]["check"] == "unsupported"
