@@ -115,7 +115,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--price-year", metavar="YEAR", type=str, default=None,
                    help="price year of the results (default: the latest year of the GDP deflator series)")
     p.add_argument("--discount", metavar="SCHEDULE", default="green-book",
-                   help="green-book (default), health, none, already-discounted (the map's figures are discounted "
+                   help="green-book (default), health, reduced-rate (the Green Book's lower-rate sensitivity test "
+                   "for effects beyond 50 years), none, already-discounted (the map's figures are discounted "
                    "already), or a flat rate such as 3.5%%")
     p.add_argument("--proxies", metavar="FILE", help="your own proxy library (CSV or XLSX), added to the shipped one; "
                    "its rows replace shipped rows with the same id")

@@ -1,4 +1,4 @@
-"""Discount factors: a flat rate, or the Green Book standard and health schedules.
+"""Discount factors: a flat rate, or the Green Book standard, health and reduced-rate schedules.
 
 Year 1 is discounted (as the Social Value Engine and the SROI guide do), year 0
 is not::
@@ -14,8 +14,11 @@ Figures that their authors have already discounted take
 ``already-discounted`` (DF = 1 every year, said as such). The Green Book
 standard schedule is 3.5% for years 1–30, 3.0% for 31–75, 2.5% for 76–125,
 2.0% for 126–200, 1.5% for 201–300 and 1.0% after; the health schedule is
-1.5%, 1.29%, 1.07%, 0.86%, 0.64% and 0.43% on the same bands. Both are read,
-with their vintage and sources, from ``data/reference/discount_schedules.yaml``.
+1.5%, 1.29%, 1.07%, 0.86%, 0.64% and 0.43% on the same bands; the reduced
+rate (pure time preference set to zero), the Green Book's sensitivity test for
+effects lasting beyond 50 years, is 3.00%, 2.57%, 2.14%, 1.71%, 1.29% and 0.86%.
+All three are read, with their vintage and sources, from
+``data/reference/discount_schedules.yaml``.
 
 References
 ----------
@@ -293,7 +296,7 @@ def _pct(rate: float) -> str:
 
 @lru_cache(maxsize=4)
 def load_schedules(path: str | Path | None = None) -> dict[str, DiscountSchedule]:
-    """Read the named schedules (``green-book``, ``health``) from YAML.
+    """Read the named schedules (``green-book``, ``health``, ``reduced-rate``) from YAML.
 
     The file holds ``schedules:``, each schedule a ``label`` and ``bands``
     (``from_year``, ``to_year``, ``rate``; see :class:`DiscountSchedule`), and
@@ -376,7 +379,7 @@ def _whole_year(year) -> bool:
 
 
 def schedule(name: str) -> DiscountSchedule:
-    """A shipped schedule by name: ``green-book`` or ``health``."""
+    """A shipped schedule by name: ``green-book``, ``health`` or ``reduced-rate``."""
     schedules = load_schedules()
     if name not in schedules:
         raise InputError(Problem(
@@ -391,7 +394,7 @@ _RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(%?)\s*$")
 def parse_discounting(spec: str | float | DiscountSchedule) -> DiscountSchedule:
     """Turn a user's choice into a schedule.
 
-    Accepts ``green-book``, ``health``, ``none``, ``already-discounted``, a
+    Accepts ``green-book``, ``health``, ``reduced-rate``, ``none``, ``already-discounted``, a
     percentage (``3.5%``) or a fraction (``0.035``). A bare number above 1 (``3.5``) is refused rather
     than guessed, as for every percentage in sroi.
     """
@@ -404,28 +407,28 @@ def parse_discounting(spec: str | float | DiscountSchedule) -> DiscountSchedule:
             number = float("inf")
         if not np.isfinite(number):
             raise InputError(Problem(f"the discount rate {shown(spec)} is not a finite number",
-                                     fix="Use green-book, health, none, already-discounted, or a rate such as 3.5%."))
+                                     fix="Use green-book, health, reduced-rate, none, already-discounted, or a rate such as 3.5%."))
         text = repr(number)
     elif isinstance(spec, str) or spec is None:
         text = str(spec).strip().lower()
     else:
         raise InputError(Problem(f"Discounting {shown(spec)} is not understood",
-                                 fix="Use green-book, health, none, already-discounted, or a rate such as 3.5%."))
+                                 fix="Use green-book, health, reduced-rate, none, already-discounted, or a rate such as 3.5%."))
     if text in ("none", "0", "0%", "0.0"):
         return no_discounting()
     if text in (ALREADY_DISCOUNTED, "already discounted"):
         return already_discounted()
     if text in ("green-book", "greenbook", "green book", "standard"):
         return schedule("green-book")
-    if text == "health":
-        return schedule("health")
+    if text in ("health", "reduced-rate", "reduced rate"):
+        return schedule(text.replace(" ", "-"))
     m = _RATE.match(text)
     if not m and _RATE.match(text.lstrip("-")):
         raise InputError(Problem(f"the discount rate {shown(str(spec))} is below zero",
                                  fix="Give a rate of 0% or more, such as 3.5%, or none."))
     if not m:
         raise InputError(Problem(f"Discounting {shown(str(spec))} is not understood",
-                                 fix="Use green-book, health, none, already-discounted, or a rate such as 3.5%."))
+                                 fix="Use green-book, health, reduced-rate, none, already-discounted, or a rate such as 3.5%."))
     number, percent = float(m.group(1)), m.group(2)
     rate = number / 100 if percent else number
     if not percent and number > 1:

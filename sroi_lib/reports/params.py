@@ -8,7 +8,7 @@ A parameters file is the recorded configuration of a valuation::
     directorate: Communities, Housing and Environment
     analysis_type: forecast          # forecast or evaluation
     price_year: 2024
-    discounting: green-book          # green-book, health, none, or a rate such as 3.5%
+    discounting: green-book          # green-book, health, reduced-rate, none, or a rate such as 3.5%
     framework: best_city_ambition
     impact_map: ../data/examples/lcc-housing-retrofit/impact_map.csv
     inputs: ../data/examples/lcc-housing-retrofit/inputs.csv
@@ -49,7 +49,7 @@ KEYS: dict[str, tuple[type | tuple, bool, str]] = {
     "directorate": (str, True, "the council directorate that owns it"),
     "analysis_type": (str, True, "forecast (before delivery) or evaluation (after)"),
     "price_year": (int, False, "the price year of the results"),
-    "discounting": ((str, int, float), False, "green-book, health, none, already-discounted, or a rate such as 3.5%"),
+    "discounting": ((str, int, float), False, "green-book, health, reduced-rate, none, already-discounted, or a rate such as 3.5%"),
     "first_year_discounted": (bool, False, "true (the default) to discount year 1, false to discount from year 0"),
     "drop_off_first_year": (bool, False, "true to apply drop-off from an outcome's first year (default: from its second)"),
     "framework": (str, False, "a shipped framework name or a YAML file"),

@@ -200,3 +200,18 @@ def test_conventions_on_the_command_line(capsys, options, present_value, convent
     assert "Conventions: " in text
     assert ("year 1 is not discounted" in text) == ("--first-year-undiscounted" in options)
     assert ("from each outcome's first year" in text) == ("--drop-off-first-year" in options)
+
+
+def test_the_green_book_reduced_rate_by_name(capsys):
+    """The worked check at the Green Book's reduced rate (3.0% for years 1-30), worked by hand:
+    year-1 impact 100 × £1,000 × 0.8 × 0.75 = £60,000, then 10% drop-off: £54,000, £48,600;
+    PV = 60,000/1.03 + 54,000/1.03² + 48,600/1.03³ = £153,628.49."""
+    from sroi_lib.cli import main
+
+    worked = EXAMPLES / "worked_check"
+    assert main(["value", str(worked / "impact_map.csv"), "--investment", "50000", "--discount", "reduced-rate",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert round(out["present_value"], 2) == 153_628.49
+    assert out["discounting"]["name"] == "reduced-rate" and "reduced rate" in out["discounting"]["label"]
+    assert [b["rate"] for b in out["discounting"]["bands"]] == [0.03, 0.0257, 0.0214, 0.0171, 0.0129, 0.0086]
