@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -90,30 +89,37 @@ _CLAUSE = re.compile(r";|,\s|\.(?:\s|$)|\n")
 
 @dataclass(frozen=True)
 class Comparables:
-    """The highest SROI ratio published in reviews of comparable analyses, and where it was read."""
+    """The highest SROI ratio found in published reviews of SROI analyses, and where it was read."""
 
     highest: float
-    citation: str
+    citation: str  # the review that reports it
     url: str
-    studies: int | None = None
+    sector: str = ""
+    reviews: int = 1  # how many reviews gave a range
 
 
 def load_comparables(path: str | Path | None = None) -> Comparables | None:
-    """The highest ratio across the reviews in ``sroi_ratio_comparables.yaml`` (None when the file lists none)."""
-    path = Path(path or reference_file("sroi_ratio_comparables.yaml"))
-    return _comparables(str(path)) if path.exists() else None  # TODO-lead: required once shipped
+    """The highest ratio across the reviews of SROI analyses in ``sroi_ratio_comparables.yaml``.
+
+    Only reviews whose ``measure`` is an SROI ratio and whose ``highest`` was
+    read count (cost-benefit reviews and reviews whose range was not read are
+    kept in the file for the record). ``None`` when no review qualifies.
+    """
+    return _comparables(str(path or reference_file("sroi_ratio_comparables.yaml")))
 
 
-@lru_cache(maxsize=8)
 def _comparables(path: str) -> Comparables | None:
     data = read_yaml(path, "comparable SROI ratios file") or {}
-    best = None
-    for review in data.get("reviews") or []:
-        high = review.get("highest")
-        if isinstance(high, (int, float)) and (best is None or high > best.highest):
-            best = Comparables(float(high), str(review.get("citation", "")), str(review.get("url", "")),
-                               review.get("studies"))
-    return best
+    usable = [r for r in data.get("reviews") or [] if isinstance(r, dict)
+              and str(r.get("measure", "")).lower().startswith("sroi ratio")
+              and isinstance(r.get("highest"), (int, float)) and not isinstance(r.get("highest"), bool)]
+    if not usable:
+        return None
+    top = max(usable, key=lambda r: r["highest"])
+    citation = str(top.get("citation", ""))
+    short = citation.split(")")[0] + ")" if ")" in citation else citation
+    return Comparables(float(top["highest"]), short, str(top.get("url", "")), str(top.get("sector", "")),
+                       len(usable))
 
 
 def _key(text) -> str:
@@ -247,10 +253,10 @@ def overclaiming_checks(lines: pd.DataFrame, proxies: pd.DataFrame | None = None
              "An impact map where nothing would have happened anyway and nobody else helped is rare: "
              "review every line's adjustments.")
     if ratio is not None and comparables is not None and ratio > comparables.highest:
-        studies = f" across {comparables.studies} analyses" if comparables.studies else ""
+        sector = f", {comparables.sector.split(' (')[0]}" if comparables.sector else ""
         flag("warning", "ratio_outlier", None, None,
-             f"the SROI ratio is {ratio:,.2f} : 1, above the highest ratio ({comparables.highest:,.2f} : 1) "
-             f"published{studies} in {comparables.citation}",
+             f"the SROI ratio is {ratio:,.2f} : 1, above the highest published in {comparables.reviews} reviews of "
+             f"SROI analyses ({comparables.highest:,.2f} : 1, {comparables.citation}{sector})",
              "Check the quantities, proxies and adjustments line by line; a ratio this high is more likely an "
              "error than a result.")
     return _ordered(found)

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from sroi_lib.core.checks import (CHECK_COLUMNS, Comparables, blocking_problems, finding_text, overclaiming_checks,
-                                  stopping_grades)
+from sroi_lib.core.checks import (CHECK_COLUMNS, Comparables, blocking_problems, finding_text, load_comparables,
+                                  overclaiming_checks, stopping_grades)
 
 GOOD_EVIDENCE = ("deadweight 25% from the local rate of similar people in work; displacement 5% from the "
                  "council's survey; attribution 10% to partners, from the 2023 evaluation; drop-off 20% a year "
@@ -134,11 +134,29 @@ def test_an_unexplained_zero_deadweight_is_a_note():
 
 
 def test_a_ratio_far_above_published_analyses():
-    comp = Comparables(highest=65.0, citation="a review", url="https://example.org", studies=40)
+    comp = Comparables(highest=124.0, citation="Gosselin V, Boccanfuso D, Laberge S (2020)", url="https://x.org",
+                       sector="physical activity and sport", reviews=2)
     c = overclaiming_checks(_lines(proxy_id=["total"]), LIB, ratio=4232.0, comparables=comp)
     assert _found(c) == {("warning", "ratio_outlier", None)}
-    assert "4,232.00 : 1" in c["detail"].iloc[0] and "65.00 : 1" in c["detail"].iloc[0] and "40 analyses" in c["detail"].iloc[0]
-    assert overclaiming_checks(_lines(proxy_id=["total"]), LIB, ratio=65.0, comparables=comp).empty
+    detail = c["detail"].iloc[0]
+    assert "4,232.00 : 1" in detail and "124.00 : 1" in detail and "2 reviews of SROI analyses" in detail
+    assert "Gosselin" in detail and "physical activity" in detail
+    assert overclaiming_checks(_lines(proxy_id=["total"]), LIB, ratio=124.0, comparables=comp).empty
+
+
+def test_comparables_count_only_sroi_reviews_whose_range_was_read(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("reviews:\n"
+                    "  - {citation: 'A B (2020). Title', measure: SROI ratio, highest: 28, sector: mental health}\n"
+                    "  - {citation: 'C D (2017). CBA', measure: cost-benefit ratio, highest: 500}\n"
+                    "  - {citation: 'E F (2015). Unread', measure: SROI ratio, highest: null}\n"
+                    "  - {citation: 'G H (2021). Sport', measure: SROI ratio (crude), highest: 40.5, sector: sport (x)}\n")
+    comp = load_comparables(path)
+    assert comp == Comparables(40.5, "G H (2021)", "", "sport (x)", 2)
+    path.write_text("reviews:\n  - {citation: x, measure: cost-benefit ratio, highest: 3}\n")
+    assert load_comparables(path) is None
+    shipped = load_comparables()  # the shipped file: the highest read range of an SROI review
+    assert shipped.highest >= 28 and shipped.reviews >= 2 and shipped.url.startswith("https://")
 
 
 def test_findings_come_errors_first_and_stop_by_grade():
