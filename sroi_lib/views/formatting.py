@@ -19,6 +19,19 @@ def money(x: float | None, pence: bool = True) -> str:
     return f"{sign}£{abs(x):,.2f}" if pence else f"{sign}£{abs(x):,.0f}"
 
 
+def unit_money(x: float | None) -> str:
+    """A value per unit: as :func:`money`, but a value under £1 keeps four significant figures, so a rate
+    such as £0.00775 per kWh does not show as £0.01 (``£0.007750``).
+
+    >>> unit_money(0.00775), unit_money(0.5), unit_money(1234.5), unit_money(0)
+    ('£0.007750', '£0.5000', '£1,234.50', '£0.00')
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x == 0 or abs(x) >= 1:
+        return money(x)
+    places = 3 - math.floor(math.log10(abs(x)))
+    return f"{'-' if x < 0 else ''}£{abs(x):.{places}f}"
+
+
 def ratio(x: float | None) -> str:
     """``1.52 : 1``."""
     return "n/a" if x is None else f"{x:,.2f} : 1"

@@ -81,8 +81,8 @@ def proxies_table(run: ContractRun) -> pd.DataFrame:
         p = run.library[pid]
         repriced = run.library.deflators.reprice(p.value, p.price_year, run.valuation.price_year)
         rows.append({"Proxy": pid, "Name": p.name, "Unit": p.unit,
-                     "As published": f"{fmt.money(p.value)} ({p.price_year} prices)",
-                     f"In {run.valuation.price_year} prices": fmt.money(repriced),
+                     "As published": f"{fmt.unit_money(p.value)} ({p.price_year} prices)",
+                     f"In {run.valuation.price_year} prices": fmt.unit_money(repriced),
                      "Source": p.source, "Address": p.source_url, "Licence": p.licence})
     return pd.DataFrame(rows).set_index("Proxy")
 

@@ -49,7 +49,7 @@ def valuation_text(v, title: str, framework=None, checks=None) -> str:
             ["Row", "Stakeholder", "Outcome", "Value per unit", "Impact (year 1)", "Years", "Present value", "Source"],
             [
                 [r.row if r.row == r.row and r.row is not None else "", r.stakeholder, r.outcome,
-                 fmt.money(r.value_per_unit), fmt.money(r.impact), f"{r.start_year}-{r.end_year}",
+                 fmt.unit_money(r.value_per_unit), fmt.money(r.impact), f"{r.start_year}-{r.end_year}",
                  fmt.money(r.present_value), r.proxy_id or r.source]
                 for r in v.lines.itertuples()
             ],
@@ -91,7 +91,7 @@ def proxies_text(found: pd.DataFrame, words: str) -> str:
     year = int(found["repriced_to"].iloc[0])
     table = fmt.text_table(
         ["Id", "Name", "Unit", f"Value ({year} prices)", "Stated", "Theme", "Source"],
-        [[r.proxy_id, r.name, r.unit, fmt.money(r.value_repriced), f"{fmt.money(r.value)} ({r.price_year})", r.theme,
+        [[r.proxy_id, r.name, r.unit, fmt.unit_money(r.value_repriced), f"{fmt.unit_money(r.value)} ({r.price_year})", r.theme,
           r.source] for r in found.itertuples()],
         right={3}, max_width=40)
     return f"{table}\n\n{len(found)} shown. `sroi proxies show ID` gives the full source and licence."
@@ -100,8 +100,8 @@ def proxies_text(found: pd.DataFrame, words: str) -> str:
 def proxy_text(p, repriced: float, year: int, vintage: str) -> str:
     """One proxy in full: its value as published and re-priced to ``year``, its source, licence and notes."""
     rows = [["Id", p.proxy_id], ["Name", p.name], ["Outcome", p.outcome], ["Unit", p.unit],
-            ["Value as published", f"{fmt.money(p.value)} in {p.price_year} prices"],
-            [f"Value in {year} prices", f"{fmt.money(repriced)} (GDP deflator, {vintage})"],
+            ["Value as published", f"{fmt.unit_money(p.value)} in {p.price_year} prices"],
+            [f"Value in {year} prices", f"{fmt.unit_money(repriced)} (GDP deflator, {vintage})"],
             ["Value type", p.value_type or "not stated"]]
     if p.part_of:
         rows.append(["Part of", f"{p.part_of} (do not count both)"])

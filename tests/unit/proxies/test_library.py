@@ -138,6 +138,41 @@ def test_shipped_library_is_valid_sourced_and_large_enough():
     assert not t["licence"].str.contains("HACT|TOMs|Social Value Engine", case=False).any()
 
 
+OPEN_LICENCES = ("Open Government Licence v3.0", "Open Parliament Licence v3.0", "CC BY 4.0", "CC BY-SA 4.0")
+
+
+def test_the_shipped_library_is_wide_open_and_covers_every_pillar():
+    """At least 300 proxies, each under an open licence, each with its value type and relation columns read,
+    and at least 25 in each pillar of Leeds's Best City Ambition."""
+    from sroi_lib.core.frameworks import NOT_MAPPED, load_framework
+
+    t = shipped_library().table
+    assert len(t) >= 300
+    assert t["licence"].map(lambda text: text.startswith(OPEN_LICENCES)).all()
+    assert not t["licence"].str.contains(r"\bNC\b|\bND\b|NonCommercial|NoDerivatives", case=False).any()
+    assert t["value_type"].isin(["fiscal", "economic", "social"]).all()
+    # a one-off unit says so: every row whose unit is per event is marked as supported for one year
+    one_off = t["unit"].str.contains(r"per (reported )?(road )?accident|per casualty|per tonne|per admission|per attendance",
+                                     case=False)
+    assert (t.loc[one_off, "evidence_years"] == 1).all(), t.loc[one_off & (t["evidence_years"] != 1), "proxy_id"].tolist()
+    framework = load_framework("best_city_ambition")
+    pillars = t["theme"].map(framework.group_of)
+    counts = pillars.value_counts()
+    for pillar in ("Health and wellbeing", "Inclusive growth", "Zero carbon"):
+        assert counts.get(pillar, 0) >= 25, (pillar, counts.to_dict())
+    assert (pillars != NOT_MAPPED).all(), t.loc[pillars == NOT_MAPPED, "theme"].unique()
+
+
+@pytest.mark.parametrize("words", ["food", "debt", "debt advice", "money", "benefit", "pension credit", "anxiety",
+                                   "depression", "mental health", "loneliness", "lonely", "confidence", "skills",
+                                   "physical activity", "sport", "volunteer", "homeless", "fuel poverty", "carbon"])
+def test_the_outcomes_vcse_projects_claim_find_proxies(words):
+    from sroi_lib.proxies.library import find_proxies
+
+    found = find_proxies(shipped_library(), words, limit=5)
+    assert len(found) >= 1, words
+
+
 def test_binary_file_is_not_a_table(tmp_path):
     fake = tmp_path / "picture.csv"
     fake.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
