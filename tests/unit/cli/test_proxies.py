@@ -20,9 +20,11 @@ def test_search_json_with_a_user_library(capsys):
     code, out, _ = sroi(capsys, "proxies", "search", "gp", "appointments", "--proxies", FIX / "proxies_small.csv",
                         "--json", "--price-year", "2024")
     assert code == 0
-    top = json.loads(out)[0]
-    assert top["proxy_id"] == "t-gp-appointment" and top["repriced_to"] == 2024
-    assert top["value_repriced"] == pytest.approx(42 * 100 / 90.5005)
+    # the user's row is found beside the shipped GP appointment rows, re-priced to 2024
+    found = {row["proxy_id"]: row for row in json.loads(out)}
+    mine = found["t-gp-appointment"]
+    assert mine["repriced_to"] == 2024 and mine["name"] == "GP appointment"
+    assert mine["value_repriced"] == pytest.approx(42 * 100 / 90.5005)
 
 
 def test_search_table_and_limit(capsys):
