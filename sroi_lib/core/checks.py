@@ -52,10 +52,11 @@ import pandas as pd
 from ..errors import Problem
 from ..paths import read_yaml, reference_file
 
-__all__ = ["overclaiming_checks", "blocking_problems", "stopping_grades", "finding_text", "load_comparables", "Comparables", "CHECKS", "GRADES",
+__all__ = ["MAX_LISTED", "overclaiming_checks", "blocking_problems", "stopping_grades", "finding_text", "load_comparables", "Comparables", "CHECKS", "GRADES",
            "CHECK_COLUMNS", "LONG_DURATION_YEARS", "SEVERAL_YEARS"]
 
 LONG_DURATION_YEARS = 5  # beyond this, a duration needs its evidence
+MAX_LISTED = 200  # findings listed for each check; beyond this (only on very large maps) they are counted
 SEVERAL_YEARS = 3  # drop-off 0% over this many years or more is flagged
 GRADES = ("error", "warning", "note")
 CHECKS = {
@@ -122,6 +123,20 @@ def _comparables(path: str) -> Comparables | None:
                        len(usable))
 
 
+SHOWN = 10  # a finding names at most this many other rows, then says how many more
+
+
+def _counted(named: list[str], total: int) -> str:
+    """The first :data:`SHOWN` of ``named``, then how many more of ``total`` there are."""
+    shown = named[:SHOWN]
+    return ", ".join(shown) + (f" and {total - len(shown):,} more" if total > len(shown) else "")
+
+
+def _rows_text(rows) -> str:
+    numbers = [str(int(x)) for x in rows.iloc[: SHOWN] if pd.notna(x)]
+    return _counted(numbers, len(rows))
+
+
 def _key(text) -> str:
     return re.sub(r"\s+", " ", str(text).strip().lower())
 
@@ -168,8 +183,14 @@ def overclaiming_checks(lines: pd.DataFrame, proxies: pd.DataFrame | None = None
         ``action`` (what to do). Empty when nothing is found.
     """
     found = []
+    listed: dict[str, int] = {}
+    unlisted: dict[tuple[str, str], int] = {}
 
     def flag(grade, check, r, column, detail, action):
+        if listed.get(check, 0) >= MAX_LISTED:  # a huge map: count the rest, list the first
+            unlisted[(check, grade)] = unlisted.get((check, grade), 0) + 1
+            return
+        listed[check] = listed.get(check, 0) + 1
         row = None if r is None or pd.isna(r.row) else int(r.row)
         found.append({"grade": grade, "check": check, "check_name": CHECKS[check], "row": row, "column": column,
                       "stakeholder": "" if r is None else r.stakeholder, "outcome": "" if r is None else r.outcome,
@@ -236,7 +257,7 @@ def overclaiming_checks(lines: pd.DataFrame, proxies: pd.DataFrame | None = None
     keyed = lines.assign(_s=lines["stakeholder"].map(_key), _o=lines["outcome"].map(_key))
     for _, group in keyed.groupby(["_s", "_o"], sort=False):
         if len(group) > 1:
-            rows = ", ".join(str(int(x)) for x in group["row"] if pd.notna(x))
+            rows = _rows_text(group["row"])
             for r in group.itertuples():
                 flag("warning", "valued_twice", r, "outcome", f"the same stakeholder and outcome are on rows {rows}",
                      "Value each outcome once for each stakeholder, or reword the outcomes to show they are "
@@ -259,6 +280,11 @@ def overclaiming_checks(lines: pd.DataFrame, proxies: pd.DataFrame | None = None
              f"SROI analyses ({comparables.highest:,.2f} : 1, {comparables.citation}{sector})",
              "Check the quantities, proxies and adjustments line by line; a ratio this high is more likely an "
              "error than a result.")
+    for (check, grade), count in unlisted.items():
+        found.append({"grade": grade, "check": check, "check_name": CHECKS[check], "row": None, "column": None,
+                      "stakeholder": "", "outcome": "", "detail": f"{count:,} more findings of this kind ({grade}) "
+                      f"on other lines; the first {MAX_LISTED:,} are listed",
+                      "action": "Fix the lines listed, then run the checks again to see the rest."})
     return _ordered(found)
 
 
@@ -292,48 +318,67 @@ def _yes(cell) -> bool:
 
 
 def _relation_checks(lines: pd.DataFrame, info: dict, pid_of: dict, flag) -> None:
-    """A total with its own parts; two variants of one value."""
+    """A total with its own parts; two variants of one value. Linear in the lines: each finding names at most
+    :data:`SHOWN` other rows and counts the rest."""
     def central(pid: str) -> str:
-        return info[pid]["alternative_of"] or pid
+        return info[pid]["alternative_of"] or pid if pid in info else pid
 
     def totals_of(pid: str) -> list[str]:  # every total this value is (a variant of) a part of, nearest first
         out, seen, at = [], {pid}, central(pid)
         while info.get(at, {}).get("part_of") and info[at]["part_of"] not in seen:
             at = info[at]["part_of"]
             seen.add(at)
-            out.append(at)
-            at = central(at) if at in info else at
+            out.append(central(at))
+            at = central(at)
         return out
 
     used = [(r, pid_of[r.Index]) for r in lines.itertuples() if pid_of[r.Index]]
     by_central: dict[str, list] = {}
     for r, pid in used:
         by_central.setdefault(central(pid), []).append((r, pid))
-    pairs = set()
+    parts_of: dict[str, list] = {}  # a total (central id) → the lines valuing a part of it
     for r, pid in used:
         for total in totals_of(pid):
-            for other, opid in used:
-                is_total = central(opid) == central(total) if total in info else opid == total
-                if other.Index != r.Index and is_total and (r.Index, other.Index) not in pairs:
-                    pairs.add((r.Index, other.Index))
-                    flag("error", "part_and_total", r, "proxy_id",
-                         f"'{pid}' ({info[pid]['name']}) is part of '{total}', which row {other.row} values: "
-                         "the total already contains it",
-                         f"Keep the total (row {other.row}) or its parts, not both: remove this line, or replace "
-                         "the total by its other parts.")
-                    flag("error", "part_and_total", other, "proxy_id",
-                         f"'{opid}' is the total that row {r.row}'s '{pid}' is part of: the part is counted twice",
-                         f"Keep this total or its parts, not both (see row {r.row}).")
+            if total in by_central:
+                parts_of.setdefault(total, []).append((r, pid))
+    for r, pid in used:  # each part: the totals it is part of that the map also values
+        for total in totals_of(pid):
+            holders = [other for other, _ in by_central.get(total, [])[: SHOWN + 1] if other.Index != r.Index]
+            if holders:
+                rows = _counted([f"row {o.row}" for o in holders], len(by_central[total]) - (central(pid) == total))
+                flag("error", "part_and_total", r, "proxy_id",
+                     f"'{pid}' ({info[pid]['name']}) is part of '{total}', which {rows} values: the total already "
+                     "contains it", f"Keep the total ({rows}) or its parts, not both: remove this line, or replace "
+                     "the total by its other parts.")
+                break
+    for total, parts in parts_of.items():  # each total: the parts of it the map also values
+        for other, opid in by_central[total]:
+            if central(opid) != total:
+                continue
+            named = [f"row {p.row} ('{ppid}')" for p, ppid in parts[: SHOWN + 1] if p.Index != other.Index]
+            if named:
+                text = _counted(named, len(parts) - sum(p.Index == other.Index for p, _ in parts[: SHOWN + 1]))
+                flag("error", "part_and_total", other, "proxy_id",
+                     f"'{opid}' is the total that {text} {'is' if len(parts) == 1 else 'are'} part of: the part is "
+                     "counted twice", "Keep this total or its parts, not both.")
     for c, group in by_central.items():
-        ids = {pid for _, pid in group}
-        if len(ids) < 2:
-            continue
+        rows_by_id: dict[str, list] = {}
         for r, pid in group:
-            same = [o for o, opid in group if opid != pid and _key(o.stakeholder) == _key(r.stakeholder)
-                    and _key(o.outcome) == _key(r.outcome)]
-            others = ", ".join(f"row {o.row} ('{opid}')" for o, opid in group if opid != pid)
+            rows_by_id.setdefault(pid, []).append(r)
+        if len(rows_by_id) < 2:
+            continue
+        ids_by_key: dict[tuple, set] = {}  # the variants used for each stakeholder and outcome
+        for r, pid in group:
+            ids_by_key.setdefault((_key(r.stakeholder), _key(r.outcome)), set()).add(pid)
+        others_of = {}
+        for pid in rows_by_id:
+            named = [f"row {o.row} ('{other}')" for other, rows in rows_by_id.items() if other != pid
+                     for o in rows[: SHOWN]][: SHOWN]
+            others_of[pid] = _counted(named, len(group) - len(rows_by_id[pid]))
+        for r, pid in group:
+            same = len(ids_by_key[(_key(r.stakeholder), _key(r.outcome))]) > 1
             flag("error" if same else "warning", "alternatives", r, "proxy_id",
-                 f"'{pid}' and {others} are variants of one value ('{c}')"
+                 f"'{pid}' and {others_of[pid]} are variants of one value ('{c}')"
                  + (" for the same stakeholder and outcome: it is counted twice" if same else ""),
                  "Use one variant (the central value, unless you have a reason) and keep the others for "
                  "sensitivity analysis." if same else "Use the same variant throughout the map, or say why not.")

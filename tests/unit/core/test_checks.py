@@ -197,3 +197,22 @@ def test_value_files_refuses_an_error_and_keeps_the_other_findings_as_notes(tmp_
     path.write_text(path.read_text().splitlines()[0] + "\n" + path.read_text().splitlines()[1] + "\n")
     valued = value_files(path, investment=1000)
     assert list(valued.checks["grade"]) == ["note"] and valued.to_dict()["checks"][0]["check"] == "unsupported"
+
+
+def test_a_huge_map_lists_the_first_findings_and_counts_the_rest():
+    from sroi_lib.core.checks import MAX_LISTED, SHOWN
+
+    n = MAX_LISTED + 50
+    c = overclaiming_checks(_lines(stakeholder=["A"] * n, outcome=["x"] * n), LIB)
+    twice = c[c["check"] == "valued_twice"]
+    assert len(twice) == MAX_LISTED + 1
+    summary = twice[twice["row"].isna()]["detail"].iloc[0]
+    assert summary.startswith("50 more findings of this kind (warning)")
+    # each finding names the first rows and counts the rest
+    first = twice[twice["row"] == 2]["detail"].iloc[0]
+    assert first == f"the same stakeholder and outcome are on rows {', '.join(str(r) for r in range(2, 2 + SHOWN))} " \
+                    f"and {n - SHOWN:,} more"
+    # a total with many parts on the map: one finding per line, each linear in size
+    many = overclaiming_checks(_lines(proxy_id=["total"] + ["part-a"] * 30), LIB)
+    parts = many[(many["check"] == "part_and_total")]
+    assert len(parts) == 31 and "and 20 more" in parts[parts["row"] == 2]["detail"].iloc[0]
