@@ -165,11 +165,20 @@ def _add_report_commands(sub) -> None:
     notebook_options(p)
     p.set_defaults(handler=_cmd_batch)
 
-    p = sub.add_parser("template", help="write a workbook for a supplier to fill in",
+    p = sub.add_parser("template", help="write a workbook for a supplier or analyst to fill in",
                        description="Write a template workbook. `sroi template returns` writes the quarterly returns "
-                       "workbook for a contract's supplier.")
+                       "workbook for a contract's supplier; `sroi template impact-map` an impact map to fill in "
+                       "Excel, which `sroi value` reads as it is.")
     tsub = p.add_subparsers(dest="template_kind", metavar="KIND")
     tsub.required = True
+    t = tsub.add_parser("impact-map", help="an impact map workbook to fill in, with a proxy picker",
+                        description="Write an impact map workbook: one row per outcome line, the proxy id picked "
+                        "from a list of the library's proxies (with their names, units and values on the Proxies "
+                        "sheet), percentages checked to be 0%% to 100%%, and a note on every column. Value it "
+                        "with `sroi value FILE.xlsx`.")
+    t.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    t.add_argument("--proxies", metavar="FILE", help="add your own proxy library file to the picker's list")
+    t.set_defaults(handler=_cmd_template_impact_map)
     t = tsub.add_parser("returns", help="the supplier's quarterly returns workbook")
     t.add_argument("--contract", required=True, metavar="PARAMS.yaml")
     t.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
@@ -393,6 +402,18 @@ def _cmd_proxies_check(args) -> int:
 
     library = load_library(args.file)
     print(f"{args.file}: {len(library)} proxies, no problems found.")
+    return EXIT_OK
+
+
+def _cmd_template_impact_map(args) -> int:
+    from .control.map_template import MAP_SHEET, write_map_template
+    from .proxies.library import library_with
+
+    library = library_with(args.proxies)
+    _notes("template impact-map", library.warnings)
+    path = write_map_template(args.output, library)
+    print(f"Impact map workbook written to {path}: fill one row of the '{MAP_SHEET}' sheet for each outcome "
+          f"(the proxy picker offers {len(library)} proxies), then run: sroi value {path} --investment AMOUNT")
     return EXIT_OK
 
 
