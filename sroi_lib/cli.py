@@ -127,6 +127,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="framework for the value-by-priority breakdown: a shipped name or a YAML file "
                    f"(default: {DEFAULT_FRAMEWORK})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the valuation as an Excel workbook whose cells are "
+                   "live formulas reproducing every figure, to check the arithmetic in Excel")
     p.set_defaults(handler=_cmd_value)
 
     _add_proxies_commands(sub)
@@ -332,18 +334,31 @@ def _notes(command: str, warnings: list[str]) -> None:
 
 
 def _cmd_value(args) -> int:
+    from .io.safe import check_output_path
     from .reports.contract import value_files
     from .views.text import valuation_text
 
+    if args.xlsx is not None:  # a wrong output is refused before any work is done
+        check_output_path(args.xlsx, suffixes=(".xlsx",), option="--xlsx",
+                          inputs=(args.impact_map, args.inputs, args.proxies))
     valued = value_files(args.impact_map, args.inputs, investment=args.investment, price_year=args.price_year,
                          discounting=args.discount, proxies=args.proxies, framework=args.framework,
                          labels=VALUE_OPTIONS, first_year_discounted=not args.first_year_undiscounted,
                          drop_off_first_year=args.drop_off_first_year)
     _notes("value", valued.notes + valued.library.warnings)
+    if args.xlsx is not None:  # written before anything is printed: a workbook that cannot be written stops here
+        from pathlib import Path
+
+        from .reports.valuation_workbook import write_valuation_workbook
+
+        path = write_valuation_workbook(args.xlsx, valued.valuation, title=Path(args.impact_map).name)
     if args.json:
         print(json.dumps(valued.to_dict(), indent=2, allow_nan=False))
     else:
         print(valuation_text(valued.valuation, args.impact_map, valued.framework))
+    if args.xlsx is not None:
+        print(f"The valuation workbook, every figure a formula, is written to {path}.",
+              file=sys.stderr if args.json else sys.stdout)
     return EXIT_OK
 
 
