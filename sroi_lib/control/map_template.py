@@ -44,22 +44,20 @@ MONEY_FORMAT = "£#,##0.00"
 _GUIDANCE = {
     "stakeholder": "For example: Residents moving into work.",
     "outcome": "For example: Moved into sustained work.",
-    "quantity": "How many in a year, in the unit of the proxy or value (people, appointments, tonnes).",
-    "duration": "How many years the outcome lasts, counting its first year.",
-    "start_year": "1 = during the activity, 2 = the year after, and so on.",
+    "quantity": "Count it for one year, in the unit of the proxy (see the 'Proxies' sheet) or of your own value.",
+    "duration": "Count the first year: an outcome lasting only the year of the activity is 1.",
     "proxy_id": (f"Pick an id from the list. The '{PROXIES_SHEET}' sheet lists every id with its name, unit "
                  "and value. Give a proxy id, or a value with its price year: not both."),
-    "value": "Only when the line has no proxy id: your own value per unit in pounds, with its price year, "
-             "and its source in Evidence.",
-    "price_year": "Only with a value of your own: the year whose prices it is in.",
+    "value": "Give its price year beside it, and its source in Evidence.",
+    "price_year": "Only with a value of your own.",
     "deadweight": "Type it as a percentage, such as 25%.",
     "displacement": "Type it as a percentage, such as 10%.",
     "attribution": "Type it as a percentage, such as 20%.",
-    "drop_off": "The yearly fall after the first year, as a percentage, such as 10%.",
-    "value_type": "Pick fiscal (public money saved), economic or social; blank takes the proxy's.",
+    "drop_off": "Type it as a percentage, such as 10%.",
+    "value_type": "Fiscal is public money saved. Blank takes the proxy's value type.",
     "theme": "Blank takes the proxy's theme.",
-    "evidence": "Why these figures: the source of the quantity and the reasons for each percentage.",
-    "ward": "The ward, if the outcome is in one place.",
+    "evidence": "The source of the quantity, and the reasons for each percentage.",
+    "ward": "If the outcome is in one place.",
 }
 _WIDTHS = {"text": 24, "number": 12, "money": 12, "whole": 10, "fraction": 13, "value_type": 12}
 _WIDE = {"stakeholder": 28, "outcome": 32, "indicator": 32, "proxy_id": 34, "evidence": 48}
@@ -77,9 +75,9 @@ def _rule(column: Column, years: tuple[int, int]) -> str:
     if column.kind == "number":
         return "A number of 0 or more."
     if column.kind == "money":
-        return "Pounds, a number of 0 or more."
+        return "A number of 0 or more."
     if column.kind == "value_type":
-        return "fiscal, economic or social."
+        return "Pick one from the list."
     if column.name == "price_year":
         return f"A year from {years[0]} to {years[1]} (the years of the GDP deflator)."
     if column.kind == "whole":
