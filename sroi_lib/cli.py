@@ -129,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
                    f"(default: {DEFAULT_FRAMEWORK})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--strict", action="store_true", help="refuse the over-claiming guard's warnings too, not only its errors (exit 2): for batch runs")
+    p.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the valuation as an Excel workbook whose cells are "
+                   "live formulas reproducing every figure, to check the arithmetic in Excel")
     p.set_defaults(handler=_cmd_value)
 
     _add_proxies_commands(sub)
@@ -170,11 +172,20 @@ def _add_report_commands(sub) -> None:
     notebook_options(p)
     p.set_defaults(handler=_cmd_batch)
 
-    p = sub.add_parser("template", help="write a workbook for a supplier to fill in",
+    p = sub.add_parser("template", help="write a workbook for a supplier or analyst to fill in",
                        description="Write a template workbook. `sroi template returns` writes the quarterly returns "
-                       "workbook for a contract's supplier.")
+                       "workbook for a contract's supplier; `sroi template impact-map` an impact map to fill in "
+                       "Excel, which `sroi value` reads as it is.")
     tsub = p.add_subparsers(dest="template_kind", metavar="KIND")
     tsub.required = True
+    t = tsub.add_parser("impact-map", help="an impact map workbook to fill in, with a proxy picker",
+                        description="Write an impact map workbook: one row per outcome line, the proxy id picked "
+                        "from a list of the library's proxies (with their names, units and values on the Proxies "
+                        "sheet), percentages checked to be 0%% to 100%%, and a note on every column. Value it "
+                        "with `sroi value FILE.xlsx`.")
+    t.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    t.add_argument("--proxies", metavar="FILE", help="add your own proxy library file to the picker's list")
+    t.set_defaults(handler=_cmd_template_impact_map)
     t = tsub.add_parser("returns", help="the supplier's quarterly returns workbook")
     t.add_argument("--contract", required=True, metavar="PARAMS.yaml")
     t.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
@@ -330,18 +341,31 @@ def _notes(command: str, warnings: list[str]) -> None:
 
 
 def _cmd_value(args) -> int:
+    from .io.safe import check_output_path
     from .reports.contract import value_files
     from .views.text import valuation_text
 
+    if args.xlsx is not None:  # a wrong output is refused before any work is done
+        check_output_path(args.xlsx, suffixes=(".xlsx",), option="--xlsx",
+                          inputs=(args.impact_map, args.inputs, args.proxies))
     valued = value_files(args.impact_map, args.inputs, investment=args.investment, price_year=args.price_year,
                          discounting=args.discount, proxies=args.proxies, framework=args.framework,
                          labels=VALUE_OPTIONS, first_year_discounted=not args.first_year_undiscounted,
                          drop_off_first_year=args.drop_off_first_year, strict=args.strict)
     _notes("value", valued.notes + valued.library.warnings)
+    if args.xlsx is not None:  # written before anything is printed: a workbook that cannot be written stops here
+        from pathlib import Path
+
+        from .reports.valuation_workbook import write_valuation_workbook
+
+        path = write_valuation_workbook(args.xlsx, valued.valuation, title=Path(args.impact_map).name)
     if args.json:
         print(json.dumps(valued.to_dict(), indent=2, allow_nan=False))
     else:
         print(valuation_text(valued.valuation, args.impact_map, valued.framework, checks=valued.checks))
+    if args.xlsx is not None:
+        print(f"The valuation workbook, every figure a formula, is written to {path}.",
+              file=sys.stderr if args.json else sys.stdout)
     return EXIT_OK
 
 
@@ -400,6 +424,18 @@ def _cmd_proxies_check(args) -> int:
 
     library = load_library(args.file)
     print(f"{args.file}: {len(library)} proxies, no problems found.")
+    return EXIT_OK
+
+
+def _cmd_template_impact_map(args) -> int:
+    from .control.map_template import MAP_SHEET, write_map_template
+    from .proxies.library import library_with
+
+    library = library_with(args.proxies)
+    _notes("template impact-map", library.warnings)
+    path = write_map_template(args.output, library)
+    print(f"Impact map workbook written to {path}: fill one row of the '{MAP_SHEET}' sheet for each outcome "
+          f"(the proxy picker offers {len(library)} proxies), then run: sroi value {path} --investment AMOUNT")
     return EXIT_OK
 
 

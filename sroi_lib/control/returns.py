@@ -29,18 +29,31 @@ from ..io.limits import MAX_RETURNED_QUANTITY, MAX_TABLE_BYTES, MAX_TABLE_ROWS, 
 from ..io.safe import check_output_path, safe_xlsx_cell, save_workbook, write_atomically
 from ..io.tables import check_sheet_structure
 
-__all__ = ["write_template", "check_returns", "RETURNS_SHEET", "INSTRUCTIONS_SHEET", "HEADERS"]
+__all__ = ["write_template", "check_returns", "style_header", "RETURNS_SHEET", "INSTRUCTIONS_SHEET", "HEADERS",
+           "INPUT_COLOUR"]
 
 RETURNS_SHEET, INSTRUCTIONS_SHEET = "Returns", "Instructions"
 HEADERS = ["Quarter", "Measure", "Description", "Unit", "Committed per quarter", "Quantity delivered",
            "Evidence reference"]
 QUANTITY_COL, EVIDENCE_COL = 6, 7  # 1-based column numbers
+HEADER_COLOUR, INPUT_COLOUR = "1B6B93", "FFF7D6"  # the fill of a header row; the fill of cells to type in
+
+
+def style_header(cells) -> None:
+    """Give header cells the look of every workbook sroi writes: bold white text on blue, wrapped, at the top."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    fill = PatternFill("solid", fgColor=HEADER_COLOUR)
+    for cell in cells:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def write_template(path: str | Path, params, commitments: pd.DataFrame, periods: list[str]) -> Path:
     """Write the supplier's returns workbook for a contract."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
 
     path = check_output_path(path, suffixes=(".xlsx",))
@@ -73,17 +86,13 @@ def write_template(path: str | Path, params, commitments: pd.DataFrame, periods:
     ws = wb.create_sheet(RETURNS_SHEET)
     ws.append(HEADERS)
     row = 1
-    header_fill = PatternFill("solid", fgColor="1B6B93")
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = header_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    style_header(ws[1])
     for period in periods:
         for c in commitments.itertuples():
             row += 1
             for col, value in enumerate([period, c.measure, c.description, c.unit, c.committed_per_period], start=1):
                 safe_xlsx_cell(ws.cell(row=row, column=col), value)
-    input_fill = PatternFill("solid", fgColor="FFF7D6")
+    input_fill = PatternFill("solid", fgColor=INPUT_COLOUR)
     for row in ws.iter_rows(min_row=2, min_col=QUANTITY_COL, max_col=EVIDENCE_COL):
         for cell in row:
             cell.protection = Protection(locked=False)

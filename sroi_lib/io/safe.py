@@ -88,8 +88,12 @@ def safe_xlsx_cell(cell, value) -> None:
         cell.quotePrefix = True
 
 
-def check_output_path(path: str | Path, *, suffixes: tuple[str, ...], option: str = "-o") -> Path:
+def check_output_path(path: str | Path, *, suffixes: tuple[str, ...], option: str = "-o", inputs=()) -> Path:
     """Check where a file is to be written: the right ending, an existing folder, not a folder or a device.
+
+    ``inputs`` are the files the command reads (None for one not given): the
+    output may not be one of them, so a slip such as ``--xlsx map.xlsx`` never
+    replaces the impact map it was made from.
 
     Raises
     ------
@@ -109,6 +113,10 @@ def check_output_path(path: str | Path, *, suffixes: tuple[str, ...], option: st
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise InputError(Problem(f"{option} {out} is not an ordinary file (it is a device, pipe or other special file)",
                                  fix="Give the name of a file to write."))
+    for given in inputs:
+        if info is not None and given is not None and _same_file(out, given):
+            raise InputError(Problem(f"{option} {out} is the file {given} that this command reads, so writing it "
+                                     "would replace it", fix=f"Give {option} a new file name."))
     if out.suffix.lower() not in suffixes:
         raise InputError(Problem(f"the output must be a {' or '.join(suffixes)} file, not '{out.name}'",
                                  fix=f"Give {option} NAME{suffixes[0]}."))
@@ -116,6 +124,14 @@ def check_output_path(path: str | Path, *, suffixes: tuple[str, ...], option: st
         raise InputError(Problem(f"{option} {out}: the folder '{out.parent}' does not exist",
                                  fix=f"Create it first, or choose another {option}."))
     return out
+
+
+def _same_file(a: Path, b) -> bool:
+    """True when ``a`` and ``b`` are the same file on disk (either missing: False)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def _mode_for(out: Path) -> int:
