@@ -7,7 +7,8 @@
   plain words that read back as those columns ("Start year" is ``start_year``),
   each header with a note saying what to type; below it, empty rows to fill,
   one per outcome line. Every column has a data validation whose input message
-  repeats the note: the proxy id is picked from a list of the library's ids,
+  repeats the note: the proxy is picked from a list of every proxy as
+  ``id — name (unit, value)`` (:func:`picker_entry`; the reader takes the id),
   percentages (deadweight, displacement, attribution, drop-off) are cells
   formatted as percentages and accept only 0% to 100%, quantities and values
   only numbers of 0 or more, durations and start years whole numbers from 1 to
@@ -15,7 +16,7 @@
   only fiscal, economic or social.
 * **Proxies**: the list the picker offers, one row per proxy: its id, name,
   unit, value and price year, the value re-priced to the deflator's latest
-  year, its theme, source, address and licence.
+  year, its theme, source, address and licence, and the picker's entry.
 * **How to fill this in**: the steps, and every column's note again.
 
 Nothing in the workbook is a formula, so the filled map reads back through
@@ -28,7 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..io.cells import Column, column_letter
-from ..io.impact_map import IMPACT_MAP_COLUMNS
+from ..io.impact_map import IMPACT_MAP_COLUMNS, PICK_SEPARATOR
 from ..io.safe import check_output_path, safe_xlsx_cell, save_workbook, write_atomically
 from .returns import INPUT_COLOUR, style_header
 
@@ -126,6 +127,21 @@ def _validation(column: Column, years: tuple[int, int], proxies_range: str):
                           error=(_rule(column, years) or note)[:255])
 
 
+def picker_entry(proxy, year: int) -> str:
+    """What the proxy picker offers for one proxy: ``id — name (unit, £value in YEAR prices)``.
+
+    The reader takes the id before :data:`~sroi_lib.io.impact_map.PICK_SEPARATOR`
+    back out, so a line filled from the picker reads as its id.
+
+    >>> from types import SimpleNamespace as P
+    >>> picker_entry(P(proxy_id="hw-gp", name="GP appointment", unit="per appointment", value_repriced=42.5), 2024)
+    'hw-gp — GP appointment (per appointment, £42.50 in 2024 prices)'
+    """
+    value = float(proxy.value_repriced)
+    shown = f"£{value:,.2f}" if value == 0 or abs(value) >= 1 else f"£{value:.4g}"  # a rate per kWh keeps its figures
+    return f"{proxy.proxy_id}{PICK_SEPARATOR}{proxy.name} ({proxy.unit}, {shown} in {year} prices)"
+
+
 def write_map_template(path: str | Path, library, *, rows: int = TEMPLATE_ROWS) -> Path:
     """Write the impact map workbook to fill in, with a proxy picker from ``library``.
 
@@ -153,7 +169,7 @@ def write_map_template(path: str | Path, library, *, rows: int = TEMPLATE_ROWS) 
     years = (deflators.first_year, deflators.last_year)
     table = library.table.sort_values("proxy_id", kind="stable")
     last_proxy_row = len(table) + 1
-    proxies_range = f"'{PROXIES_SHEET}'!$A$2:$A${max(last_proxy_row, 2)}"
+    proxies_range = f"'{PROXIES_SHEET}'!$L$2:$L${max(last_proxy_row, 2)}"  # the picker's entries
     last = rows + 1
     fill = PatternFill("solid", fgColor=INPUT_COLOUR)
 
@@ -185,21 +201,21 @@ def write_map_template(path: str | Path, library, *, rows: int = TEMPLATE_ROWS) 
     px = wb.create_sheet(PROXIES_SHEET)
     year = deflators.last_year
     headers = ["Proxy id", "Name", "Unit", "Value (£)", "Price year", f"Value in {year} prices (£)", "Value type",
-               "Theme", "Source", "Source address", "Licence"]
+               "Theme", "Source", "Source address", "Licence", "Picker entry (id — name, unit, value)"]
     px.append(headers)
     style_header(px[1])
     repriced = library.repriced(year, table)
     for r, proxy in enumerate(repriced.itertuples(), start=2):
         for c, value in enumerate([proxy.proxy_id, proxy.name, proxy.unit, float(proxy.value), int(proxy.price_year),
                                    float(proxy.value_repriced), proxy.value_type, proxy.theme, proxy.source,
-                                   proxy.source_url, proxy.licence], start=1):
+                                   proxy.source_url, proxy.licence, picker_entry(proxy, year)], start=1):
             safe_xlsx_cell(px.cell(row=r, column=c), value)
         px.cell(row=r, column=4).number_format = MONEY_FORMAT
         px.cell(row=r, column=6).number_format = MONEY_FORMAT
-    for letter, width in zip("ABCDEFGHIJK", (40, 48, 28, 14, 10, 16, 11, 24, 48, 40, 28)):
+    for letter, width in zip("ABCDEFGHIJKL", (40, 48, 28, 14, 10, 16, 11, 24, 48, 40, 28, 90)):
         px.column_dimensions[letter].width = width
     px.freeze_panes = "B2"
-    px.auto_filter.ref = f"A1:K{max(last_proxy_row, 2)}"
+    px.auto_filter.ref = f"A1:L{max(last_proxy_row, 2)}"
 
     guide = wb.create_sheet(GUIDE_SHEET)
     lines = [
@@ -207,7 +223,7 @@ def write_map_template(path: str | Path, library, *, rows: int = TEMPLATE_ROWS) 
         "",
         f"1. On the '{MAP_SHEET}' sheet, fill one row for each outcome for each stakeholder.",
         f"2. Value each line with a proxy: pick its id from the list in 'Proxy id' (the '{PROXIES_SHEET}' sheet "
-        "lists every id with its name, unit and value; filter it by theme). Or, without a proxy, give your own "
+        "lists every proxy with its name, unit, value, source and licence; filter it by theme). Or, without a proxy, give your own "
         "value per unit with its price year, and its source in 'Evidence'.",
         "3. Type deadweight, displacement, attribution and drop-off as percentages, such as 25%.",
         "4. Leave the rows you do not need blank. Do not add a totals row: sroi adds the lines up itself.",

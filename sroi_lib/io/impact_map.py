@@ -34,6 +34,7 @@ __all__ = [
     "IMPACT_MAP_COLUMNS",
     "INPUT_COLUMNS",
     "ADJUSTMENTS",
+    "PICK_SEPARATOR",
     "read_impact_map",
     "read_inputs",
     "read_map_and_inputs",
@@ -44,6 +45,9 @@ __all__ = [
 _GREEN_BOOK_RANGE = "the Green Book's discount table runs to year 300; see docs/limits.md"
 
 ADJUSTMENTS = ("deadweight", "displacement", "attribution", "drop_off")
+# A proxy id may be followed by this and its description, as the impact map template's picker writes it
+# ("hw-wellby-central — WELLBY, central value (per WELLBY, £16,027.91 in 2024 prices)"): the id is read.
+PICK_SEPARATOR = " — "
 
 IMPACT_MAP_COLUMNS: tuple[Column, ...] = (
     Column("stakeholder", "text", required=True, help="who experiences the outcome"),
@@ -151,6 +155,8 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
     label = lambda name: labels.get(name, name)  # noqa: E731
     for rec in records:
         where = lambda col: raw.where(row=rec["row"], column=label(col))  # noqa: E731
+        if PICK_SEPARATOR in rec["proxy_id"]:  # picked from the template's list: the id, then its description
+            rec["proxy_id"] = rec["proxy_id"].split(PICK_SEPARATOR, 1)[0].strip()
         has_proxy, has_value = rec["proxy_id"] != "", rec["value"] is not None
         if has_proxy and has_value:
             found.add("gives both a proxy_id and a value", **where("value"),

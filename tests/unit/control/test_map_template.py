@@ -11,7 +11,7 @@ from sroi_lib.control.map_template import (GUIDE_SHEET, MAP_SHEET, PERCENT_FORMA
                                            column_label, write_map_template)
 from sroi_lib.errors import InputError
 from sroi_lib.io.cells import normalise_header
-from sroi_lib.io.impact_map import IMPACT_MAP_COLUMNS
+from sroi_lib.io.impact_map import IMPACT_MAP_COLUMNS, PICK_SEPARATOR
 from sroi_lib.proxies.library import shipped_library
 from tests.conftest import EXAMPLES, write_csv
 
@@ -50,9 +50,12 @@ def fill(template, rows: list[dict], path):
     wb = load_workbook(template)
     ws = wb[MAP_SHEET]
     position = {normalise_header(cell.value): cell.column for cell in ws[1]}
+    picker = {str(entry).split(PICK_SEPARATOR)[0]: entry for (entry,) in
+              wb[PROXIES_SHEET].iter_rows(min_row=2, min_col=12, max_col=12, values_only=True)}
     for r, record in enumerate(rows, start=2):
         for name, text in record.items():
-            cell = ws.cell(row=r, column=position[name], value=typed(name, text))
+            value = (picker.get(text, text) or None) if name == "proxy_id" else typed(name, text)  # from the list
+            cell = ws.cell(row=r, column=position[name], value=value)
             if KINDS[name] == "fraction":
                 assert cell.number_format == PERCENT_FORMAT  # the template formats the cell as a percentage
     wb.save(path)
@@ -92,7 +95,12 @@ def test_the_data_validations_are_in_the_workbook(template):
     sheet, cells = picker.formula1.split("!")
     assert sheet == f"'{PROXIES_SHEET}'"
     listed = [c.value for c in wb[PROXIES_SHEET][cells.replace("$", "")] for c in c]
-    assert listed == sorted(shipped_library().ids)
+    # each entry is the id with its name, unit and value, and the reader takes the id back out
+    assert [entry.split(PICK_SEPARATOR)[0] for entry in listed] == sorted(shipped_library().ids)
+    wellby_entry = next(e for e in listed if e.startswith("hw-wellby-central" + PICK_SEPARATOR))
+    assert wellby_entry == "hw-wellby-central — WELLBY, central value (per WELLBY, £16,027.91 in 2024 prices)"
+    levy = next(e for e in listed if e.startswith("ec-climate-change-levy-electricity-2024" + PICK_SEPARATOR))
+    assert levy.endswith("£0.00775 in 2024 prices)")
     proxies = wb[PROXIES_SHEET]
     assert [c.value for c in proxies[1]][:6] == ["Proxy id", "Name", "Unit", "Value (£)", "Price year",
                                                  "Value in 2024 prices (£)"]
