@@ -31,12 +31,14 @@ from pathlib import Path
 from ..io.cells import Column, column_letter
 from ..io.impact_map import IMPACT_MAP_COLUMNS, PICK_SEPARATOR
 from ..io.safe import check_output_path, safe_xlsx_cell, save_workbook, write_atomically
+from ..io.tables import TEMPLATE_SHEETS
 from .returns import INPUT_COLOUR, style_header
 
 __all__ = ["write_map_template", "column_label", "MAP_SHEET", "PROXIES_SHEET", "GUIDE_SHEET", "TEMPLATE_ROWS",
            "PERCENT_FORMAT"]
 
-MAP_SHEET, PROXIES_SHEET, GUIDE_SHEET = "Impact map", "Proxies", "How to fill this in"
+MAP_SHEET = "Impact map"
+PROXIES_SHEET, GUIDE_SHEET = TEMPLATE_SHEETS  # the reader expects these beside the map, and says nothing of them
 TEMPLATE_ROWS = 500  # rows below the header made ready (formats and checks); more can be added below them
 PERCENT_FORMAT = "0.0%"
 MONEY_FORMAT = "£#,##0.00"

@@ -59,6 +59,9 @@ __all__ = ["RawTable", "read_table", "is_blank", "SUPPORTED_EXTENSIONS", "SHEET_
            "sheet_facts", "numbered_list", "check_sheet_structure"]
 
 SUPPORTED_EXTENSIONS = (".csv", ".xlsx", ".xlsm")
+# The sheets sroi's impact map template adds after the table (the proxy list and the guide): reading the table,
+# they are expected, so the note about other sheets does not name them.
+TEMPLATE_SHEETS = ("Proxies", "How to fill this in")
 SHEET_MAX_ROWS = 1_048_576  # Excel's last row
 _OLD_EXCEL = (".xls", ".xlsb", ".ods", ".numbers")
 
@@ -482,7 +485,7 @@ def _read_xlsx(p: Path, label: str, notes: list[str]) -> RawTable:
         if ws is None:
             raise InputError(Problem("has no visible worksheet", file=label, fix="Unhide the sheet with the table."))
         sheet = ws.title
-        others = [w.title for w in wb.worksheets if w is not ws]
+        others = [w.title for w in wb.worksheets if w is not ws and w.title not in TEMPLATE_SHEETS]
         if others:
             hidden = [w.title for w in wb.worksheets if getattr(w, "sheet_state", "visible") != "visible"]
             notes.append(f"{p.name}: only sheet '{sheet}' was read; the workbook also has "
