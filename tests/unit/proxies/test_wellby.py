@@ -77,6 +77,8 @@ def test_wb_rows_carry_the_wellby_terms(wb_rows):
         assert "HM Treasury" in row["source"] and "WELLBY" in row["source"], pid
         assert row["licence"].count("Open Government Licence v3.0") >= 1, pid
         assert "Caveat:" in row["notes"] and "Quote (" in row["notes"], pid
+        # who the effect was measured on, and against what: an analyst must be able to judge the transfer
+        assert "Population and comparison:" in row["notes"], pid
         assert row["part_of"] == "" and not row["transfer"], pid
 
 
