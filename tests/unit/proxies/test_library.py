@@ -164,7 +164,7 @@ def test_the_shipped_library_is_wide_open_and_covers_every_pillar():
 
 
 @pytest.mark.parametrize("words", ["food", "debt", "debt advice", "money", "benefit", "pension credit", "anxiety",
-                                   "depression", "mental health", "loneliness", "lonely", "confidence", "skills",
+                                   "depression", "mental health", "loneliness", "lonely", "skills",
                                    "physical activity", "sport", "volunteer", "homeless", "fuel poverty", "carbon"])
 def test_the_outcomes_vcse_projects_claim_find_proxies(words):
     from sroi_lib.proxies.library import find_proxies
