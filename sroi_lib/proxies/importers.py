@@ -191,7 +191,7 @@ def _finish(raw: RawTable, candidates: list[dict], skipped: list[Problem], defla
                      deflators, first_row)
         if found:
             skipped.extend(found)
-            outside = any("outside the GDP deflator series" in p.message for p in found)
+            outside = rec["price_year"] is not None and not deflators.covers(rec["price_year"])
             reasons[rec["row"]] = "price year outside the deflator series" if outside else "failed a library check"
         else:
             kept.append(rec)

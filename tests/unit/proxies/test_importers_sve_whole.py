@@ -322,3 +322,12 @@ def test_the_shipped_euro_rates():
     assert (rates.rates[1999], rates.rates[2008], rates.rates[2019], rates.rates[2024]) == (
         0.65874, 0.79628, 0.87777, 0.84662)
     assert all(0.5 < r < 1 for r in rates.rates.values())
+
+
+def test_a_row_the_library_checks_refuse_is_counted_as_such(tmp_path):
+    src = write_csv(tmp_path / "sve.csv", [["", "Warm homes (2021)", "Housing", "per home", "500", "S", "ftp://x"]],
+                    header=HEADER)
+    r = import_sve(src)
+    [problem] = r.skipped
+    assert problem.column == "url" and "'ftp://x' is not a web address" in problem.message
+    assert r.summary() == "1 rows read: 0 imported clean, 0 imported with flags, 1 refused (1 failed a library check)."
