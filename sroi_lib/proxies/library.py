@@ -394,7 +394,10 @@ def load_library(path: str | Path, deflators: DeflatorSeries | None = None, *,
     Checks every row: required columns present, ids unique, values above £0
     (``£1,200`` accepted), value types known, a source, source URL and licence
     on every row, a price year inside the deflator series, ``transfer`` yes or
-    no, and the relations (:func:`check_relations`).
+    no, and the relations (:func:`check_relations`). A row flagged "price year
+    unknown", "value £0" or "no source URL" (:data:`FLAGS`) may leave that
+    cell blank (or £0); such a row loads, but :meth:`Proxy.unusable` keeps the
+    first two from valuing anything.
 
     Parameters
     ----------
