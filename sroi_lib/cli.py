@@ -261,8 +261,10 @@ def _add_proxies_commands(sub) -> None:
     p.set_defaults(handler=_cmd_proxies_show)
 
     p = psub.add_parser("import", help="import a Social Value Engine export, a TOMs sheet or any table",
-                        description="Import proxies from another list into a library CSV. Every row that cannot be "
-                        "imported is listed with the reason; the rest are imported.")
+                        description="Import proxies from another list into a library CSV. A Social Value Engine "
+                        "export comes in whole: a row with a doubt (no price year, £0, euros, no source URL, a "
+                        "repeated title) is imported with a note in its 'flags' column. Every row that cannot be "
+                        "imported is listed with the reason and written to a refused-rows file.")
     p.add_argument("file", metavar="FILE", help="the file to import (CSV or XLSX)")
     p.add_argument("--format", required=True, choices=list(IMPORT_FORMATS),
                    help="sve: a Social Value Engine proxy export; toms: a National TOMs measures sheet; "
@@ -270,7 +272,16 @@ def _add_proxies_commands(sub) -> None:
     p.add_argument("--map", action="append", default=[], metavar="COL=FIELD",
                    help="with --format csv: take library FIELD from the file's column COL (repeat for each)")
     p.add_argument("--source-url", default=None, help="with --format toms: the address to cite as the source")
+    p.add_argument("--assume-price-year", metavar="YEAR", default=None,
+                   help="with --format sve: the price year of titles that give none (each such row is flagged "
+                   "'price year assumed'; without it they are flagged 'price year unknown' and cannot value "
+                   "anything until a year is confirmed)")
+    p.add_argument("--strict", action="store_true",
+                   help="with --format sve: refuse every row that would be flagged (no price year, £0, euros, no "
+                   "source URL, an exact repeat) instead of importing it flagged")
     p.add_argument("-o", "--output", required=True, metavar="OUT.csv", help="the library CSV to write")
+    p.add_argument("--refused", metavar="FILE.csv", default=None,
+                   help="where to write the refused rows with their reasons (default: OUT_refused.csv beside -o)")
     p.set_defaults(handler=_cmd_proxies_import)
 
     p = psub.add_parser("check", help="check a proxy library file, listing every problem",
@@ -406,12 +417,16 @@ def _cmd_proxies_show(args) -> int:
 
 
 def _cmd_proxies_import(args) -> int:
-    from .proxies.importers import import_proxies, write_library
+    from .proxies.importers import import_proxies, write_import
 
-    result = import_proxies(args.file, args.format, mapping=args.map, source_url=args.source_url)
+    result = import_proxies(args.file, args.format, mapping=args.map, source_url=args.source_url,
+                            strict=args.strict, assume_price_year=args.assume_price_year)
     _notes("proxies import", result.notes)
-    write_library(result.table, args.output)
+    _, refused = write_import(result, args.output, args.refused)
     print(f"Imported {len(result.table)} proxies from {args.file} into {args.output}.")
+    print(f"{result.summary()} Refused rows written to {refused}.")
+    if (result.table["flags"] != "").any():
+        print(f"Each flag is in the 'flags' column of {args.output}; `sroi proxies check {args.output}` lists them.")
     if result.skipped:
         print(f"{len(result.skipped)} rows not imported:", file=sys.stderr)
         for problem in result.skipped:
@@ -422,8 +437,13 @@ def _cmd_proxies_import(args) -> int:
 def _cmd_proxies_check(args) -> int:
     from .proxies.library import load_library
 
+    from .proxies.library import flag_notes
+
     library = load_library(args.file)
-    print(f"{args.file}: {len(library)} proxies, no problems found.")
+    flagged = flag_notes(library)
+    _notes("proxies check", flagged)
+    print(f"{args.file}: {len(library)} proxies, no problems found"
+          + (f"; {len(flagged)} flagged for checking (listed above)." if flagged else "."))
     return EXIT_OK
 
 

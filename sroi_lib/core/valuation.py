@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -273,7 +274,10 @@ def value(
         Default: the shipped HM Treasury GDP deflator.
     proxies : mapping-like, optional
         Resolves ``proxy_id``: ``proxies[id]`` has ``value``, ``price_year``,
-        ``value_type``, ``theme``, ``name``, ``source`` and ``source_url``.
+        ``value_type``, ``theme``, ``name``, ``source`` and ``source_url``;
+        a proxy whose ``unusable(where)`` gives a problem (a
+        :class:`~sroi_lib.proxies.library.Proxy` flagged "price year unknown" or
+        "value £0" by an import) is refused with that problem.
     first_year_discounted : bool
         True (default): year 1 is discounted. False: discounting from year 0
         (``DF'(t) = DF(t − 1)``), to reproduce an SROI prepared that way.
@@ -467,6 +471,11 @@ def _resolve_proxies(lines: dict, uses, proxies, file) -> None:
                                     fix="Give a known proxy_id, or a value and price_year instead."))
             continue
         p = proxies[pid]
+        row = _row(lines["row"][i])
+        where = f" (used by {', '.join(filter(None, [Path(file).name if file else '', row and f'row {row}']))})"
+        if hasattr(p, "unusable") and (blocked := p.unusable(where)):  # flagged by an import
+            problems.append(blocked)
+            continue
         lines["value"][i], lines["price_year"][i] = float(p.value), int(p.price_year)
         edit["proxy_name"][i], edit["source"][i], edit["source_url"][i] = p.name, p.source, p.source_url
         edit["value_type"][i] = edit["value_type"][i] or p.value_type

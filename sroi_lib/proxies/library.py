@@ -16,6 +16,13 @@ value moves money between people or bodies rather than creating it, and
 ``value_type`` says whose value it is. :func:`check_relations` refuses a
 relation to an unknown proxy or to itself, a cycle of ``part_of``, an
 alternative of an alternative and a part worth more than its total.
+
+A row may carry ``flags``: what an import left for the analyst to check
+(:data:`FLAGS`). Three let a row load with a cell it would otherwise be refused
+for: "price year unknown" (a blank price year), "value £0" and "no source URL".
+The first two also keep the proxy from valuing anything
+(:meth:`Proxy.unusable`) until the analyst puts the cell right and removes the
+flag.
 """
 
 from __future__ import annotations
@@ -42,8 +49,9 @@ from ..io.tables import read_table
 from ..paths import data_dir
 
 __all__ = ["Proxy", "ProxyLibrary", "load_library", "shipped_library", "library_with", "normalise_words",
-           "check_record", "check_relations", "find_proxies", "proxy_records", "PROXY_COLUMNS", "COLUMNS",
-           "PART_TOLERANCE"]
+           "check_record", "check_relations", "find_proxies", "proxy_records", "flag_kinds", "flag_notes",
+           "PROXY_COLUMNS", "COLUMNS", "PART_TOLERANCE", "FLAGS", "Flag", "PRICE_YEAR_UNKNOWN", "VALUE_ZERO",
+           "NO_SOURCE_URL"]
 
 PROXY_COLUMNS: tuple[Column, ...] = (
     Column("proxy_id", "text", required=True, help="a unique id such as hw-gp-appointment"),
@@ -67,6 +75,9 @@ PROXY_COLUMNS: tuple[Column, ...] = (
     Column("source_url", "text", required=True, help="the web address of the source"),
     Column("licence", "text", required=True, help="the licence the source is published under"),
     Column("notes", "text", default="", help="where in the source, and how it was checked"),
+    Column("flags", "text", default="",
+           help="what an import left for the analyst to check, separated by ';', e.g. 'price year unknown' "
+           "(blank: none; see docs/proxies.md)"),
 )
 COLUMNS = [c.name for c in PROXY_COLUMNS]
 # A part may exceed its total by this fraction (after re-pricing) before it is refused: sources round their
@@ -74,6 +85,45 @@ COLUMNS = [c.name for c in PROXY_COLUMNS]
 PART_TOLERANCE = 0.01
 # Search weights: a word in the name counts most, then the outcome, theme and unit.
 SEARCH_FIELDS = {"name": 3.0, "outcome": 2.0, "theme": 1.5, "unit": 1.0, "proxy_id": 1.0}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """What a flag in a row's ``flags`` means: the ``column`` it concerns, whether the row may be used in a
+    valuation while it carries the flag (``blocks``), and what the analyst does before removing it (``fix``)."""
+
+    column: str
+    blocks: bool
+    fix: str
+
+
+PRICE_YEAR_UNKNOWN, VALUE_ZERO, NO_SOURCE_URL = "price year unknown", "value £0", "no source URL"
+# The flags that let a row load with its cell blank (price_year, source_url) or £0 (value); any other flag
+# (a price year assumed, a value converted from euros, a title repeated) is a note for the analyst only.
+FLAGS = {
+    PRICE_YEAR_UNKNOWN: Flag("price_year", True, f"Confirm the price year in the source and enter it, then remove "
+                             f"'{PRICE_YEAR_UNKNOWN}' from flags."),
+    VALUE_ZERO: Flag("value", True, f"Give the value in pounds from the source, then remove '{VALUE_ZERO}' from flags."),
+    NO_SOURCE_URL: Flag("source_url", False, f"Add the web address of the source, then remove '{NO_SOURCE_URL}' "
+                        "from flags."),
+}
+
+
+def flag_kinds(flags) -> list[str]:
+    """The kinds of flag in a ``flags`` cell: each flag up to its first ``:``, in lower case.
+
+    Examples
+    --------
+    >>> flag_kinds("price year unknown; title repeated: also on sve-a-1")
+    ['price year unknown', 'title repeated']
+    >>> flag_kinds("")
+    []
+    """
+    return [part.split(":", 1)[0].strip().lower() for part in str(flags or "").split(";") if part.strip()]
+
+
+def _rule(kind: str) -> Flag | None:
+    return next((rule for name, rule in FLAGS.items() if name.lower() == kind), None)
 
 
 @dataclass(frozen=True)
@@ -85,7 +135,7 @@ class Proxy:
     outcome: str
     unit: str
     value: float
-    price_year: int
+    price_year: int | None  # None only while flagged "price year unknown"
     value_type: str
     theme: str
     source: str
@@ -96,12 +146,29 @@ class Proxy:
     alternative_of: str = ""  # the central value this proxy is a variant of
     transfer: bool = False  # moves money rather than creating it
     evidence_years: int | None = None  # the longest duration the source supports (1: a one-off value)
+    flags: str = ""  # what an import left for the analyst to check (FLAGS)
+    row: int | None = None  # its row in the file it was read from
     origin: str = ""  # the file it was read from
 
     def citation(self) -> str:
         """``£42.00 per appointment (2022 prices). Source: ... <url>. Licence: ...``"""
         return (f"£{self.value:,.2f} {self.unit} ({self.price_year} prices). Source: {self.source} "
                 f"<{self.source_url}>. Licence: {self.licence}.")
+
+    def unusable(self, used_by: str = "") -> Problem | None:
+        """Why this proxy cannot value anything yet, or None when it can.
+
+        A proxy carrying a flag that blocks use (:data:`FLAGS`: "price year
+        unknown", "value £0") cannot value a map line: the problem names its
+        library file, row and the column to put right. ``used_by`` says where
+        it was asked for, e.g. ``" (map.csv, row 3)"``.
+        """
+        for kind in flag_kinds(self.flags):
+            rule = _rule(kind)
+            if rule is not None and rule.blocks:
+                return Problem(f"proxy '{self.proxy_id}'{used_by} is flagged '{kind}', so it cannot value anything yet",
+                               file=self.origin or None, row=self.row, column=rule.column, fix=rule.fix)
+        return None
 
 
 def normalise_words(text: str) -> list[str]:
@@ -151,7 +218,8 @@ class ProxyLibrary:
         self.table = table.reset_index(drop=True)
         if "origin" not in self.table.columns:
             self.table["origin"] = ""
-        for column, blank in (("part_of", ""), ("alternative_of", ""), ("transfer", False), ("evidence_years", None)):
+        for column, blank in (("part_of", ""), ("alternative_of", ""), ("transfer", False), ("evidence_years", None),
+                              ("flags", ""), ("row", None)):
             if column not in self.table.columns:  # a table built before the relation columns existed
                 self.table[column] = blank
         self.deflators = deflators or load_deflators()
@@ -173,8 +241,9 @@ class ProxyLibrary:
             raise KeyError(proxy_id) from None
         values = {f.name: plain(row[f.name]) for f in fields(Proxy)}
         values["transfer"] = bool(values["transfer"])
-        years = values["evidence_years"]
-        values["evidence_years"] = None if years is None or years != years else int(years)
+        for key in ("evidence_years", "price_year", "row"):
+            values[key] = None if pd.isna(values[key]) else int(values[key])
+        values["flags"] = "" if pd.isna(values["flags"]) else values["flags"]
         return Proxy(**values)
 
     def get(self, proxy_id: str, default=None) -> Proxy | None:
@@ -208,11 +277,16 @@ class ProxyLibrary:
     def repriced(self, price_year: int, table: pd.DataFrame | None = None) -> pd.DataFrame:
         """The table with ``value_repriced``: each value in ``price_year`` prices.
 
-        ``value_repriced = value × D[price_year] / D[proxy price_year]``.
+        ``value_repriced = value × D[price_year] / D[proxy price_year]``; NaN
+        for a proxy whose price year is unknown (flagged "price year unknown").
         """
         t = (self.table if table is None else table).copy()
-        t["value_repriced"] = self.deflators.reprice(t["value"].to_numpy(float), t["price_year"].to_numpy(np.int64),
-                                                     price_year) if len(t) else []
+        known = t["price_year"].notna().to_numpy(bool)
+        repriced = np.full(len(t), np.nan)
+        if known.any():
+            repriced[known] = self.deflators.reprice(t["value"].to_numpy(float)[known],
+                                                     t["price_year"][known].to_numpy(np.int64), price_year)
+        t["value_repriced"] = repriced
         t["repriced_to"] = price_year
         return t
 
@@ -296,7 +370,8 @@ class ProxyLibrary:
             old, new = self[pid], other[pid]
             warnings.append(
                 f"proxy '{pid}' from {Path(new.origin).name or 'your library'} replaces the shipped one "
-                f"(£{old.value:,.2f} in {old.price_year} prices → £{new.value:,.2f} in {new.price_year} prices)")
+                f"(£{old.value:,.2f} in {old.price_year or 'unknown'} prices → £{new.value:,.2f} in "
+                f"{new.price_year or 'unknown'} prices)")
         kept = self.table[~self.table["proxy_id"].isin(set(other.ids))]
         out = ProxyLibrary(pd.concat([kept, other.table], ignore_index=True), self.deflators)
         out.warnings = warnings
@@ -319,7 +394,10 @@ def load_library(path: str | Path, deflators: DeflatorSeries | None = None, *,
     Checks every row: required columns present, ids unique, values above £0
     (``£1,200`` accepted), value types known, a source, source URL and licence
     on every row, a price year inside the deflator series, ``transfer`` yes or
-    no, and the relations (:func:`check_relations`).
+    no, and the relations (:func:`check_relations`). A row flagged "price year
+    unknown", "value £0" or "no source URL" (:data:`FLAGS`) may leave that
+    cell blank (or £0); such a row loads, but :meth:`Proxy.unusable` keeps the
+    first two from valuing anything.
 
     Parameters
     ----------
@@ -344,6 +422,7 @@ def load_library(path: str | Path, deflators: DeflatorSeries | None = None, *,
     raw = read_table(path)
     found = Problems()
     records, labels, _ = validate_rows(raw, PROXY_COLUMNS, found)
+    _excuse_flagged_blanks(records, labels, found)
     first_row: dict[str, int] = {}
     for rec in records:
         check_record(rec, lambda col, rec=rec: raw.where(row=rec["row"], column=labels.get(col, col)), found,
@@ -351,7 +430,8 @@ def load_library(path: str | Path, deflators: DeflatorSeries | None = None, *,
     found.raise_if_any()
     table = pd.DataFrame.from_records(records, columns=["row"] + COLUMNS)
     table["origin"] = str(path)
-    table["price_year"] = table["price_year"].astype(np.int64)
+    unknown = table["price_year"].isna().any()  # a row flagged "price year unknown"
+    table["price_year"] = table["price_year"].astype("Int64" if unknown else np.int64)
     table["transfer"] = table["transfer"].astype(bool)
     if alongside is None and with_shipped:
         alongside = shipped_library()
@@ -362,6 +442,14 @@ def load_library(path: str | Path, deflators: DeflatorSeries | None = None, *,
                     others=others)
     found.raise_if_any()
     return ProxyLibrary(table, deflators)
+
+
+def _excuse_flagged_blanks(records: list[dict], labels: dict[str, str], found: Problems) -> None:
+    """Take back the "is empty" of each cell its row's flags leave blank on purpose (:data:`FLAGS`)."""
+    excused = {(rec["row"], labels.get(rule.column, rule.column)) for rec in records
+               for rule in map(_rule, flag_kinds(rec["flags"])) if rule is not None}
+    if excused:
+        found[:] = [p for p in found if not (p.message == "is empty" and (p.row, p.column) in excused)]
 
 
 def check_relations(table: pd.DataFrame, where, found: Problems, deflators: DeflatorSeries,
@@ -457,6 +545,8 @@ def check_relations(table: pd.DataFrame, where, found: Problems, deflators: Defl
         if not target or (pid, "part_of") in bad:
             continue
         total = every[target]
+        if pd.isna(r.price_year) or pd.isna(total.price_year):  # flagged "price year unknown": compared once known
+            continue
         part_value = float(deflators.reprice(np.array([float(r.value)]), np.array([int(r.price_year)]),
                                              int(total.price_year))[0])
         if part_value > float(total.value) * (1 + PART_TOLERANCE):
@@ -488,7 +578,7 @@ def check_record(rec: dict, where, found: Problems, deflators: DeflatorSeries, f
                       fix="Give each proxy its own id.")
         else:
             first_row[pid] = rec["row"]
-    if rec["value"] == 0:
+    if rec["value"] == 0 and VALUE_ZERO.lower() not in flag_kinds(rec.get("flags")):
         found.add("is £0", **where("value"), fix="A proxy must be worth more than £0; remove the row or give its value.")
     elif rec["value"] is not None and not np.isfinite(rec["value"] * deflators.largest_factor):
         found.add(f"£{rec['value']:.3g} is too large to compute with (re-priced to another year it would be "
@@ -500,6 +590,21 @@ def check_record(rec: dict, where, found: Problems, deflators: DeflatorSeries, f
     url = rec["source_url"]
     if url and not re.match(r"^https?://\S+$", url):
         found.add(f"'{url}' is not a web address", **where("source_url"), fix="Give the address starting https://.")
+
+
+def flag_notes(library: ProxyLibrary) -> list[str]:
+    """One line per flagged row of ``library``: its row, id and flags, and whether it can value anything yet.
+
+    What ``sroi proxies check`` lists as notes (a flag is not a problem with the file).
+    """
+    notes = []
+    for r in library.table[library.table["flags"].fillna("").astype(str).str.strip() != ""].itertuples():
+        blocked = [k for k in flag_kinds(r.flags) if (rule := _rule(k)) is not None and rule.blocks]
+        where = f"row {r.row}, " if not pd.isna(r.row) else ""
+        notes.append(f"{where}'{r.proxy_id}' is flagged: {r.flags}"
+                     + (f" (it cannot value anything until '{', '.join(blocked)}' is put right and removed)"
+                        if blocked else ""))
+    return notes
 
 
 def _shipped_files() -> list[Path]:

@@ -200,8 +200,12 @@ def load_tracking(params: ContractParams, library: ProxyLibrary, price_year: int
     periods = params.periods
     returns = (check_returns(params.returns, commitments, periods) if params.returns
                else pd.DataFrame(columns=["period", "measure", "quantity", "evidence"]))
+    ids = commitments["proxy_id"].unique()
+    blocked = [p for pid in ids if (p := library[pid].unusable(f" (named in {Path(params.commitments).name})"))]
+    if blocked:  # flagged "price year unknown" or "value £0" by an import
+        raise InputError(blocked)
     unit_values = {pid: library.deflators.reprice(library[pid].value, library[pid].price_year, price_year)
-                   for pid in commitments["proxy_id"].unique()}
+                   for pid in ids}
     return track(commitments, returns, periods, unit_values, green=params.rag_green, amber=params.rag_amber)
 
 

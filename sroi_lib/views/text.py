@@ -91,8 +91,8 @@ def proxies_text(found: pd.DataFrame, words: str) -> str:
     year = int(found["repriced_to"].iloc[0])
     table = fmt.text_table(
         ["Id", "Name", "Unit", f"Value ({year} prices)", "Stated", "Theme", "Source"],
-        [[r.proxy_id, r.name, r.unit, fmt.unit_money(r.value_repriced), f"{fmt.unit_money(r.value)} ({r.price_year})", r.theme,
-          r.source] for r in found.itertuples()],
+        [[r.proxy_id, r.name, r.unit, fmt.unit_money(r.value_repriced),
+          f"{fmt.unit_money(r.value)} ({_year(r.price_year)})", r.theme, r.source] for r in found.itertuples()],
         right={3}, max_width=40)
     return f"{table}\n\n{len(found)} shown. `sroi proxies show ID` gives the full source and licence."
 
@@ -100,7 +100,8 @@ def proxies_text(found: pd.DataFrame, words: str) -> str:
 def proxy_text(p, repriced: float, year: int, vintage: str) -> str:
     """One proxy in full: its value as published and re-priced to ``year``, its source, licence and notes."""
     rows = [["Id", p.proxy_id], ["Name", p.name], ["Outcome", p.outcome], ["Unit", p.unit],
-            ["Value as published", f"{fmt.unit_money(p.value)} in {p.price_year} prices"],
+            ["Value as published", f"{fmt.unit_money(p.value)} in {p.price_year} prices" if p.price_year is not None
+             else f"{fmt.unit_money(p.value)}, price year unknown"],
             [f"Value in {year} prices", f"{fmt.unit_money(repriced)} (GDP deflator, {vintage})"],
             ["Value type", p.value_type or "not stated"]]
     if p.part_of:
@@ -112,5 +113,12 @@ def proxy_text(p, repriced: float, year: int, vintage: str) -> str:
     rows += [["Theme", p.theme], ["Source", p.source],
              ["Source address", p.source_url], ["Licence", p.licence], ["Notes", p.notes or ""],
              ["From file", p.origin]]
+    if p.flags:
+        rows.append(["Flags", f"{p.flags} (see docs/proxies.md, 'Bringing in a council's own proxies')"])
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+
+
+def _year(year) -> str:
+    """A proxy's price year, or "price year unknown" while it is flagged so."""
+    return "price year unknown" if pd.isna(year) else str(year)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..core.frameworks import DEFAULT_FRAMEWORK, load_framework
 from ..proxies.library import ProxyLibrary, find_proxies, shipped_library
-from .formatting import html_text, safe_link
+from .formatting import html_text, money, safe_link
 
 __all__ = ["proxy_table_html", "proxy_explorer"]
 
@@ -31,7 +31,9 @@ def proxy_table_html(found: pd.DataFrame) -> str:
         rows.append(
             "<tr>" + "".join(f"<td>{c}</td>" for c in [
                 e(r.proxy_id), e(r.name), e(r.unit),
-                e(f"£{r.value_repriced:,.2f}"), e(f"£{r.value:,.2f} ({r.price_year})"), e(r.value_type or ""),
+                e(money(r.value_repriced)),
+                e(f"£{r.value:,.2f} ({'price year unknown' if pd.isna(r.price_year) else r.price_year})"),
+                e(r.value_type or ""),
                 e(r.theme), e(r.pillar), safe_link(r.source_url, r.source), e(r.licence)]) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ["Id", "Name", "Unit", f"Value ({year} prices)", "As published",
                                                "Type", "Theme", "Pillar", "Source", "Licence"])

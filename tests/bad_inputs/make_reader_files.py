@@ -242,6 +242,11 @@ def proxies() -> None:
     write(g, "sve_unclosed_quote.csv", csv_text([SVE_HEADER, SVE_ROW]) + ',"Other (2020),Housing,per person,10,S,'
           'https://example.org/b\n,Third (2020),Housing,per person,10,S,https://example.org/c\n')
     write(g, "sve_totals_words_ok.csv", csv_text([SVE_HEADER, SVE_ROW]))
+    # a blank price year: refused, unless the row is flagged "price year unknown" (an SVE import's, to confirm)
+    blank_year = PROXY_ROW[:5] + [""] + PROXY_ROW[6:]
+    write(g, "price_year_blank.csv", csv_text([PROXY_HEADER, blank_year]))
+    write(g, "flagged_library_ok.csv", csv_text([PROXY_HEADER + ["flags"], blank_year + ["price year unknown"],
+                                                 ["t-zero"] + PROXY_ROW[1:4] + ["0"] + PROXY_ROW[5:] + ["value £0"]]))
     relations(g)
 
 

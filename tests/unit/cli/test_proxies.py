@@ -66,17 +66,35 @@ def test_check_clean_and_bad(capsys, tmp_path):
 def test_import_sve_writes_a_library_and_lists_skips(capsys, tmp_path):
     out_file = tmp_path / "sve.csv"
     code, out, err = sroi(capsys, "proxies", "import", FIX / "sve_export.csv", "--format", "sve", "-o", out_file)
+    assert code == 0 and "Imported 8 proxies" in out and "2 rows not imported" in err
+    assert "10 rows read: 2 imported clean, 6 imported with flags" in out
+    assert f"Refused rows written to {tmp_path / 'sve_refused.csv'}." in out
+    code, out, err = sroi(capsys, "proxies", "check", out_file)
+    assert code == 0 and "8 proxies, no problems found; 6 flagged" in out
+    assert "note: row 5, 'sve-reduced-isolation-c379e6e4' is flagged: price year unknown" in err
+
+
+def test_import_sve_strict_refuses_every_doubtful_row(capsys, tmp_path):
+    out_file = tmp_path / "sve.csv"
+    code, out, err = sroi(capsys, "proxies", "import", FIX / "sve_export.csv", "--format", "sve", "--strict",
+                          "-o", out_file)
     assert code == 0 and "Imported 3 proxies" in out and "7 rows not imported" in err
     assert "sve_export.csv, row 8, column 'url': has no source URL" in err
     code, out, _ = sroi(capsys, "proxies", "check", out_file)
-    assert code == 0
+    assert code == 0 and "3 proxies, no problems found." in out
 
 
 def test_import_with_nothing_importable_writes_nothing(capsys, tmp_path):
+    # a title without a price year is imported flagged, unless --strict
     src = write_csv(tmp_path / "sve.csv", [{"orgId": "", "title": "No year", "outcome": "x", "unit": "u",
                                             "value": "1", "source": "s", "url": "https://example.org"}])
-    code, _, err = sroi(capsys, "proxies", "import", src, "--format", "sve", "-o", tmp_path / "out.csv")
+    code, _, err = sroi(capsys, "proxies", "import", src, "--format", "sve", "--strict", "-o", tmp_path / "out.csv")
     assert code == 2 and "no row could be imported" in err and not (tmp_path / "out.csv").exists()
+    src = write_csv(tmp_path / "sve.csv", [{"orgId": "", "title": "Multiplier (2020)", "outcome": "x", "unit": "u",
+                                            "value": "x1.5", "source": "s", "url": "https://example.org"}])
+    code, _, err = sroi(capsys, "proxies", "import", src, "--format", "sve", "-o", tmp_path / "out.csv")
+    assert code == 2 and "no row could be imported" in err and "multiplier" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sve.csv"]
 
 
 def test_value_resolves_proxies_from_a_user_library(capsys, tmp_path):

@@ -21,8 +21,12 @@ def test_price_year_from_the_title(title, expected):
     assert title_price_year(title)[:2] == expected
 
 
-def test_sve_export_imports_clean_rows_and_lists_the_rest():
-    r = import_sve(FIX / "sve_export.csv")
+def test_sve_export_strict_imports_clean_rows_and_lists_the_rest():
+    """--strict: every row with a doubt is refused, as every import was before flags (the ids are unchanged)."""
+    r = import_sve(FIX / "sve_export.csv", strict=True)
+    assert r.table["proxy_id"].tolist() == ["sve-ability-to-pay-for-housing-6dd9e9ff",
+                                            "sve-ability-to-pay-for-housing-dba7578b", "sve-employment-support-dee608df"]
+    assert (r.table["flags"] == "").all()
     assert r.table["name"].tolist() == ["Ability to pay for housing", "Ability to pay for housing", "Employment support"]
     assert r.table["price_year"].tolist() == [2020, 2022, 2019]
     assert r.table["value"].tolist() == [1250.0, 1400.0, 2500.0]
@@ -45,9 +49,10 @@ def test_sve_ids_are_stable_across_imports_and_row_order(tmp_path):
     shuffled = tmp_path / "again.csv"
     shuffled.write_text("\n".join([lines[0]] + lines[1:][::-1]) + "\n")
     second = import_sve(shuffled).table
-    assert sorted(first["proxy_id"]) == sorted(second["proxy_id"])
-    by_name = dict(zip(first["price_year"], first["proxy_id"]))
-    assert by_name == dict(zip(second["price_year"], second["proxy_id"]))
+    assert sorted(first["proxy_id"]) == sorted(second["proxy_id"]) and first["proxy_id"].is_unique
+    content = ["name", "value", "source", "source_url", "flags"]
+    by_id = lambda t: {r.proxy_id: tuple(getattr(r, c) for c in content) for r in t.itertuples()}  # noqa: E731
+    assert by_id(first) == by_id(second)
 
 
 def test_sve_xlsx_export(tmp_path):
@@ -103,5 +108,10 @@ def test_mapping_errors():
 
 def test_written_library_reloads_cleanly(tmp_path):
     out = write_library(import_sve(FIX / "sve_export.csv").table, tmp_path / "sve_library.csv")
-    assert len(load_library(out)) == 3
-    assert [p.name for p in tmp_path.iterdir()] == ["sve_library.csv"]  # no temporary file left behind
+    library = load_library(out)
+    assert len(library) == 8  # flagged rows too: their flags let them load
+    assert library["sve-reduced-isolation-c379e6e4"].price_year is None
+    assert library["sve-reduced-isolation-c379e6e4"].flags == "price year unknown"
+    assert len(load_library(write_library(import_sve(FIX / "sve_export.csv", strict=True).table,
+                                          tmp_path / "strict.csv"))) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["strict.csv", "sve_library.csv"]  # no temporary file left
