@@ -463,14 +463,17 @@ def _resolve_proxies(lines: dict, uses, proxies, file) -> None:
     edit = {k: lines[k].to_numpy(dtype=object, copy=True)
             for k in ("proxy_id", "proxy_name", "source", "source_url", "value_type", "theme")}
     problems = []
+    looked_up: dict = {}  # each proxy is looked up once, however many lines use it
     for i in uses:
         pid = edit["proxy_id"][i]
-        if proxies is None or pid not in proxies:
+        if pid not in looked_up:
+            looked_up[pid] = proxies[pid] if proxies is not None and pid in proxies else None
+        if looked_up[pid] is None:
             problems.append(Problem(f"proxy '{pid}' is not in the proxy library", file=file,
                                     row=_row(lines["row"][i]), column="proxy_id",
                                     fix="Give a known proxy_id, or a value and price_year instead."))
             continue
-        p = proxies[pid]
+        p = looked_up[pid]
         row = _row(lines["row"][i])
         where = f" (used by {', '.join(filter(None, [Path(file).name if file else '', row and f'row {row}']))})"
         if hasattr(p, "unusable") and (blocked := p.unusable(where)):  # flagged by an import
