@@ -320,6 +320,26 @@ def _sigint_ignored():
         signal.signal(signal.SIGINT, saved)
 
 
+@contextlib.contextmanager
+def _sigint_noted():
+    """While a batch waits for its workers, Ctrl-C sets an event that the waiting loop turns into
+    ``KeyboardInterrupt``: Python's own handler raises it wherever the main thread happens to be, and
+    raised inside a garbage-collection callback it is printed as a traceback and lost. Main thread only
+    (elsewhere the event is never set and Ctrl-C behaves as usual)."""
+    import signal
+    import threading
+
+    stopped = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stopped
+        return
+    saved = signal.signal(signal.SIGINT, lambda signum, frame: stopped.set())
+    try:
+        yield stopped
+    finally:
+        signal.signal(signal.SIGINT, saved)
+
+
 def _run_one(args) -> tuple[str, str, object]:
     """Worker: run one contract; returns (file, status, detail) and never raises."""
     global _busy
@@ -350,7 +370,7 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
     ``failed`` (the run could not finish: ``detail`` says why). ``strict``: as
     :func:`~sroi_lib.reports.contract.value_files`.
     """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     import multiprocessing
 
     workers = default_workers() if workers is None else workers
@@ -378,10 +398,16 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
         try:
             with _sigint_ignored():
                 futures = [pool.submit(_run_one, job) for job in jobs]
-            for fut in as_completed(futures):
-                file, status, detail = fut.result()
-                results[file] = (file, status, detail)
-                bar.update(1)
+            with _sigint_noted() as stopped:
+                pending = set(futures)
+                while pending:
+                    if stopped.is_set():  # Ctrl-C, raised here rather than wherever the signal happened to land
+                        raise KeyboardInterrupt
+                    done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        file, status, detail = fut.result()
+                        results[file] = (file, status, detail)
+                        bar.update(1)
         except BaseException:
             # Ctrl-C (which reaches the workers too, and each cleans its staging folder) or a fault: start no more
             # contracts, give the workers a few seconds to stop, then kill any still running.

@@ -152,7 +152,7 @@ def test_the_shipped_library_is_wide_open_and_covers_every_pillar():
     assert not t["licence"].str.contains(r"\bNC\b|\bND\b|NonCommercial|NoDerivatives", case=False).any()
     assert t["value_type"].isin(["fiscal", "economic", "social"]).all()
     # a one-off unit says so: every row whose unit is per event is marked as supported for one year
-    one_off = t["unit"].str.contains(r"per (reported )?(road )?accident|per casualty|per tonne|per admission|per attendance",
+    one_off = t["unit"].str.contains(r"per (?:reported )?(?:road )?accident|per casualty|per tonne|per admission|per attendance",
                                      case=False)
     assert (t.loc[one_off, "evidence_years"] == 1).all(), t.loc[one_off & (t["evidence_years"] != 1), "proxy_id"].tolist()
     framework = load_framework("best_city_ambition")
