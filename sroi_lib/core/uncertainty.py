@@ -1,0 +1,636 @@
+"""Uncertainty: one-way sensitivity, tipping points (switching values), Monte Carlo ranges and scenarios.
+
+Everything works on a :class:`Model`: the figures of a :class:`~sroi_lib.core.valuation.Valuation` held as
+arrays, one element per outcome line, re-valued with any assumption changed, for one set of assumptions or for
+many draws at once. The formulas are the valuation's own (docs/method.md)::
+
+    impact_i = quantity_i × value_i × (1 − deadweight_i) × (1 − displacement_i) × (1 − attribution_i)
+    PV_i     = impact_i × (1 − drop_off_i)^δ × S(start_i, duration_i, drop_off_i)     (δ = 1 when drop-off
+                                                                                      starts in year 1)
+    S        = Σ_{t = start .. start + duration − 1} (1 − drop_off)^(t − start) × DF(t)
+    ratio    = Σ_i PV_i ÷ Σ_j input_j × DF(year_j)
+
+``value_i`` is the value per unit already re-priced to the analysis year. With every assumption at its
+central value, :meth:`Model.present_value` is the valuation's present value to the last bit (the same
+operations in the same order), so a Monte Carlo run whose distributions are all fixed reproduces the
+deterministic figures exactly.
+
+**Tipping points** (the Green Book's switching values): the value of one assumption, all others held, at
+which the ratio reaches the target (1.0 unless the parameters say otherwise). The ratio is linear in each
+line's quantity, value and (1 − adjustment) and inversely proportional to the inputs, so those are solved
+in closed form::
+
+    x* = x × (T × I − PV_others) ÷ PV_i           (quantity, value)
+    (1 − a*) = (1 − a) × (T × I − PV_others) ÷ PV_i   (deadweight, displacement, attribution)
+    I* = PV ÷ T                                      (inputs)
+
+Drop-off is found by bisection on [0, 1] (the present value falls as drop-off rises), duration and start
+year by evaluating every whole year from 1 to 300, and the discount rate by bisection over flat rates from
+0% to 99%. "never" is reported where no valid value reaches the target.
+
+**Monte Carlo**: each uncertain assumption draws one uniform number per draw from its own counter-based
+stream (SplitMix64 on the seed, the assumption's position and the draw's index), turned into a value by the
+distribution's inverse CDF truncated to the assumption's valid range. A draw's numbers therefore depend only
+on the seed and its index, never on how the draws are split into chunks, and are the same on every machine.
+Correlated groups share a common normal factor (a Gaussian copula with equal correlation ρ).
+
+References
+----------
+HM Treasury (2022). The Green Book, chapter 5 and Annex A5 (sensitivity analysis, switching values and
+Monte Carlo analysis). Nicholls, J. et al. (2012). A guide to Social Return on Investment, stage 5
+(sensitivity analysis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Problem
+from .discounting import DiscountSchedule, parse_discounting
+
+__all__ = ["Model", "Distribution", "Uncertain", "MonteCarlo", "Scenario", "LINE_ASSUMPTIONS", "ADJUSTMENTS",
+           "DISTRIBUTIONS", "MAX_DRAWS", "DEFAULT_DRAWS", "DEFAULT_CHUNK", "DEFAULT_RANGES", "one_way", "tornado",
+           "tipping_points", "monte_carlo", "run_scenarios", "uniforms", "assumption_label"]
+
+LINE_ASSUMPTIONS = ("quantity", "value", "deadweight", "displacement", "attribution", "drop_off", "duration",
+                    "start_year")
+ADJUSTMENTS = ("deadweight", "displacement", "attribution", "drop_off")
+WHOLE = ("duration", "start_year")
+MAX_YEARS = 300  # the duration and start-year limit of an impact map (docs/limits.md)
+MAX_DRAWS = 1_000_000  # draws in one Monte Carlo run
+DEFAULT_DRAWS = 10_000
+DEFAULT_CHUNK = 1_000  # draws valued at once: memory is chunk × lines × a few arrays of 8 bytes
+# One-way ranges: relative (quantity, value, inputs, duration) or in percentage points (adjustments); start year
+# moves by whole years. Overridden by the parameters' `sensitivity` section.
+DEFAULT_RANGES = {"quantity": 0.25, "value": 0.25, "adjustments": 0.15, "duration": 0.25, "start_year": 1,
+                  "inputs": 0.25, "discounting": ("reduced-rate",)}
+DISTRIBUTIONS = ("fixed", "uniform", "triangular", "pert", "normal", "lognormal")
+
+
+def _bounds(assumption: str) -> tuple[float, float]:
+    """The valid range of an assumption."""
+    if assumption in ADJUSTMENTS:
+        return 0.0, 1.0
+    if assumption in WHOLE:
+        return 1.0, float(MAX_YEARS)
+    return 0.0, np.inf  # quantity, value, inputs (a multiplier)
+
+
+# -- the model -----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Model:
+    """A valuation's figures as arrays, to be valued again with assumptions changed.
+
+    Build one with :meth:`from_valuation`. Per-line arrays are in map order; ``rows`` are the map's rows and
+    ``labels`` say "row 3: Tenants, less anxiety" for tables. ``value`` is the value per unit re-priced to the
+    analysis year; ``input_values`` and ``input_years`` are the inputs as given.
+    """
+
+    rows: np.ndarray
+    labels: tuple[str, ...]
+    quantity: np.ndarray
+    value: np.ndarray
+    deadweight: np.ndarray
+    displacement: np.ndarray
+    attribution: np.ndarray
+    drop_off: np.ndarray
+    duration: np.ndarray
+    start_year: np.ndarray
+    input_values: np.ndarray
+    input_years: np.ndarray
+    schedule: DiscountSchedule
+    drop_off_first_year: bool = False
+    input_labels: tuple[str, ...] = ()
+
+    @classmethod
+    def from_valuation(cls, v) -> "Model":
+        """The model of a :class:`~sroi_lib.core.valuation.Valuation`."""
+        ln, inputs = v.lines, v.inputs
+        rows = np.array([int(r) if pd.notna(r) else i + 2 for i, r in enumerate(ln["row"])], dtype=np.int64)
+        labels = tuple(f"row {r}: {s}, {o}" for r, s, o in zip(rows, ln["stakeholder"], ln["outcome"]))
+        arr = lambda name, dtype=float: ln[name].to_numpy(dtype=dtype, copy=True)  # noqa: E731
+        return cls(rows=rows, labels=labels, quantity=arr("quantity"), value=arr("value_per_unit"),
+                   deadweight=arr("deadweight"), displacement=arr("displacement"), attribution=arr("attribution"),
+                   drop_off=arr("drop_off"), duration=arr("duration", np.int64), start_year=arr("start_year", np.int64),
+                   input_values=inputs["value"].to_numpy(float, copy=True),
+                   input_years=inputs["year"].to_numpy(np.int64, copy=True), schedule=v.discounting,
+                   drop_off_first_year=bool(v.drop_off_first_year),
+                   input_labels=tuple(str(d) for d in inputs.get("description", pd.Series([""] * len(inputs)))))
+
+    @property
+    def lines(self) -> int:
+        return len(self.rows)
+
+    def line_values(self, **changed) -> np.ndarray:
+        """Each line's present value with some assumptions changed (arrays broadcast against the lines:
+        shape ``(lines,)``, or ``(draws, lines)`` for many sets at once)."""
+        get = lambda name: np.asarray(changed[name]) if name in changed else getattr(self, name)  # noqa: E731
+        quantity, value = get("quantity"), get("value")
+        dw, disp, attr, drop = get("deadweight"), get("displacement"), get("attribution"), get("drop_off")
+        start, duration = get("start_year"), get("duration")
+        schedule = changed.get("schedule", self.schedule)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            impact = quantity * value * (1 - dw) * (1 - disp) * (1 - attr)
+            log_keep = np.maximum(np.log1p(-np.asarray(drop, dtype=float)), -1e300)
+            start_b, duration_b, log_b = np.broadcast_arrays(np.asarray(start, dtype=np.int64),
+                                                             np.asarray(duration, dtype=np.int64), log_keep)
+            first = (1 - drop) if self.drop_off_first_year else 1.0
+            # series_factors works on flat arrays: flatten, then give the result its shape back
+            factors = schedule.series_factors(start_b.ravel(), duration_b.ravel(), log_b.ravel()).reshape(start_b.shape)
+            return impact * first * factors
+
+    def present_value(self, **changed) -> np.ndarray | float:
+        """Σ of the lines' present values (one per set of assumptions)."""
+        pv = self.line_values(**changed)
+        return float(pv.sum()) if pv.ndim == 1 else np.add.reduce(pv, axis=-1)
+
+    def total_inputs(self, schedule: DiscountSchedule | None = None, scale=1.0):
+        """Σ input × DF(year), times ``scale`` (a number, or one per draw)."""
+        schedule = schedule or self.schedule
+        total = float((self.input_values * schedule.factors(self.input_years)).sum())
+        return total * scale
+
+    def ratio(self, inputs_scale=1.0, **changed):
+        """The SROI ratio with some assumptions changed (see :meth:`line_values`)."""
+        schedule = changed.get("schedule", self.schedule)
+        return self.present_value(**changed) / self.total_inputs(schedule, inputs_scale)
+
+    def with_changes(self, **changed) -> "Model":
+        """A copy with some per-line arrays (or the schedule, or the inputs) replaced."""
+        return replace(self, **changed)
+
+
+def assumption_label(assumption: str) -> str:
+    return assumption.replace("_", "-") if assumption in ("drop_off",) else assumption.replace("_", " ")
+
+
+# -- one-way sensitivity -------------------------------------------------------------------------------------------
+
+def _moved(model: Model, assumption: str, ranges: Mapping) -> tuple[np.ndarray, np.ndarray]:
+    """The low and high values each line's assumption is moved to, clipped to its valid range."""
+    base = getattr(model, assumption).astype(float)
+    lo_bound, hi_bound = _bounds(assumption)
+    if assumption in ADJUSTMENTS:
+        step = float(ranges.get("adjustments", DEFAULT_RANGES["adjustments"]))
+        return np.maximum(lo_bound, base - step), np.minimum(hi_bound, base + step)
+    if assumption == "start_year":
+        step = int(ranges.get("start_year", DEFAULT_RANGES["start_year"]))
+        return np.maximum(1, base - step), np.minimum(MAX_YEARS, base + step)
+    share = float(ranges.get(assumption, DEFAULT_RANGES[assumption]))
+    if assumption == "duration":
+        step = np.maximum(1, np.rint(base * share))
+        return np.maximum(1, base - step), np.minimum(MAX_YEARS, base + step)
+    return base * (1 - share), base * (1 + share)
+
+
+def one_way(model: Model, ranges: Mapping | None = None) -> pd.DataFrame:
+    """Move each assumption across its range, all others held, and record the ratio.
+
+    Each line's assumption is moved on its own: the ratio is ``(PV − PV_i + PV_i') ÷ I``, with ``PV_i'`` the
+    line's present value with the assumption moved, computed for every line at once.
+
+    Parameters
+    ----------
+    model : Model
+    ranges : mapping, optional
+        ``quantity``, ``value``, ``inputs``, ``duration`` (relative, e.g. 0.25 for ±25%), ``adjustments``
+        (percentage points as a fraction, e.g. 0.15), ``start_year`` (whole years), ``discounting``
+        (schedule names or rates to try). Defaults: :data:`DEFAULT_RANGES`.
+
+    Returns
+    -------
+    DataFrame
+        One row per assumption: ``assumption``, ``row`` (the map's row; empty for inputs and discounting),
+        ``label``, ``base``, ``low``, ``high`` (the values tried), ``ratio_low``, ``ratio_high`` and ``swing``
+        (``|ratio_high − ratio_low|``), largest swing first.
+    """
+    ranges = {**DEFAULT_RANGES, **(ranges or {})}
+    inputs = model.total_inputs()
+    pv = model.line_values()
+    total = float(pv.sum())
+    base_ratio = total / inputs
+    frames = []
+    for assumption in LINE_ASSUMPTIONS:
+        lo, hi = _moved(model, assumption, ranges)
+        ratio_lo = (total - pv + model.line_values(**{assumption: lo})) / inputs
+        ratio_hi = (total - pv + model.line_values(**{assumption: hi})) / inputs
+        frames.append(pd.DataFrame({"assumption": assumption, "row": model.rows, "label": list(model.labels),
+                                    "base": getattr(model, assumption).astype(float), "low": lo, "high": hi,
+                                    "ratio_low": ratio_lo, "ratio_high": ratio_hi}))
+    share = float(ranges.get("inputs", DEFAULT_RANGES["inputs"]))
+    extra = [{"assumption": "inputs", "row": None, "label": "all inputs", "base": inputs,
+              "low": inputs * (1 - share), "high": inputs * (1 + share),
+              "ratio_low": base_ratio / (1 - share) if share < 1 else np.inf, "ratio_high": base_ratio / (1 + share)}]
+    schedules = [parse_discounting(s) for s in ranges.get("discounting") or ()]
+    if schedules:
+        tried = [(model.schedule, base_ratio)] + [(s, model.ratio(schedule=_with_convention(s, model))) for s in schedules]
+        low = min(tried, key=lambda t: t[1])
+        high = max(tried, key=lambda t: t[1])
+        extra.append({"assumption": "discounting", "row": None, "label": "discount schedule",
+                      "base": model.schedule.name, "low": low[0].name, "high": high[0].name,
+                      "ratio_low": low[1], "ratio_high": high[1]})
+    frame = pd.concat(frames + [pd.DataFrame(extra)], ignore_index=True)
+    frame["row"] = frame["row"].astype(object).where(frame["row"].notna(), None)
+    frame["swing"] = (frame["ratio_high"] - frame["ratio_low"]).abs()
+    return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _with_convention(schedule: DiscountSchedule, model: Model) -> DiscountSchedule:
+    """A schedule with the model's first-year convention."""
+    if schedule.first_year_discounted != model.schedule.first_year_discounted:
+        return replace(schedule, first_year_discounted=model.schedule.first_year_discounted)
+    return schedule
+
+
+def tornado(sensitivity: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The ``top`` assumptions that move the ratio most (from :func:`one_way`), largest swing first."""
+    return sensitivity.head(top).reset_index(drop=True)
+
+
+# -- tipping points ------------------------------------------------------------------------------------------------
+
+def tipping_points(model: Model, target: float = 1.0) -> pd.DataFrame:
+    """The value of each assumption, all others held, at which the SROI ratio reaches ``target``.
+
+    Returns
+    -------
+    DataFrame
+        One row per assumption: ``assumption``, ``row``, ``label``, ``base``, ``tipping`` (the value, or NaN),
+        ``never`` (True when no valid value reaches the target), ``method`` (``closed form``, ``bisection``
+        or ``every whole year``) and ``direction`` (``falls`` or ``rises``: which way the assumption must move).
+    """
+    if not np.isfinite(target) or target <= 0:
+        raise InputError(Problem(f"the target ratio {target} is not a number above 0",
+                                 fix="Give a target ratio such as 1 (the default)."))
+    inputs = model.total_inputs()
+    need = target * inputs  # the present value at which the ratio is the target
+    pv = model.line_values()
+    total = float(pv.sum())
+    others = total - pv
+    out = []
+
+    def add(assumption, i, base, tipping, method, never=None):
+        ok = tipping is not None and np.isfinite(tipping)
+        lo, hi = _bounds(assumption)
+        if ok and not (lo - 1e-12 <= tipping <= hi + 1e-12):
+            ok = False
+        never = (not ok) if never is None else never
+        direction = "" if never else ("falls" if tipping < base else "rises")
+        out.append({"assumption": assumption, "row": None if i is None else int(model.rows[i]),
+                    "label": "all inputs" if i is None and assumption == "inputs"
+                    else "discount rate" if i is None else model.labels[i],
+                    "base": base, "tipping": float(tipping) if ok else np.nan, "never": bool(never),
+                    "method": method, "direction": direction})
+
+    for i in range(model.lines):
+        for assumption in ("quantity", "value"):
+            base = float(getattr(model, assumption)[i])
+            arr = getattr(model, assumption).copy()
+            arr[i] = 1.0
+            per_unit = float(model.line_values(**{assumption: arr})[i])  # PV of this line for x = 1
+            add(assumption, i, base, (need - others[i]) / per_unit if per_unit > 0 else None, "closed form")
+        for assumption in ("deadweight", "displacement", "attribution"):
+            base = float(getattr(model, assumption)[i])
+            arr = getattr(model, assumption).copy()
+            arr[i] = 0.0
+            full = float(model.line_values(**{assumption: arr})[i])  # PV of this line with (1 − a) = 1
+            add(assumption, i, base, 1 - (need - others[i]) / full if full > 0 else None, "closed form")
+    _drop_off_tipping(model, need, others, pv, add)
+    _whole_year_tipping(model, need, others, add)
+    add("inputs", None, inputs, total / target, "closed form")
+    _rate_tipping(model, target, add)
+    return pd.DataFrame(out, columns=["assumption", "row", "label", "base", "tipping", "never", "method",
+                                      "direction"])
+
+
+def _bisect(f, lo: np.ndarray, hi: np.ndarray, iterations: int = 64):
+    """Vectorised bisection for an increasing-or-decreasing ``f`` with a sign change on [lo, hi]."""
+    f_lo = f(lo)
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        f_mid = f(mid)
+        left = np.sign(f_mid) == np.sign(f_lo)
+        lo = np.where(left, mid, lo)
+        f_lo = np.where(left, f_mid, f_lo)
+        hi = np.where(left, hi, mid)
+    return (lo + hi) / 2
+
+
+def _drop_off_tipping(model, need, others, pv, add) -> None:
+    n = model.lines
+    if not n:
+        return
+    idx = np.arange(n)
+
+    def line_pv(d):  # each line's PV with its own drop-off set to d[i]
+        return model.line_values(drop_off=d)
+
+    gap = need - others  # the PV line i must have
+    at0 = line_pv(np.zeros(n)) - gap
+    at1 = line_pv(np.ones(n)) - gap
+    crosses = np.sign(at0) != np.sign(at1)
+    found = _bisect(lambda d: line_pv(d) - gap, np.zeros(n), np.ones(n)) if crosses.any() else np.zeros(n)
+    for i in idx:
+        add("drop_off", i, float(model.drop_off[i]), float(found[i]) if crosses[i] else None, "bisection")
+
+
+def _whole_year_tipping(model, need, others, add) -> None:
+    """Duration and start year: each line at every whole year from 1 to 300 (a 300 × lines grid), the others
+    held; the nearest year, moving away from the line's own, at which the ratio crosses the target."""
+    years = np.arange(1, MAX_YEARS + 1)[:, None]
+    for assumption in WHOLE:
+        grid = model.line_values(**{assumption: np.broadcast_to(years, (MAX_YEARS, model.lines))})
+        reached = (grid + others) >= need  # (year, line)
+        for i in range(model.lines):
+            base = int(getattr(model, assumption)[i])
+            column = reached[:, i]  # column[j]: the target is reached at year j + 1
+            now = column[base - 1]
+            below, above = np.arange(base - 1), np.arange(base, MAX_YEARS)  # the years before and after the base
+            if assumption == "duration":  # the PV rises with the duration
+                cand = below[~column[below]][-1:] if now else above[column[above]][:1]
+            else:  # the PV falls as the start moves later
+                cand = above[~column[above]][:1] if now else below[column[below]][-1:]
+            add(assumption, i, base, float(cand[0] + 1) if cand.size else None, "every whole year")
+
+
+def _rate_tipping(model, target, add) -> None:
+    """The flat discount rate at which the ratio reaches the target."""
+    from .discounting import flat_rate
+
+    def ratio_at(rate: float) -> float:
+        s = _with_convention(flat_rate(rate), model)
+        return model.ratio(schedule=s) - target
+
+    lo, hi = 0.0, 0.99
+    f_lo, f_hi = ratio_at(lo), ratio_at(hi)
+    base_rate = float(model.schedule.bands[0].rate) if model.schedule.bands else 0.0
+    if np.sign(f_lo) == np.sign(f_hi):
+        add("discount_rate", None, base_rate, None, "bisection")
+        return
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        f_mid = ratio_at(mid)
+        if np.sign(f_mid) == np.sign(f_lo):
+            lo, f_lo = mid, f_mid
+        else:
+            hi = mid
+    add("discount_rate", None, base_rate, (lo + hi) / 2, "bisection")
+
+
+# -- random numbers ------------------------------------------------------------------------------------------------
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function (Steele, Lea and Flood 2014), on uint64 arrays."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def uniforms(seed: int, stream: int, first: int, count: int) -> np.ndarray:
+    """Uniform numbers in (0, 1) for draws ``first`` … ``first + count − 1`` of one stream.
+
+    Draw ``k`` of stream ``s`` is ``(mix(key_s + (k + 1) × γ) >> 11 + 0.5) / 2^53``, with
+    ``key_s = mix(mix(seed) + s × γ)``: the SplitMix64 sequence of that key, read at position ``k``. It
+    depends only on (seed, stream, k), so draws come out the same however they are split into chunks.
+    """
+    with np.errstate(over="ignore"):
+        key = _mix(_mix(np.array([seed], dtype=np.uint64)) + np.uint64(stream) * _GOLDEN)[0]
+        k = np.arange(first + 1, first + count + 1, dtype=np.uint64)
+        bits = _mix(key + k * _GOLDEN) >> np.uint64(11)
+    return (bits.astype(np.float64) + 0.5) / 2.0 ** 53
+
+
+# -- distributions -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Distribution:
+    """A probability distribution for one assumption, sampled by its inverse CDF.
+
+    ``kind`` is one of :data:`DISTRIBUTIONS`: ``fixed`` (``value``), ``uniform`` (``low``, ``high``),
+    ``triangular`` and ``pert`` (``low``, ``mode``, ``high``), ``normal`` (``mean``, ``sd``), ``lognormal``
+    (``median``, ``sd_log``: the standard deviation of the log). Normal and lognormal are truncated to the
+    assumption's valid range (and to ``low``/``high`` when given).
+    """
+
+    kind: str
+    value: float = np.nan
+    low: float = np.nan
+    mode: float = np.nan
+    high: float = np.nan
+    mean: float = np.nan
+    sd: float = np.nan
+    median: float = np.nan
+    sd_log: float = np.nan
+
+    def sample(self, u: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+        """Values for uniform numbers ``u`` in (0, 1), within ``bounds``."""
+        lo, hi = bounds
+        if self.kind == "fixed":
+            return np.full(u.shape, self.value)
+        if self.kind == "uniform":
+            return self.low + u * (self.high - self.low)
+        if self.kind == "triangular":
+            a, c, b = self.low, self.mode, self.high
+            if b == a:
+                return np.full(u.shape, a)
+            split = (c - a) / (b - a)
+            return np.where(u < split, a + np.sqrt(u * (b - a) * (c - a)), b - np.sqrt((1 - u) * (b - a) * (b - c)))
+        if self.kind == "pert":
+            from scipy.special import betaincinv
+
+            a, c, b = self.low, self.mode, self.high
+            if b == a:
+                return np.full(u.shape, a)
+            alpha = 1 + 4 * (c - a) / (b - a)
+            beta = 1 + 4 * (b - c) / (b - a)
+            return a + (b - a) * betaincinv(alpha, beta, u)
+        from scipy.special import ndtr, ndtri
+
+        lo = max(lo, self.low) if np.isfinite(self.low) else lo
+        hi = min(hi, self.high) if np.isfinite(self.high) else hi
+        if self.kind == "normal":
+            if self.sd == 0:
+                return np.full(u.shape, self.mean)
+            z_lo = ndtr((lo - self.mean) / self.sd) if np.isfinite(lo) else 0.0
+            z_hi = ndtr((hi - self.mean) / self.sd) if np.isfinite(hi) else 1.0
+            return np.clip(self.mean + self.sd * ndtri(z_lo + u * (z_hi - z_lo)), lo, hi)
+        # lognormal: ln x ~ N(ln median, sd_log)
+        if self.sd_log == 0:
+            return np.full(u.shape, self.median)
+        mu = np.log(self.median)
+        z_lo = ndtr((np.log(lo) - mu) / self.sd_log) if lo > 0 else 0.0
+        z_hi = ndtr((np.log(hi) - mu) / self.sd_log) if np.isfinite(hi) else 1.0
+        return np.clip(np.exp(mu + self.sd_log * ndtri(z_lo + u * (z_hi - z_lo))), lo, hi)
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """One uncertain assumption: ``assumption`` of the line at position ``line`` (None for ``inputs``, a
+    multiplier of every input), drawn from ``distribution``. ``group`` names a correlated group, if any."""
+
+    assumption: str
+    line: int | None
+    distribution: Distribution
+    group: str | None = None
+
+
+@dataclass
+class MonteCarlo:
+    """The result of :func:`monte_carlo`: every draw's ratio and present value, and their summaries."""
+
+    seed: int
+    draws: int
+    ratios: np.ndarray = field(repr=False)
+    present_values: np.ndarray = field(repr=False)
+    target: float = 1.0
+
+    def summary(self) -> dict:
+        """``mean``, ``p5``, ``p50``, ``p95`` of the ratio and of the present value, ``prob_below_1`` (the
+        share of draws whose ratio is below 1), ``prob_below_target``, ``seed`` and ``draws``."""
+        r, pv = self.ratios, self.present_values
+        q = lambda a, p: float(np.percentile(a, p))  # noqa: E731
+        return {"seed": int(self.seed), "draws": int(self.draws),
+                "mean": float(r.mean()), "p5": q(r, 5), "p50": q(r, 50), "p95": q(r, 95),
+                "prob_below_1": float(np.mean(r < 1.0)), "target": float(self.target),
+                "prob_below_target": float(np.mean(r < self.target)),
+                "present_value": {"mean": float(pv.mean()), "p5": q(pv, 5), "p50": q(pv, 50), "p95": q(pv, 95)}}
+
+    def histogram(self, bins: int = 40) -> dict:
+        """Counts of the ratio in ``bins`` equal bins: ``edges`` and ``counts``."""
+        counts, edges = np.histogram(self.ratios, bins=bins)
+        return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+
+
+def monte_carlo(model: Model, uncertain: Iterable[Uncertain], *, draws: int = DEFAULT_DRAWS, seed: int = 0,
+                chunk_size: int = DEFAULT_CHUNK, correlations: Mapping[str, float] | None = None,
+                target: float = 1.0) -> MonteCarlo:
+    """Value the model ``draws`` times, each assumption in ``uncertain`` drawn from its distribution.
+
+    Parameters
+    ----------
+    model : Model
+    uncertain : iterable of Uncertain
+        The uncertain assumptions; every other assumption keeps its central value.
+    draws, seed : int
+        How many draws, and the seed that makes them (recorded in results.json).
+    chunk_size : int
+        Draws valued at once. Changes memory (about ``chunk_size × lines × 80`` bytes), never the numbers.
+    correlations : mapping, optional
+        Group name → ρ (0 ≤ ρ < 1): the assumptions of a group share a normal factor with weight √ρ.
+    target : float
+        The ratio whose probability of not being reached is reported (beside 1.0).
+    """
+    uncertain = list(uncertain)
+    if not 1 <= draws <= MAX_DRAWS:
+        raise InputError(Problem(f"the number of draws must be from 1 to {MAX_DRAWS:,}, not {draws:,}",
+                                 fix=f"Give a number of draws such as {DEFAULT_DRAWS:,}."))
+    if chunk_size < 1:
+        raise InputError(Problem(f"the chunk size must be 1 or more, not {chunk_size}"))
+    correlations = dict(correlations or {})
+    groups = sorted({u.group for u in uncertain if u.group})
+    ratios = np.empty(draws)
+    pvs = np.empty(draws)
+    n = model.lines
+    for first in range(0, draws, chunk_size):
+        count = min(chunk_size, draws - first)
+        changed = {}
+        scale = np.ones(count)
+        factor = {g: _common_normal(seed, 1_000_000 + k, first, count) for k, g in enumerate(groups)}
+        for stream, u in enumerate(uncertain):
+            raw = uniforms(seed, stream, first, count)
+            if u.group:
+                from scipy.special import ndtr, ndtri
+
+                rho = float(correlations.get(u.group, 0.0))
+                raw = ndtr(np.sqrt(rho) * factor[u.group] + np.sqrt(1 - rho) * ndtri(raw))
+            values = u.distribution.sample(raw, _bounds(u.assumption))
+            if u.assumption in WHOLE:
+                values = np.clip(np.rint(values), 1, MAX_YEARS).astype(np.int64)
+            if u.assumption == "inputs":
+                scale = scale * values
+                continue
+            if u.assumption not in changed:
+                changed[u.assumption] = np.broadcast_to(getattr(model, u.assumption), (count, n)).copy()
+            changed[u.assumption][:, u.line] = values
+        if changed:
+            pv = model.present_value(**changed)
+        else:
+            pv = np.full(count, model.present_value())
+        pvs[first:first + count] = pv
+        ratios[first:first + count] = pv / model.total_inputs(scale=scale)
+    return MonteCarlo(seed=int(seed), draws=int(draws), ratios=ratios, present_values=pvs, target=target)
+
+
+def _common_normal(seed: int, stream: int, first: int, count: int) -> np.ndarray:
+    from scipy.special import ndtri
+
+    return ndtri(uniforms(seed, stream, first, count))
+
+
+# -- scenarios -----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of changes, valued beside the central case.
+
+    ``lines`` maps a line's position to absolute values (``{"quantity": 40, "deadweight": 0.3}``);
+    ``quantity_change`` and ``value_change`` scale every line (−0.2 for 20% less); ``adjustments_change`` adds
+    percentage points (0.1 for +10) to every line's deadweight, displacement and attribution, and
+    ``drop_off_change`` to its drop-off, clipped to 0–100%; ``inputs_change`` scales every input (0.24 for
+    +24%, an optimism-bias uplift); ``without_inputs`` leaves out the inputs at those positions (in-kind
+    contributions, say); ``discounting`` values it with another schedule (``reduced-rate``).
+    """
+
+    name: str
+    description: str = ""
+    lines: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
+    quantity_change: float = 0.0
+    value_change: float = 0.0
+    adjustments_change: float = 0.0
+    drop_off_change: float = 0.0
+    inputs_change: float = 0.0
+    without_inputs: tuple[int, ...] = ()
+    discounting: str | None = None
+
+    def apply(self, model: Model) -> Model:
+        """The model with this scenario's changes."""
+        changed = {name: getattr(model, name).copy() for name in LINE_ASSUMPTIONS}
+        changed["quantity"] = changed["quantity"] * (1 + self.quantity_change)
+        changed["value"] = changed["value"] * (1 + self.value_change)
+        for name in ("deadweight", "displacement", "attribution"):
+            changed[name] = np.clip(changed[name] + self.adjustments_change, 0.0, 1.0)
+        changed["drop_off"] = np.clip(changed["drop_off"] + self.drop_off_change, 0.0, 1.0)
+        for i, values in self.lines.items():
+            for name, v in values.items():
+                changed[name][i] = v
+        keep = np.ones(len(model.input_values), dtype=bool)
+        keep[list(self.without_inputs)] = False
+        schedule = model.schedule if self.discounting is None else _with_convention(
+            parse_discounting(self.discounting), model)
+        return replace(model, **changed, input_values=model.input_values[keep] * (1 + self.inputs_change),
+                       input_years=model.input_years[keep], schedule=schedule)
+
+
+def run_scenarios(model: Model, scenarios: Iterable[Scenario]) -> pd.DataFrame:
+    """The central case and each scenario side by side: ``scenario``, ``description``, ``present_value``,
+    ``total_inputs``, ``sroi_ratio``, ``npv``."""
+    rows = [{"scenario": "central", "description": "the valuation as given", "present_value": model.present_value(),
+             "total_inputs": model.total_inputs()}]
+    for s in scenarios:
+        m = s.apply(model)
+        inputs = m.total_inputs()
+        rows.append({"scenario": s.name, "description": s.description, "present_value": m.present_value(),
+                     "total_inputs": inputs})
+    frame = pd.DataFrame(rows)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["sroi_ratio"] = frame["present_value"] / frame["total_inputs"]
+    frame["npv"] = frame["present_value"] - frame["total_inputs"]
+    return frame
