@@ -38,6 +38,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/proxies.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/portfolio.py
+	$(BIN)/python benchmarks/uncertainty.py
 
 # Serve the portfolio dashboard for the reports made by `make demo`.
 dashboard: setup

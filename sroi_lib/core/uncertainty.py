@@ -394,17 +394,19 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def uniforms(seed: int, stream: int, first: int, count: int) -> np.ndarray:
+def uniforms(seed: int, stream, first: int, count: int) -> np.ndarray:
     """Uniform numbers in (0, 1) for draws ``first`` … ``first + count − 1`` of one stream.
 
     Draw ``k`` of stream ``s`` is ``(mix(key_s + (k + 1) × γ) >> 11 + 0.5) / 2^53``, with
     ``key_s = mix(mix(seed) + s × γ)``: the SplitMix64 sequence of that key, read at position ``k``. It
     depends only on (seed, stream, k), so draws come out the same however they are split into chunks.
+    ``stream`` may be an array of streams: the result then has one row per stream.
     """
     with np.errstate(over="ignore"):
-        key = _mix(_mix(np.array([seed], dtype=np.uint64)) + np.uint64(stream) * _GOLDEN)[0]
+        streams = np.asarray(stream, dtype=np.uint64)
+        key = _mix(_mix(np.array([seed], dtype=np.uint64))[0] + streams * _GOLDEN)
         k = np.arange(first + 1, first + count + 1, dtype=np.uint64)
-        bits = _mix(key + k * _GOLDEN) >> np.uint64(11)
+        bits = _mix(key[..., None] + k * _GOLDEN) >> np.uint64(11)
     return (bits.astype(np.float64) + 0.5) / 2.0 ** 53
 
 
@@ -432,43 +434,55 @@ class Distribution:
 
     def sample(self, u: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
         """Values for uniform numbers ``u`` in (0, 1), within ``bounds``."""
-        lo, hi = bounds
-        if self.kind == "fixed":
-            return np.full(u.shape, self.value)
-        if self.kind == "uniform":
-            return self.low + u * (self.high - self.low)
-        if self.kind == "triangular":
-            a, c, b = self.low, self.mode, self.high
-            if b == a:
-                return np.full(u.shape, a)
-            split = (c - a) / (b - a)
-            return np.where(u < split, a + np.sqrt(u * (b - a) * (c - a)), b - np.sqrt((1 - u) * (b - a) * (b - c)))
-        if self.kind == "pert":
-            from scipy.special import betaincinv
+        return _sample(self.kind, {f: np.float64(getattr(self, f)) for f in _PARAMS}, np.asarray(u, float), bounds)
 
-            a, c, b = self.low, self.mode, self.high
-            if b == a:
-                return np.full(u.shape, a)
-            alpha = 1 + 4 * (c - a) / (b - a)
-            beta = 1 + 4 * (b - c) / (b - a)
-            return a + (b - a) * betaincinv(alpha, beta, u)
-        from scipy.special import ndtr, ndtri
 
-        lo = max(lo, self.low) if np.isfinite(self.low) else lo
-        hi = min(hi, self.high) if np.isfinite(self.high) else hi
-        if self.kind == "normal":
-            if self.sd == 0:
-                return np.full(u.shape, self.mean)
-            z_lo = ndtr((lo - self.mean) / self.sd) if np.isfinite(lo) else 0.0
-            z_hi = ndtr((hi - self.mean) / self.sd) if np.isfinite(hi) else 1.0
-            return np.clip(self.mean + self.sd * ndtri(z_lo + u * (z_hi - z_lo)), lo, hi)
-        # lognormal: ln x ~ N(ln median, sd_log)
-        if self.sd_log == 0:
-            return np.full(u.shape, self.median)
-        mu = np.log(self.median)
-        z_lo = ndtr((np.log(lo) - mu) / self.sd_log) if lo > 0 else 0.0
-        z_hi = ndtr((np.log(hi) - mu) / self.sd_log) if np.isfinite(hi) else 1.0
-        return np.clip(np.exp(mu + self.sd_log * ndtri(z_lo + u * (z_hi - z_lo))), lo, hi)
+_PARAMS = ("value", "low", "mode", "high", "mean", "sd", "median", "sd_log")
+
+
+def _sample(kind: str, p: Mapping[str, np.ndarray], u: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """Inverse-CDF sampling, vectorised: the parameters broadcast against ``u`` (one row of ``u`` per
+    assumption, with parameters of shape ``(assumptions, 1)``, samples many assumptions of one kind at once)."""
+    lo, hi = bounds
+    shape = np.broadcast_shapes(u.shape, *(np.shape(v) for v in p.values()))
+    if kind == "fixed":
+        return np.broadcast_to(p["value"], shape).astype(float)
+    if kind == "uniform":
+        return p["low"] + u * (p["high"] - p["low"])
+    if kind == "triangular":
+        a, c, b = p["low"], p["mode"], p["high"]
+        width = np.where(b > a, b - a, 1.0)
+        split = (c - a) / width
+        out = np.where(u < split, a + np.sqrt(u * width * (c - a)), b - np.sqrt((1 - u) * width * (b - c)))
+        return np.where(b > a, out, np.broadcast_to(a, shape))
+    if kind == "pert":
+        from scipy.special import betaincinv
+
+        a, c, b = p["low"], p["mode"], p["high"]
+        width = np.where(b > a, b - a, 1.0)
+        out = a + (b - a) * betaincinv(1 + 4 * (c - a) / width, 1 + 4 * (b - c) / width, u)
+        return np.where(b > a, out, np.broadcast_to(a, shape))
+    from scipy.special import ndtr, ndtri
+
+    lo = np.where(np.isfinite(p["low"]), np.maximum(lo, p["low"]), lo)
+    hi = np.where(np.isfinite(p["high"]), np.minimum(hi, p["high"]), hi)
+    if kind == "normal":
+        mean, sd = p["mean"], p["sd"]
+        safe = np.where(sd > 0, sd, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z_lo = np.where(np.isfinite(lo), ndtr((lo - mean) / safe), 0.0)
+            z_hi = np.where(np.isfinite(hi), ndtr((hi - mean) / safe), 1.0)
+        out = np.clip(mean + safe * ndtri(z_lo + u * (z_hi - z_lo)), lo, hi)
+        return np.where(sd > 0, out, np.broadcast_to(mean, shape))
+    # lognormal: ln x ~ N(ln median, sd_log)
+    median, s = p["median"], p["sd_log"]
+    safe = np.where(s > 0, s, 1.0)
+    mu = np.log(median)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_lo = np.where(lo > 0, ndtr((np.log(np.maximum(lo, 1e-300)) - mu) / safe), 0.0)
+        z_hi = np.where(np.isfinite(hi), ndtr((np.log(np.where(np.isfinite(hi), hi, 1.0)) - mu) / safe), 1.0)
+    out = np.clip(np.exp(mu + safe * ndtri(z_lo + u * (z_hi - z_lo))), lo, hi)
+    return np.where(s > 0, out, np.broadcast_to(median, shape))
 
 
 @dataclass(frozen=True)
@@ -536,6 +550,7 @@ def monte_carlo(model: Model, uncertain: Iterable[Uncertain], *, draws: int = DE
         raise InputError(Problem(f"the chunk size must be 1 or more, not {chunk_size}"))
     correlations = dict(correlations or {})
     groups = sorted({u.group for u in uncertain if u.group})
+    batches = _batches(uncertain, groups, correlations)
     ratios = np.empty(draws)
     pvs = np.empty(draws)
     n = model.lines
@@ -543,23 +558,23 @@ def monte_carlo(model: Model, uncertain: Iterable[Uncertain], *, draws: int = DE
         count = min(chunk_size, draws - first)
         changed = {}
         scale = np.ones(count)
-        factor = {g: _common_normal(seed, 1_000_000 + k, first, count) for k, g in enumerate(groups)}
-        for stream, u in enumerate(uncertain):
-            raw = uniforms(seed, stream, first, count)
-            if u.group:
+        factor = _common_normals(seed, len(groups), first, count) if groups else None
+        for b in batches:
+            raw = uniforms(seed, b["streams"], first, count)  # (assumptions, draws)
+            if b["group"] is not None:
                 from scipy.special import ndtr, ndtri
 
-                rho = float(correlations.get(u.group, 0.0))
-                raw = ndtr(np.sqrt(rho) * factor[u.group] + np.sqrt(1 - rho) * ndtri(raw))
-            values = u.distribution.sample(raw, _bounds(u.assumption))
-            if u.assumption in WHOLE:
+                rho = b["rho"]
+                raw = ndtr(np.sqrt(rho) * factor[b["group"]] + np.sqrt(1 - rho) * ndtri(raw))
+            values = _sample(b["kind"], b["params"], raw, _bounds(b["assumption"]))
+            if b["assumption"] in WHOLE:
                 values = np.clip(np.rint(values), 1, MAX_YEARS).astype(np.int64)
-            if u.assumption == "inputs":
-                scale = scale * values
+            if b["assumption"] == "inputs":
+                scale = scale * np.prod(values, axis=0)
                 continue
-            if u.assumption not in changed:
-                changed[u.assumption] = np.broadcast_to(getattr(model, u.assumption), (count, n)).copy()
-            changed[u.assumption][:, u.line] = values
+            if b["assumption"] not in changed:
+                changed[b["assumption"]] = np.broadcast_to(getattr(model, b["assumption"]), (count, n)).copy()
+            changed[b["assumption"]][:, b["lines"]] = values.T
         if changed:
             pv = model.present_value(**changed)
         else:
@@ -569,10 +584,29 @@ def monte_carlo(model: Model, uncertain: Iterable[Uncertain], *, draws: int = DE
     return MonteCarlo(seed=int(seed), draws=int(draws), ratios=ratios, present_values=pvs, target=target)
 
 
-def _common_normal(seed: int, stream: int, first: int, count: int) -> np.ndarray:
+def _common_normals(seed: int, groups: int, first: int, count: int) -> np.ndarray:
+    """One standard normal factor per correlated group and draw (streams 1,000,000 onwards)."""
     from scipy.special import ndtri
 
-    return ndtri(uniforms(seed, stream, first, count))
+    return ndtri(uniforms(seed, np.arange(1_000_000, 1_000_000 + groups), first, count))
+
+
+def _batches(uncertain: list, groups: list, correlations: Mapping) -> list[dict]:
+    """The uncertain assumptions grouped by (assumption, distribution, correlated group), each group sampled at
+    once. Each assumption keeps its stream (its position in ``uncertain``), so grouping changes no number."""
+    keyed: dict[tuple, list] = {}
+    for stream, u in enumerate(uncertain):
+        keyed.setdefault((u.assumption, u.distribution.kind, u.group), []).append((stream, u))
+    out = []
+    for (assumption, kind, group), items in keyed.items():
+        out.append({"assumption": assumption, "kind": kind,
+                    "group": None if group is None else groups.index(group),
+                    "rho": float(correlations.get(group, 0.0)) if group else 0.0,
+                    "streams": np.array([s for s, _ in items], dtype=np.uint64),
+                    "lines": np.array([u.line if u.line is not None else -1 for _, u in items], dtype=np.int64),
+                    "params": {f: np.array([float(getattr(u.distribution, f)) for _, u in items])[:, None]
+                               for f in _PARAMS}})
+    return out
 
 
 # -- scenarios -----------------------------------------------------------------------------------------------------
