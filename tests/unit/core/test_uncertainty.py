@@ -198,3 +198,18 @@ def test_the_ratio_is_monotone_in_each_quantity_and_adjustment(model, q, q2, a, 
     lo_a, hi_a = sorted((a, a2))
     base = getattr(model, which).copy()
     assert model.ratio(**{which: np.array([hi_a, base[1]])}) <= model.ratio(**{which: np.array([lo_a, base[1]])})
+
+
+def test_a_chunk_size_below_one_is_refused(model):
+    with pytest.raises(InputError, match="chunk size"):
+        monte_carlo(model, [], draws=10, chunk_size=0)
+
+
+def test_many_assumptions_of_one_kind_are_drawn_as_each_would_be_alone(model):
+    """Drawing a kind's assumptions together (one call) gives each the numbers of its own stream."""
+    together = [Uncertain("quantity", 0, Distribution("uniform", low=50, high=150)),
+                Uncertain("quantity", 1, Distribution("uniform", low=0, high=100))]
+    both = monte_carlo(model, together, draws=200, seed=9)
+    u0, u1 = uniforms(9, 0, 0, 200), uniforms(9, 1, 0, 200)
+    expected = model.present_value(quantity=np.stack([50 + 100 * u0, 100 * u1], axis=1))
+    assert np.array_equal(both.present_values, expected)
