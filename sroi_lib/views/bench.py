@@ -41,7 +41,8 @@ from ..reports.uncertainty import TORNADO_SIZE, UncertaintySpec
 from .formatting import html_text, money, percent, ratio, unit_money
 
 __all__ = ["Bench", "scenario_mapping", "contract_spec", "build_bench", "what_if_bench", "contract_choices",
-           "tornado_html", "figures_html", "parameters_dir", "BENCH_ASSUMPTIONS", "SCHEDULES", "BENCH_DRAWS", "MAX_SHOWN", "QUANTITY_SPAN"]
+           "tornado_html", "figures_html", "parameters_dir", "BENCH_ASSUMPTIONS", "SCHEDULES", "BENCH_DRAWS",
+           "MAX_SHOWN", "QUANTITY_SPAN"]
 
 BENCH_ASSUMPTIONS = ("quantity", "deadweight", "displacement", "attribution", "drop_off")  # a slider each
 SCHEDULES = ("green-book", "health", "reduced-rate", "none", "3.5%")  # the discount schedules offered
@@ -197,10 +198,6 @@ class Bench:
         self.changes.clear()
         self.schedule = self.model.schedule
 
-    def value_of(self, line: int, assumption: str) -> float:
-        """The value a line's assumption has on the bench now."""
-        return float(self.changes.get(line, {}).get(assumption, getattr(self.model, assumption)[line]))
-
     # -- the figures ---------------------------------------------------------------------------------------------
 
     def current(self) -> Model:
@@ -260,13 +257,16 @@ class Bench:
             return "Not saved: this bench was not opened from a contract's parameters file."
         mapping = self.mapping()
         if not mapping:
-            return "Not saved: nothing differs from the contract yet. Move a slider or choose another discount schedule."
+            return ("Not saved: nothing differs from the contract yet. Move a slider or choose another discount "
+                    "schedule.")
         try:
             from ..reports.uncertainty import save_scenario
         except ImportError:
+            import yaml
+
             return ("Not saved: this version of sroi cannot save scenarios yet (sroi_lib.reports.uncertainty has "
-                    "no save_scenario). Copy the settings below into the parameters' scenarios by hand:\n"
-                    f"{mapping}")
+                    "no save_scenario). Copy these lines under 'scenarios:' in the parameters by hand:\n"
+                    + yaml.safe_dump({name: mapping}, sort_keys=False, allow_unicode=True))
         try:
             written = save_scenario(self.params_file, name, mapping)
         except SroiError as exc:
@@ -431,7 +431,7 @@ def build_bench(run=None, *, bench: Bench | None = None):
     back = w.Button(description="Back to the contract")
 
     def saved(_=None):
-        message.value = f"<p>{html_text(bench.save(name.value))}</p>"
+        message.value = f'<p style="white-space:pre-wrap">{html_text(bench.save(name.value))}</p>'
 
     save.on_click(saved)
     back.on_click(reset)
