@@ -379,7 +379,9 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
     folder = Path(params_dir)
     if not folder.is_dir():
         raise InputError(Problem("is not a folder of parameters files", file=str(folder)))
-    files = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
+    # a contract's saved what-if scenarios (<stem>.scenarios.yaml) sit beside its parameters: not a contract
+    files = sorted(f for f in list(folder.glob("*.yaml")) + list(folder.glob("*.yml"))
+                   if not f.name.endswith((".scenarios.yaml", ".scenarios.yml")))
     if not files:
         raise InputError(Problem("holds no parameters files (*.yaml)", file=str(folder)))
     output_folder(out_root)

@@ -20,6 +20,13 @@ def test_batch_of_an_empty_folder(capsys, tmp_path):
     assert code == 2 and "holds no parameters files" in err
 
 
+def test_batch_leaves_out_saved_scenario_files(capsys, tmp_path):
+    """A contract's what-if scenarios are saved beside its parameters as <stem>.scenarios.yaml: not a contract."""
+    (tmp_path / "lcc-x.scenarios.yaml").write_text("pessimistic: {quantity_change: -20%}\n")
+    code, _, err = sroi(capsys, "batch", tmp_path)
+    assert code == 2 and "holds no parameters files" in err
+
+
 def test_run_of_a_missing_parameters_file(capsys, tmp_path):
     code, _, err = sroi(capsys, "run", tmp_path / "nope.yaml", "--out", tmp_path / "reports")
     assert code == 2 and "nope.yaml: the parameters file was not found" in err
