@@ -8,7 +8,7 @@ import re
 import string
 
 __all__ = ["money", "ratio", "percent", "months", "text_table", "html_text", "markdown_text", "safe_link",
-           "delivered_of_committed"]
+           "delivered_of_committed", "ASSUMPTION_WORDS", "assumption_value", "ratio_range", "chance"]
 
 
 def money(x: float | None, pence: bool = True) -> str:
@@ -45,6 +45,71 @@ def percent(x: float | None, places: int = 0) -> str:
 def months(x: float | None) -> str:
     """``20.4 months``, or a plain sentence when there is no payback."""
     return "never (no impact in the first year)" if x is None else f"{x:,.1f} months"
+
+
+# An assumption of the uncertainty analysis (sroi_lib.core.uncertainty) in words.
+ASSUMPTION_WORDS = {"quantity": "quantity", "value": "value per unit", "deadweight": "deadweight",
+                    "displacement": "displacement", "attribution": "attribution", "drop_off": "drop-off",
+                    "duration": "duration", "start_year": "start year", "inputs": "inputs",
+                    "discount_rate": "discount rate", "discounting": "discount schedule"}
+
+
+def _plain_percent(x: float) -> str:
+    """A fraction as a percentage, whole when it is whole: ``0.2`` → ``20%``, ``0.7249`` → ``72.5%``."""
+    pct = round(x * 100, 1)
+    return f"{pct:,.0f}%" if pct == round(pct) else f"{pct:,.1f}%"
+
+
+def assumption_value(assumption: str, x) -> str:
+    """One value of an assumption in its own units: a count, pounds, a percentage, years or a schedule's name.
+
+    >>> [assumption_value(a, x) for a, x in (("quantity", 41.2519), ("quantity", 56000), ("value", 4407.879),
+    ...                                      ("deadweight", 0.2), ("attribution", 0.77999), ("duration", 1),
+    ...                                      ("duration", 2), ("start_year", 40), ("inputs", 2277800.4),
+    ...                                      ("discount_rate", 0.035), ("discounting", "green-book"))]
+    ['41.25', '56,000', '£4,407.88', '20%', '78%', '1 year', '2 years', 'year 40', '£2,277,800', '3.5%', 'green-book']
+    """
+    if assumption == "discounting" or isinstance(x, str):
+        return str(x)
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    x = float(x)
+    if not math.isfinite(x):
+        return "no limit"
+    if assumption == "value":
+        return unit_money(x)
+    if assumption == "inputs":
+        return money(x, pence=False)
+    if assumption in ("deadweight", "displacement", "attribution", "drop_off", "discount_rate"):
+        return _plain_percent(x)
+    if assumption == "duration":
+        return f"{x:,.0f} year{'' if round(x) == 1 else 's'}"
+    if assumption == "start_year":
+        return f"year {x:,.0f}"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.4g}"
+
+
+def ratio_range(low: float | None, high: float | None) -> str:
+    """A range of SROI ratios: ``1.45 to 2.31``; ``n/a`` when either end is missing."""
+    bad = lambda v: v is None or (isinstance(v, float) and not math.isfinite(v))  # noqa: E731
+    return "n/a" if bad(low) or bad(high) else f"{low:,.2f} to {high:,.2f}"
+
+
+def chance(p: float) -> str:
+    """A share of draws as a percentage, never rounded to a misleading 0% or 100%.
+
+    >>> chance(0.0), chance(0.00003), chance(0.1234), chance(0.99996), chance(1.0)
+    ('0%', 'under 0.1%', '12.3%', 'over 99.9%', '100%')
+    """
+    if p <= 0:
+        return "0%"
+    if p >= 1:
+        return "100%"
+    if p < 0.001:
+        return "under 0.1%"
+    if p > 0.999:
+        return "over 99.9%"
+    return f"{p:.1%}"
 
 
 def text_table(headers: list[str], rows: list[list], right: set[int] | None = None, max_width: int = 34) -> str:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ..reports.contract import ContractRun
+from ..reports.uncertainty import Analysis
 from . import formatting as fmt
 
 __all__ = ["title_markdown", "headline_table", "assumptions_table", "year_table", "proxies_table", "checks_table",
-           "delivery_table", "setup_display"]
+           "delivery_table", "setup_display", "contract_uncertainty", "uncertainty_sentence", "tipping_table",
+           "tipping_distance", "never_tips_text", "range_table", "scenarios_table"]
 
 
 def headline_table(run: ContractRun) -> pd.DataFrame:
@@ -151,3 +153,156 @@ def delivery_table(run: ContractRun) -> pd.DataFrame:
              "Variance": fmt.money(t["value_variance"]), "Forecast to the end": fmt.money(t["value_forecast_to_end"]),
              "Committed over the contract": fmt.money(t["value_committed_total"]), "Status": str(t["rag"]).upper()}
     return pd.concat([table, pd.DataFrame([total], index=["Total"])])
+
+
+# -- how sure is the figure: the uncertainty analysis ------------------------------------------------------------
+
+ADJUSTMENTS = ("deadweight", "displacement", "attribution", "drop_off")
+
+
+def contract_uncertainty(run: ContractRun) -> Analysis:
+    """The contract's uncertainty analysis: the one its parameters ask for (``run.uncertainty``), or, for a run
+    made without one, one-way sensitivity and tipping points with the default ranges (no Monte Carlo, no
+    scenarios)."""
+    found = getattr(run, "uncertainty", None)
+    if found is not None:
+        return found
+    from ..core.uncertainty import Model
+    from ..reports.uncertainty import analyse
+
+    return analyse(Model.from_valuation(run.valuation))
+
+
+def uncertainty_sentence(analysis: Analysis) -> str:
+    """The sentence a cabinet member can read (:meth:`Analysis.sentence`) as Markdown, escaped: it names
+    stakeholders and outcomes from the impact map."""
+    return fmt.markdown_text(analysis.sentence())
+
+
+def _words(assumption: str) -> str:
+    words = fmt.ASSUMPTION_WORDS.get(assumption, str(assumption).replace("_", " "))
+    return words[:1].upper() + words[1:]
+
+
+def _line(label, assumption: str) -> str:
+    if assumption in ("inputs", "discounting", "discount_rate") or label is None:
+        return {"inputs": "all inputs", "discount_rate": "every year's discount rate"}.get(
+            assumption, "the whole valuation")
+    return str(label)
+
+
+def tipping_distance(assumption: str, base: float, tipping: float) -> float:
+    """How far an assumption must move to tip the ratio, as a share of what it multiplies the value by.
+
+    For deadweight, displacement, attribution and drop-off that is the line's (1 − adjustment), which the
+    value is multiplied by; for every other assumption, the assumption itself::
+
+        distance = |x* − x| ÷ |x|    (x = the quantity, value, inputs, years or rate; x = 1 − a for an adjustment)
+
+    So a quantity that must fall by 72% and a deadweight that must rise from 20% to 78% (1 − a falls from
+    0.8 to 0.22, also 72%) are equally far. An assumption at 0 (or an adjustment at 100%) is infinitely far.
+    """
+    if assumption in ADJUSTMENTS:
+        base, tipping = 1 - base, 1 - tipping
+    return abs(tipping - base) / abs(base) if base else float("inf")
+
+
+def _change(assumption: str, base: float, tipping: float) -> str:
+    """The change needed, in words: ``72% lower``, ``58 percentage points higher``, ``39 years later``."""
+    up = tipping > base
+    if assumption in ADJUSTMENTS or assumption == "discount_rate":
+        points = round(abs(tipping - base) * 100, 1)
+        return f"{points:,.{0 if points == round(points) else 1}f} percentage points {'higher' if up else 'lower'}"
+    if assumption == "duration":
+        years = abs(tipping - base)
+        return f"{years:,.0f} year{'' if years == 1 else 's'} {'longer' if up else 'shorter'}"
+    if assumption == "start_year":
+        years = abs(tipping - base)
+        return f"{years:,.0f} year{'' if years == 1 else 's'} {'later' if up else 'earlier'}"
+    if not base:
+        return "higher" if up else "lower"
+    return f"{abs(tipping / base - 1):.0%} {'higher' if up else 'lower'}"
+
+
+def tipping_table(analysis: Analysis, limit: int = 25) -> pd.DataFrame:
+    """The tipping points that can be reached, nearest first: each assumption, its line, the value it must move
+    from and to (all others held) for the ratio to reach the target, and the change in words.
+
+    Nearest by :func:`tipping_distance`. At most ``limit`` rows; a last row says how many more there are
+    (every one is in results.json). One row saying so when no single assumption can tip the ratio.
+    """
+    t = analysis.tipping
+    reach = t[~t["never"].astype(bool)]
+    if reach.empty:
+        return pd.DataFrame({"Tipping points": [
+            f"No single assumption, moved on its own within its valid range, takes the ratio to "
+            f"{analysis.spec.target:g}."]}).set_index("Tipping points")
+    distance = [tipping_distance(r.assumption, float(r.base), float(r.tipping)) for r in reach.itertuples()]
+    reach = reach.assign(distance=distance).sort_values("distance", kind="stable")
+    shown = reach.head(limit)
+    table = pd.DataFrame({
+        "Assumption": [_words(a) for a in shown["assumption"]],
+        "Line": [_line(label, a) for label, a in zip(shown["label"], shown["assumption"])],
+        "From": [fmt.assumption_value(a, b) for a, b in zip(shown["assumption"], shown["base"])],
+        "To": [fmt.assumption_value(a, x) for a, x in zip(shown["assumption"], shown["tipping"])],
+        "Change needed": [_change(a, float(b), float(x))
+                          for a, b, x in zip(shown["assumption"], shown["base"], shown["tipping"])],
+    })
+    if len(reach) > limit:
+        more = len(reach) - limit
+        table.loc[len(table)] = [f"and {more:,} more", "further away; every tipping point is in results.json",
+                                 "", "", ""]
+    return table.set_index("Assumption")
+
+
+def never_tips_text(analysis: Analysis) -> str:
+    """How many assumptions can tip the ratio to the target on their own, and how many never can (Markdown)."""
+    t = analysis.tipping
+    never = int(t["never"].astype(bool).sum())
+    total = len(t)
+    target = f"{analysis.spec.target:g}"
+    way = "down" if analysis.base_ratio >= analysis.spec.target else "up"
+    can = total - never
+    return (f"{can:,} of the {total:,} assumptions tested can take the ratio {way} to {target} on their own; "
+            f"the other {never:,} never can, whatever value each takes within its valid range "
+            f"(all others held at their central values).")
+
+
+def range_table(analysis: Analysis) -> pd.DataFrame:
+    """The Monte Carlo range in words: mean, median, 5th and 95th percentiles of the ratio, the chance it is
+    below 1, the present value's 5th to 95th percentile, draws and seed; or one row saying no distributions
+    were given."""
+    mc = analysis.monte_carlo
+    if mc is None:
+        return pd.DataFrame({"Range": [
+            "No distributions are given in the contract's parameters, so there is no Monte Carlo range: "
+            "the ratio above is a single figure. Add distributions for the main assumptions under "
+            "uncertainty: monte_carlo: distributions."]}).set_index("Range")
+    s = mc.summary()
+    pv = s["present_value"]
+    rows = [("Mean ratio", fmt.ratio(s["mean"])), ("Median ratio", fmt.ratio(s["p50"])),
+            ("5th percentile", fmt.ratio(s["p5"])), ("95th percentile", fmt.ratio(s["p95"])),
+            ("Chance the ratio is below 1", fmt.chance(s["prob_below_1"]))]
+    if s["target"] != 1:
+        rows.append((f"Chance the ratio is below the target of {s['target']:g}", fmt.chance(s["prob_below_target"])))
+    rows += [("Present value, 5th to 95th percentile", f"{fmt.money(pv['p5'], pence=False)} to "
+                                                       f"{fmt.money(pv['p95'], pence=False)}"),
+             ("Draws", f"{s['draws']:,}"), ("Seed (repeats these numbers exactly)", str(s["seed"]))]
+    return pd.DataFrame(rows, columns=["Figure", "Value"]).set_index("Figure")
+
+
+def scenarios_table(analysis: Analysis) -> pd.DataFrame:
+    """The central case and each scenario side by side: what changes, present value, inputs, SROI ratio and
+    NPV, in pounds."""
+    sc = analysis.scenarios
+
+    def ratio(x):
+        return fmt.ratio(x) if pd.notna(x) and abs(x) != float("inf") else "n/a (no inputs)"
+
+    return pd.DataFrame({
+        "Scenario": sc["scenario"], "What changes": sc["description"].fillna(""),
+        "Present value": sc["present_value"].map(lambda x: fmt.money(x, pence=False)),
+        "Inputs": sc["total_inputs"].map(lambda x: fmt.money(x, pence=False)),
+        "SROI ratio": sc["sroi_ratio"].map(ratio),
+        "NPV": sc["npv"].map(lambda x: fmt.money(x, pence=False)),
+    }).set_index("Scenario")
