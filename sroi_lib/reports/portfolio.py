@@ -15,6 +15,10 @@ groupings work on those tables, so a dashboard recomputes in milliseconds.
 * The delivery gap = value delivered to date − value committed to date (from
   the contracts that track delivery); the forecast gap compares the value
   forecast to the end of each contract with the value committed over it.
+* A contract's range is its Monte Carlo's 5th, 50th and 95th percentiles of the
+  ratio (``sroi_ratio_p5``, ``sroi_ratio_p50``, ``sroi_ratio_p95``: results.json's
+  ``uncertainty.monte_carlo``); missing (NaN) for a contract whose parameters give
+  no distributions, and for reports made before results.json carried them.
 """
 
 from __future__ import annotations
@@ -30,11 +34,12 @@ from ..core.frameworks import DEFAULT_FRAMEWORK, load_framework
 from ..errors import InputError, Problem
 from .folder import MANIFEST_FILE, RESULTS_FILE, scan_reports
 
-__all__ = ["Portfolio", "load_portfolio", "CONTRACT_GROUPS", "LINE_GROUPS", "RAG_ORDER"]
+__all__ = ["Portfolio", "load_portfolio", "CONTRACT_GROUPS", "LINE_GROUPS", "RAG_ORDER", "RANGE_COLUMNS"]
 
 CONTRACT_GROUPS = ("directorate", "supplier", "analysis_type", "rag", "start_year")
 LINE_GROUPS = ("pillar", "theme", "ward", "value_type")
 RAG_ORDER = ["red", "amber", "green", "no data", "not tracked"]
+RANGE_COLUMNS = ("sroi_ratio_p5", "sroi_ratio_p50", "sroi_ratio_p95")
 
 
 @dataclass
@@ -109,12 +114,22 @@ class Portfolio:
     def ranked(self, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The ``n`` contracts with the highest and the lowest SROI ratio."""
         cols = ["contract_id", "title", "supplier", "sroi_ratio", "present_value", "rag"]
+        cols += [c for c in RANGE_COLUMNS if c in self.contracts]
         ordered = self.contracts.sort_values("sroi_ratio", ascending=False, kind="stable")[cols]
         return ordered.head(n).reset_index(drop=True), ordered.tail(n).iloc[::-1].reset_index(drop=True)
 
 
 def _start_year(period) -> int | None:
     return int(str(period)[:4]) if period else None
+
+
+def _ratio_range(r: dict) -> dict:
+    """The Monte Carlo's 5th, 50th and 95th percentiles of the ratio, or NaN where results.json has none (no
+    distributions in the parameters, or a report made before results.json carried ``uncertainty``)."""
+    mc = (r.get("uncertainty") or {}).get("monte_carlo")
+    if not mc:
+        return dict.fromkeys(RANGE_COLUMNS, np.nan)
+    return {f"sroi_ratio_{k}": float(mc[k]) for k in ("p5", "p50", "p95")}
 
 
 def _records(r: dict, path: Path) -> tuple[str, dict, list[tuple]]:
@@ -133,6 +148,7 @@ def _records(r: dict, path: Path) -> tuple[str, dict, list[tuple]]:
         "value_delivered_to_date": t.get("value_delivered_to_date") or 0.0,
         "value_forecast_to_end": t.get("value_forecast_to_end") or 0.0,
         "value_committed_total": t.get("value_committed_total") or 0.0,
+        **_ratio_range(r),
     }
     lines = [(cid, ln.get("stakeholder", ""), ln.get("outcome", ""), ln.get("theme") or "", ln.get("ward") or "",
               ln.get("value_type") or "", ln["present_value"]) for ln in r["lines"]]
@@ -186,7 +202,7 @@ def load_portfolio(reports_dir: str | Path, framework: str = DEFAULT_FRAMEWORK, 
     c = pd.DataFrame(contracts, columns=["contract_id", "title", "supplier", "directorate", "analysis_type",
                                          "illustrative", "start_year", "present_value", "total_inputs", "sroi_ratio",
                                          "npv", "rag", "value_committed_to_date", "value_delivered_to_date",
-                                         "value_forecast_to_end", "value_committed_total"])
+                                         "value_forecast_to_end", "value_committed_total", *RANGE_COLUMNS])
     c["start_year"] = c["start_year"].astype("Int64")
     ln = pd.DataFrame(lines, columns=["contract_id", "stakeholder", "outcome", "theme", "ward", "value_type",
                                       "present_value"])

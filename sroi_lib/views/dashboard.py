@@ -22,9 +22,10 @@ from ..errors import Problems
 from ..paths import notebooks_dir
 from ..reports.folder import report_folders
 from ..reports.portfolio import load_portfolio
-from .formatting import delivered_of_committed, html_text, money, ratio
+from .formatting import delivered_of_committed, html_text, money, ratio, ratio_range
 
-__all__ = ["headline_html", "contracts_html", "portfolio_figure", "portfolio_dashboard", "dashboard_for",
+__all__ = ["headline_html", "contracts_html", "range_text", "ratio_intervals", "portfolio_figure", "portfolio_dashboard",
+           "dashboard_for",
            "dashboard_limits", "dashboard_command", "serve", "stop_server", "DASHBOARD_NOTEBOOK", "MAX_PAGES",
            "IDLE_SECONDS"]
 
@@ -58,17 +59,82 @@ def headline_html(h: dict) -> str:
         f'{e(money(h["delivery_gap"], pence=False))}<br>RAG {rags or "none"}</div>')
 
 
+NO_RANGE = "no range (no distributions)"
+
+
+def _range(row) -> tuple[float, float]:
+    """A contract's 5th and 95th percentile of the ratio (NaN without a Monte Carlo)."""
+    return float(getattr(row, "sroi_ratio_p5", float("nan"))), float(getattr(row, "sroi_ratio_p95", float("nan")))
+
+
+def range_text(row) -> str:
+    """A contract's range in words: ``1.45 to 2.31``, or that its report has no Monte Carlo range."""
+    low, high = _range(row)
+    return NO_RANGE if pd.isna(low) or pd.isna(high) else ratio_range(low, high)
+
+
 def contracts_html(p) -> str:
-    """The contracts in view as an HTML table; every cell is escaped, so names from files show as text."""
+    """The contracts in view as an HTML table; every cell is escaped, so names from files show as text.
+
+    The range is the Monte Carlo's 5th to 95th percentile of the ratio, where the contract's report has one."""
     e = html_text
     rows = "".join(
         f"<tr><td>{e(r.contract_id)}</td><td>{e(r.title)}</td><td>{e(r.supplier)}</td>"
-        f"<td>{e(r.directorate)}</td><td>{e(ratio(r.sroi_ratio))}</td><td>{e(money(r.present_value, pence=False))}</td>"
+        f"<td>{e(r.directorate)}</td><td>{e(ratio(r.sroi_ratio))}</td><td class='sroi-range'>{e(range_text(r))}</td>"
+        f"<td>{e(money(r.present_value, pence=False))}</td>"
         f"<td>{e(delivered_of_committed(r.value_delivered_to_date, r.value_committed_to_date, r.rag))}</td>"
         f"<td>{e(r.rag)}</td></tr>" for r in p.contracts.itertuples())
     head = "".join(f"<th>{h}</th>" for h in ["Contract", "Title", "Supplier", "Directorate", "SROI ratio",
-                                               "Present value", "Delivered of committed to date", "RAG"])
+                                               "Range (5th to 95th percentile)", "Present value",
+                                               "Delivered of committed to date", "RAG"])
     return f"<table class='sroi-contracts'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def ratio_intervals(ax, contracts: pd.DataFrame, title: str) -> None:
+    """Each contract's SROI ratio as a point on ``ax``, with a line from its 5th to its 95th percentile where its
+    report has a Monte Carlo (a hollow point where it has none, as the legend says), and a line at a ratio of 1.
+    ``contracts`` is drawn bottom to top."""
+    from matplotlib.lines import Line2D
+
+    from .plots import PALETTE, plain_label
+
+    ids = [plain_label(c) for c in contracts["contract_id"]]
+    y = list(range(len(contracts)))
+    has_range = False
+    no_range = False
+    for i, r in enumerate(contracts.itertuples()):
+        low, high = _range(r)
+        if pd.isna(low) or pd.isna(high):
+            no_range = True
+            ax.plot([r.sroi_ratio], [i], "o", markersize=7, markerfacecolor="white", markeredgecolor=PALETTE[0],
+                    markeredgewidth=1.6, zorder=3)
+            continue
+        has_range = True
+        ax.plot([low, high], [i, i], color=PALETTE[0], linewidth=2.4, solid_capstyle="butt", zorder=2)
+        ax.plot([low, low], [i - 0.18, i + 0.18], color=PALETTE[0], linewidth=1.4)
+        ax.plot([high, high], [i - 0.18, i + 0.18], color=PALETTE[0], linewidth=1.4)
+        ax.plot([r.sroi_ratio], [i], "o", markersize=7, color=PALETTE[0], zorder=3)
+    ax.axvline(1.0, color="#c0392b", linestyle="--", linewidth=1.2)
+    shown = [1.0] + [float(x) for c in ("sroi_ratio", "sroi_ratio_p5", "sroi_ratio_p95") if c in contracts
+                     for x in contracts[c] if pd.notna(x) and abs(float(x)) != float("inf")]
+    low, high = min(shown), max(shown)
+    pad = 0.08 * (high - low or 1.0)
+    ax.set_xlim(low - pad, high + pad)
+    ax.set_yticks(y)
+    ax.set_yticklabels(ids)
+    ax.set_ylim(-0.7, len(contracts) - 0.3)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("SROI ratio")
+    ax.set_title(title, loc="left")
+    handles = []
+    if has_range:
+        handles.append(Line2D([], [], color=PALETTE[0], marker="o", linewidth=2.4,
+                              label="Ratio, line from 5th to 95th percentile"))
+    if no_range:
+        handles.append(Line2D([], [], color=PALETTE[0], marker="o", markerfacecolor="white", linestyle="none",
+                              label="Ratio only: no Monte Carlo in its report"))
+    handles.append(Line2D([], [], color="#c0392b", linestyle="--", linewidth=1.2, label="Ratio of 1"))
+    ax.legend(handles=handles, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=1)
 
 
 def portfolio_figure(p):
@@ -79,7 +145,7 @@ def portfolio_figure(p):
     from .plots import PALETTE, bars, plain_label, pounds, use_style
 
     use_style()
-    fig, axes = plt.subplots(2, 2, figsize=(11, 6.5))
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.2))
     pillar = p.by("pillar")
     if len(pillar):
         bars(axes[0, 0], pillar, "pillar", "Present value by pillar")
@@ -100,8 +166,7 @@ def portfolio_figure(p):
     axes[1, 0].set_title("Contracts by RAG status", loc="left")
     best, worst = p.ranked(3)
     both = pd.concat([best, worst]).drop_duplicates("contract_id").sort_values("sroi_ratio", kind="stable")
-    axes[1, 1].barh(both["contract_id"].map(plain_label), both["sroi_ratio"], color=PALETTE[1])  # highest at the top
-    axes[1, 1].set_title("Best and worst SROI ratios", loc="left")
+    ratio_intervals(axes[1, 1], both, "Best and worst SROI ratios")  # highest at the top
     fig.tight_layout()
     return fig
 

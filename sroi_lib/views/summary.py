@@ -4,7 +4,9 @@ Only formatting: every figure comes from
 :meth:`~sroi_lib.reports.portfolio.Portfolio.headline` and the portfolio's
 ``contracts`` table, the same ones the dashboard shows (SROI ratio of the
 portfolio = Σ present value ÷ Σ inputs; delivery gap = delivered to date −
-committed to date, over the contracts that track delivery).
+committed to date, over the contracts that track delivery). A contract's range
+is its Monte Carlo's 5th to 95th percentile of the ratio, where its results.json
+has one.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import math
 from pathlib import Path
 
 from . import formatting as fmt
+from .dashboard import range_text
 
 __all__ = ["portfolio_json", "portfolio_text", "CONTRACT_COLUMNS"]
 
 # The dashboard's contracts table: (column in Portfolio.contracts, heading).
 CONTRACT_COLUMNS = (("contract_id", "Contract"), ("title", "Title"), ("supplier", "Supplier"),
-                    ("directorate", "Directorate"), ("sroi_ratio", "SROI ratio"), ("present_value", "Present value"),
+                    ("directorate", "Directorate"), ("sroi_ratio", "SROI ratio"),
+                    ("sroi_ratio_p5", "SROI ratio, 5th percentile"), ("sroi_ratio_p50", "SROI ratio, median"),
+                    ("sroi_ratio_p95", "SROI ratio, 95th percentile"), ("present_value", "Present value"),
                     ("value_delivered_to_date", "Delivered to date"), ("value_committed_to_date", "Committed to date"),
                     ("rag", "RAG"))
 
@@ -31,15 +36,17 @@ def _number(x):
 
 
 def portfolio_json(p) -> dict:
-    """The headline totals, one record per contract and the folders skipped, JSON-ready (no NaN)."""
+    """The headline totals, one record per contract and the folders skipped, JSON-ready (no NaN: a contract
+    without a Monte Carlo range has null percentiles)."""
     h = p.headline()
     headline = {k: (_number(v) if isinstance(v, float) or v is None else v) for k, v in h.items()}
     rows = []
     for r in p.contracts.to_dict("records"):
         row = {}
         for col, _ in CONTRACT_COLUMNS:
-            v = r[col]
-            row[col] = _number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+            v = r.get(col)  # a table made without ranges has no percentile columns: null
+            row[col] = (None if v is None else _number(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                        else str(v))
         rows.append(row)
     return {"headline": headline, "contracts": rows,
             "skipped": [{"folder": str(folder), "reason": why} for folder, why in p.skipped]}
@@ -64,13 +71,13 @@ def portfolio_text(p, reports_dir: str | Path) -> str:
         ], right={1}, max_width=100),  # a headline figure is never cut
         "",
         fmt.text_table(
-            ["Contract", "Title", "Supplier", "Directorate", "SROI ratio", "Present value", "Delivered of committed",
-             "RAG"],
-            [[r.contract_id, r.title, r.supplier, r.directorate, fmt.ratio(r.sroi_ratio),
+            ["Contract", "Title", "Supplier", "Directorate", "SROI ratio", "Range (5th to 95th)", "Present value",
+             "Delivered of committed", "RAG"],
+            [[r.contract_id, r.title, r.supplier, r.directorate, fmt.ratio(r.sroi_ratio), range_text(r),
               fmt.money(r.present_value, pence=False),
               fmt.delivered_of_committed(r.value_delivered_to_date, r.value_committed_to_date, r.rag),
               r.rag] for r in p.contracts.itertuples()],
-            right={4, 5, 6}),
+            right={4, 5, 6, 7}),
     ]
     if p.skipped:
         out += ["", f"Skipped {len(p.skipped)} folder{'' if len(p.skipped) == 1 else 's'}:"]
