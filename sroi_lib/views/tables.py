@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..reports.contract import ContractRun
+from ..reports.folder import RESULTS_FILE
 from ..reports.uncertainty import Analysis
 from . import formatting as fmt
 
@@ -250,7 +251,7 @@ def tipping_table(analysis: Analysis, limit: int = 25) -> pd.DataFrame:
     })
     if len(reach) > limit:
         more = len(reach) - limit
-        table.loc[len(table)] = [f"and {more:,} more", "further away; every tipping point is in results.json",
+        table.loc[len(table)] = [f"and {more:,} more", f"further away; every tipping point is in {RESULTS_FILE}",
                                  "", "", ""]
     return table.set_index("Assumption")
 
