@@ -1,8 +1,9 @@
 """The tables of a contract's report, in words and pounds, from a valued contract.
 
-Each function takes a :class:`~sroi_lib.reports.contract.ContractRun` and
-returns a table (or Markdown) for the report notebook to show; nothing here
-computes a figure.
+Each function takes a :class:`~sroi_lib.reports.contract.ContractRun` (or, for
+the section "How sure is this figure?", its uncertainty analysis, an
+:class:`~sroi_lib.reports.uncertainty.Analysis`) and returns a table (or
+Markdown) for the report notebook to show; nothing here computes a figure.
 """
 
 from __future__ import annotations
@@ -238,7 +239,9 @@ def tipping_table(analysis: Analysis, limit: int = 25) -> pd.DataFrame:
         return pd.DataFrame({"Tipping points": [
             f"No single assumption, moved on its own within its valid range, takes the ratio to "
             f"{analysis.spec.target:g}."]}).set_index("Tipping points")
-    distance = [tipping_distance(r.assumption, float(r.base), float(r.tipping)) for r in reach.itertuples()]
+    # rounded, so assumptions exactly as near (a line's quantity, value and adjustments all scale its value
+    # alike) keep the analysis's order rather than one set by rounding noise
+    distance = [round(tipping_distance(r.assumption, float(r.base), float(r.tipping)), 9) for r in reach.itertuples()]
     reach = reach.assign(distance=distance).sort_values("distance", kind="stable")
     shown = reach.head(limit)
     table = pd.DataFrame({
