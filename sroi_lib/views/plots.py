@@ -199,7 +199,7 @@ def _legend_below(fig, handles, ncol: int, rows: int = 2) -> None:
     fig.tight_layout(rect=(0, min(0.5, (0.22 * rows + 0.1) / height), 1, 1))
 
 
-def range_histogram(analysis, title: str = "The range of the ratio"):
+def range_histogram(analysis, title: str | None = None):
     """The Monte Carlo draws of the ratio as a histogram (:meth:`MonteCarlo.histogram`, the bins results.json
     holds), with the 5th, 50th and 95th percentiles and the target ratio marked; None without a Monte Carlo."""
     from matplotlib.lines import Line2D
@@ -239,6 +239,6 @@ def range_histogram(analysis, title: str = "The range of the ratio"):
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:,.0f}"))
     ax.set_xlabel("SROI ratio")
     ax.set_ylabel("Draws")
-    ax.set_title(title, loc="left")
+    ax.set_title(title or f"The SROI ratio in each of {s['draws']:,} draws", loc="left")
     _legend_below(fig, handles, ncol=3)
     return fig
