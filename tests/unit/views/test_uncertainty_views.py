@@ -186,15 +186,22 @@ def test_tipping_distance_weighs_an_adjustment_by_what_it_leaves():
 
 def test_scenarios_table_side_by_side_in_pounds():
     a = analysis(scenarios=[Scenario("pessimistic", "20% fewer outcomes", quantity_change=-0.2),
-                            Scenario("<b>no inputs</b>", without_inputs=(0,))])
+                            Scenario("<b>dearer</b>", inputs_change=0.25)])
     table = tables.scenarios_table(a)
-    assert list(table.index) == ["central", "pessimistic", "<b>no inputs</b>"]
+    assert list(table.index) == ["central", "pessimistic", "<b>dearer</b>"]
     assert list(table.columns) == ["What changes", "Present value", "Inputs", "SROI ratio", "NPV"]
     assert list(table.loc["central"]) == ["the valuation as given", "£161,877", "£100,000", "1.62 : 1", "£61,877"]
     # 0.8 × 161,876.84 = 129,501.47
     assert list(table.loc["pessimistic"]) == ["20% fewer outcomes", "£129,501", "£100,000", "1.30 : 1", "£29,501"]
-    assert table.loc["<b>no inputs</b>", "SROI ratio"] == "n/a (no inputs)"
-    assert "&lt;b&gt;no inputs&lt;/b&gt;" in table.to_html()  # a name from a file is text in the report
+    # 161,876.84 ÷ 125,000 = 1.295
+    assert list(table.loc["<b>dearer</b>"]) == ["", "£161,877", "£125,000", "1.30 : 1", "£36,877"]
+    assert "&lt;b&gt;dearer&lt;/b&gt;" in table.to_html()  # a name from a file is text in the report
+
+
+def test_a_scenario_without_inputs_has_no_ratio():
+    a = analysis()
+    a.scenarios = a.scenarios.assign(total_inputs=0.0, sroi_ratio=float("inf"))
+    assert tables.scenarios_table(a).loc["central", "SROI ratio"] == "n/a (no inputs)"
 
 
 def test_the_sentence_is_escaped_markdown():
