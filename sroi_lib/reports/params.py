@@ -300,7 +300,7 @@ def _check_uncertainty(p: Path, values: dict, problems: list[Problem]) -> None:
         if name in own:
             problems.append(Problem(f"the scenario {shown(name)} is given twice: in {p.name} (scenarios → {name}) and "
                                     f"in {saved.name}", file=str(saved), row=saved_lines.get(("scenarios", str(name))),
-                                    fix="Rename or remove one of them."))
+                                    column=str(name), fix="Rename or remove one of them."))
     values["scenarios_file"] = _resolved(saved)
     values["saved_scenarios"] = data
 

@@ -37,8 +37,9 @@ The format (docs/uncertainty.md)::
       what-if: {lines: {2: {quantity: 45, deadweight: 35%}}}   # rows of the impact map
 
 Percentages are read as everywhere in sroi (:func:`~sroi_lib.io.cells.parse_fraction`): ``25%`` or
-``0.25``, never a bare ``25``. Every problem is reported at once, each naming the file, its line and the
-parameter's path (``uncertainty → monte_carlo → distributions → item 1 → deadweight``).
+``0.25``, never a bare ``25``. Every problem is reported at once, each naming the file, its line and, as its
+column, the parameter's path: ``lcc.yaml, row 14, column 'uncertainty → monte_carlo → distributions → item 1 →
+deadweight': low 45% is above high 30%``.
 """
 
 from __future__ import annotations
@@ -282,7 +283,7 @@ class _Reader:
         return None
 
     def refuse(self, path: tuple, message: str, fix: str = "") -> None:
-        self.problems.append(Problem(f"{_path_text(path)}: {message}", file=self.file, row=self.line(path),
+        self.problems.append(Problem(message, file=self.file, row=self.line(path), column=_path_text(path),
                                      fix=fix or None))
 
     def cell(self, path: tuple, read, raw):
