@@ -343,14 +343,21 @@ def _empty(raw) -> float:
 
 def _signed_fraction(raw) -> float:
     """``-20%``, ``+10%``, ``-0.2`` or ``0.1``: a percentage with its sign, as a fraction from −1 to 1."""
-    sign = 1.0
+    sign, size = 1.0, raw
     if isinstance(raw, str):
         text = raw.strip()
         if text.startswith(("-", "+")):
-            sign, raw = (-1.0 if text[0] == "-" else 1.0), text[1:].strip()
+            sign, size = (-1.0 if text[0] == "-" else 1.0), text[1:].strip()
     elif isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw < 0:
-        sign, raw = -1.0, -raw
-    value = parse_fraction(raw)
+        sign, size = -1.0, -raw
+    try:
+        value = parse_fraction(size)
+    except CellError as exc:
+        if size is raw:
+            raise
+        shown_size = f"'{size}'" if isinstance(size, str) else str(size)  # said of the figure as written, signed
+        raise CellError(exc.message.replace(shown_size, _raw(raw)).replace("0% to 100%", "-100% to 100%"),
+                        exc.fix.replace("from 0% to 100%", "from -100% to 100%")) from None
     return _empty(raw) if value is None else sign * value
 
 
@@ -368,10 +375,11 @@ def _multiplier(raw, *, spread: bool = False) -> float:
         return _empty(raw)
     if value > MAX_MULTIPLIER:
         bare = not (isinstance(raw, str) and raw.strip().endswith("%"))
-        raise CellError(f"{_raw(raw)} is above {MAX_MULTIPLIER:g} ({MAX_MULTIPLIER:.0%}), the largest multiplier of "
-                        "every input sroi takes",
-                        f"For inputs {value:g}% of the estimate write {value:g}%; sroi never divides by 100 for you."
-                        if bare and value <= 1000 else "Give a multiplier such as 110% (or 1.1).")
+        raise CellError(f"{_raw(raw)} is above {MAX_MULTIPLIER:g} ({MAX_MULTIPLIER * 100:,.0f}%), the largest "
+                        "multiplier of every input sroi takes",
+                        f"If you mean {value:g}%, write {value:g}% (or {value / 100:g}); sroi never divides by 100 "
+                        "for you." if bare and value <= 100 * MAX_MULTIPLIER else
+                        "Give a multiplier such as 110% (or 1.1).")
     if value <= 0 and not spread:
         raise CellError(f"{_raw(raw)} is not above 0: a multiplier of 0 leaves no inputs, so the ratio is undefined",
                         "Give a multiplier such as 100% (the inputs as estimated) or 110%.")
@@ -459,7 +467,11 @@ def _row_reader(rows, what: str):
 
 
 def _correlation(raw) -> float:
-    value = _signed_fraction(raw) if isinstance(raw, str) and raw.strip().endswith("%") else parse_number(raw)
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        number = parse_number(raw.strip()[:-1])
+        value = None if number is None else number / 100
+    else:
+        value = parse_number(raw)
     if value is None:
         return _empty(raw)
     if not 0 <= value < 1:
@@ -649,24 +661,27 @@ def _read_distributions(r: _Reader, path: tuple, raw, row_reader, position, used
                 r.refuse(where + (a,), f"{what} is given twice (items {seen[key]} and {i + 1})", fix="Keep one.")
                 continue
             seen[key] = i + 1
-            read = _read_distribution(r, where + (a,), item[a], a)
-            if read is None:
-                continue
-            dist, group = read
+            dist, group = _read_distribution(r, where + (a,), item[a], a)
             if group:
                 used.setdefault(group, where + (a, "group"))
+            if dist is None:
+                continue
             line = None if a == "inputs" else (position[row] if position is not None else row)
             out.append(Uncertain(a, line, dist, group))
     return out
 
 
 def _read_distribution(r: _Reader, path: tuple, raw, assumption: str):
-    """One distribution: ``(Distribution, group)``, or None when it is wrong (reported)."""
+    """One distribution and its group: ``(Distribution or None, group or None)``; None for a distribution that is
+    wrong (reported). The group is read even then, so it is not also reported as a group no distribution is in."""
     kinds = ", ".join(DISTRIBUTIONS)
     if not isinstance(raw, dict):
         r.refuse(path, f"is {shown(raw)}, not a distribution",
                  fix=f"Write e.g. {{distribution: triangular, low: ..., mode: ..., high: ...}} ({kinds}).")
-        return None
+        return None, None
+    group = None
+    if raw.get("group") is not None:
+        group = r.cell(path + ("group",), _name, raw["group"])
     name = raw.get("distribution")
     kind = name.strip().lower() if isinstance(name, str) else None
     if kind not in DISTRIBUTIONS:
@@ -674,7 +689,7 @@ def _read_distribution(r: _Reader, path: tuple, raw, assumption: str):
         r.refuse(path + ("distribution",), "says no distribution" if name is None else
                  f"{shown(name)} is not a distribution sroi knows",
                  fix=(f"Did you mean '{close[0]}'? " if close else "") + f"Distributions: {kinds}.")
-        return None
+        return None, group
     needed, optional = SHAPES[kind], TRUNCATION.get(kind, ())
     allowed = ("distribution", "group") + needed + optional
     given = r.mapping(path, raw, allowed, f"the parameters of a {kind} distribution: {_and(needed + optional)}")
@@ -682,7 +697,7 @@ def _read_distribution(r: _Reader, path: tuple, raw, assumption: str):
     if missing:
         r.refuse(path, f"a {kind} distribution needs {_and(needed)}: {_and(missing)} "
                  f"{'is' if len(missing) == 1 else 'are'} missing", fix=f"Give {KIND_WORDS[KINDS[assumption]]}.")
-        return None
+        return None, group
     values = {}
     for key in needed + optional:
         if given.get(key) is None:
@@ -690,14 +705,11 @@ def _read_distribution(r: _Reader, path: tuple, raw, assumption: str):
         read = (_plain_number if key == "sd_log" else _figure(KINDS[assumption], spread=key == "sd"))
         values[key] = r.cell(path + (key,), read, given[key])
     if any(v is None for v in values.values()):
-        return None
+        return None, group
     problem = _order(kind, values, given)
     if problem:
         r.refuse(path, problem, fix="Put them in order: low ≤ mode ≤ high (low ≤ mean or median ≤ high).")
-        return None
-    group = None
-    if given.get("group") is not None:
-        group = r.cell(path + ("group",), _name, given["group"])
+        return None, group
     return Distribution(kind, **{k: float(v) for k, v in values.items()}), group
 
 
