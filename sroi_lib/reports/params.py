@@ -42,7 +42,7 @@ from ..core.quoting import shown
 from ..core.settings import DEFAULT_DISCOUNTING, check_settings
 from ..errors import InputError, Problem
 from ..paths import read_yaml
-from .uncertainty import is_scenarios_file, parse_uncertainty, scenarios_file_for, yaml_lines
+from .uncertainty_spec import is_scenarios_file, parse_uncertainty, scenarios_file_for, yaml_lines
 from ..io.limits import MAX_CELL_CHARS
 from ..io.tables import SUPPORTED_EXTENSIONS
 
@@ -298,8 +298,8 @@ def _check_uncertainty(p: Path, values: dict, problems: list[Problem]) -> None:
     own = values.get("scenarios") or {}
     for name in data:
         if name in own:
-            problems.append(Problem(f"the scenario {shown(name)} is given twice: in {p.name} (scenarios → {name}) and "
-                                    f"in {saved.name}", file=str(saved), row=saved_lines.get(("scenarios", str(name))),
+            problems.append(Problem(f"the scenario {shown(name)} is given twice: in {p.name} (scenarios → {name}) "
+                                    f"and in {saved.name}", file=str(saved), row=saved_lines.get(("scenarios", str(name))),
                                     column=str(name), fix="Rename or remove one of them."))
     values["scenarios_file"] = _resolved(saved)
     values["saved_scenarios"] = data

@@ -19,8 +19,10 @@ def assumption_figure(assumption: str, x) -> str:
     adjustment as a percentage, a duration in years, a start year as ``year 2``, the inputs in pounds, the
     discount rate as a percentage and a discount schedule by its name.
 
-    >>> assumption_figure("deadweight", 0.3), assumption_figure("value", 4123.9777), assumption_figure("quantity", 41.25)
-    ('30.0%', '£4,123.98', '41.25')
+    >>> assumption_figure("deadweight", 0.3), assumption_figure("value", 4123.9777)
+    ('30.0%', '£4,123.98')
+    >>> assumption_figure("quantity", 41.25), assumption_figure("start_year", 2.0)
+    ('41.25', 'year 2')
     """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
@@ -90,7 +92,8 @@ def sensitivity_text(analysis, title: str) -> str:
                    if spec.target != 1 else ".")]
     out += ["", "Scenarios, valued side by side",
             fmt.text_table(["Scenario", "Present value", "Inputs", "SROI ratio", "NPV", "What changes"],
-                           [[r.scenario, fmt.money(r.present_value, pence=False), fmt.money(r.total_inputs, pence=False),
-                             fmt.ratio(r.sroi_ratio), fmt.money(r.npv, pence=False), r.description]
+                           [[r.scenario, fmt.money(r.present_value, pence=False),
+                             fmt.money(r.total_inputs, pence=False), fmt.ratio(r.sroi_ratio),
+                             fmt.money(r.npv, pence=False), r.description]
                             for r in a.scenarios.itertuples()], right={1, 2, 3, 4}, max_width=120)]
     return "\n".join(out)

@@ -1,9 +1,9 @@
 """Write this group's files and cases.yaml: parameters files whose uncertainty or scenarios sections (or the
 scenarios file beside them) are wrong, run through `sroi sensitivity` (and `sroi run`, which must write nothing).
 
-Run from anywhere: ``python tests/bad_inputs/uncertainty/make_uncertainty_files.py``. Each parameters file is the care at home
-example (rows 2 to 8 of its impact map, row 2 of its inputs) with one section added; paths are relative to this
-folder, as in parameters/*.yaml.
+Run from anywhere: ``python tests/bad_inputs/uncertainty/make_uncertainty_files.py``. Each parameters file is
+the care at home example (rows 2 to 8 of its impact map, row 2 of its inputs) with one section added; paths are
+relative to this folder, as in parameters/*.yaml.
 """
 
 from __future__ import annotations
