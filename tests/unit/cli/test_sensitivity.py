@@ -136,3 +136,19 @@ def test_sroi_value_json_has_tipping_points_without_heavy_imports(worked_map):
     assert code == 0 and heavy == []  # no Monte Carlo on this path, so scipy is not even imported
     assert assumptions == ["quantity", "value", "deadweight", "displacement", "attribution", "drop_off", "duration",
                            "start_year", "inputs", "discount_rate"]
+
+
+@pytest.mark.parametrize("kind, imported", [("triangular", False), ("pert", True)])
+def test_scipy_is_imported_only_when_a_distribution_needs_it(tmp_path, kind, imported):
+    """Triangular, uniform and fixed draws are worked out with NumPy alone; PERT needs scipy's inverse beta."""
+    text = (ROOT / "parameters" / "lcc-care-at-home.yaml").read_text(encoding="utf-8")
+    text = text[:text.index("# Uncertainty")].replace("../data/examples/", f"{EXAMPLES}/")
+    text += ("uncertainty:\n  monte_carlo:\n    draws: 500\n    distributions:\n      - row: 4\n"
+             f"        quantity: {{distribution: {kind}, low: 110, mode: 150, high: 165}}\n")
+    (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
+    probe = ("import io, json, sys, contextlib; from sroi_lib.cli import main; buf = io.StringIO()\n"
+             "with contextlib.redirect_stdout(buf):\n"
+             f"    code = main(['sensitivity', {str(tmp_path / 'p.yaml')!r}, '--json'])\n"
+             "print(json.dumps([code, 'scipy' in sys.modules, json.loads(buf.getvalue())['monte_carlo']['draws']]))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert json.loads(done.stdout) == [0, imported, 500], done.stderr
