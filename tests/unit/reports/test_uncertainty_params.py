@@ -315,6 +315,8 @@ CASES = [
      ["a list is not text"], "bad"),
     ("scenarios:\n  bad: {description: \"x\\x07y\", quantity_change: 5%}\n", "scenarios → bad → description",
      ["holds a control character"], "bad"),
+    (f"scenarios:\n  bad: {{description: {'x' * 33_000}, quantity_change: 5%}}\n", "scenarios → bad → description",
+     ["is 33,000 characters long; sroi takes at most 32,767"], "bad"),
     ("scenarios:\n  bad: {without_inputs: [7]}\n", "scenarios → bad → without_inputs → item 1",
      ["row 7 is not a row of the inputs file (its rows are 2 and 3)"], "bad"),
     ("scenarios:\n  bad: {without_inputs: 1}\n", "scenarios → bad → without_inputs",
@@ -365,6 +367,15 @@ def test_every_problem_is_reported_at_once(tmp_path):
     text = ("uncertainty:\n  monte_carlo: {draws: 0, seed: -1}\nscenarios:\n  a: {optimism_bias: nope}\n"
             "  b: {lines: {99: {quantity: 1}}}\n")
     assert len(refused(tmp_path, text)) == 4
+
+
+def test_the_core_refuses_a_chunk_below_one():
+    """The parameters and the command line refuse it first; the core checks it too."""
+    from sroi_lib.core.uncertainty import Uncertain, monte_carlo
+
+    model = Model.from_valuation(load_contract(ROOT / "parameters" / "lcc-school-catering.yaml").valuation)
+    with pytest.raises(InputError, match="the chunk size must be 1 or more, not 0"):
+        monte_carlo(model, [Uncertain("quantity", 0, Distribution("fixed", value=1.0))], draws=10, chunk_size=0)
 
 
 def test_figures_too_large_to_hold_are_refused(tmp_path):
