@@ -28,7 +28,7 @@ from .errors import InputError, SroiError
 from .proxies.importers import FORMATS as IMPORT_FORMATS
 from .reports.uncertainty import MAX_CHUNK, MAX_SEED
 
-__all__ = ["main", "printable", "bounded", "BOUNDS", "EXIT_OK", "EXIT_FAILED", "EXIT_INPUT", "EXIT_FAULT"]
+__all__ = ["main", "printable", "print_json", "bounded", "target_ratio", "BOUNDS", "EXIT_OK", "EXIT_FAILED", "EXIT_INPUT", "EXIT_FAULT"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_FAULT = 0, 1, 2, 70
 
@@ -92,6 +92,19 @@ def bounded(option: str):
 
     parse.__name__ = option.lstrip("-")
     return parse
+
+
+def print_json(value, batch: int = 8192) -> None:
+    """Print ``value`` as indented JSON (the bytes of ``print(json.dumps(value, indent=2, allow_nan=False))``),
+    written ``batch`` pieces at a time, so a large result (a 100,000-line map with its tipping points and
+    year-by-year table, some 300 MB of text) is never held as one string, nor copied whole by :func:`printable`."""
+    pieces: list[str] = []
+    for piece in json.JSONEncoder(indent=2, allow_nan=False).iterencode(value):
+        pieces.append(piece)
+        if len(pieces) >= batch:
+            sys.stdout.write("".join(pieces))
+            pieces.clear()
+    sys.stdout.write("".join(pieces) + "\n")
 
 
 def target_ratio(text: str) -> float:
@@ -407,7 +420,7 @@ def _cmd_value(args) -> int:
 
         path = write_valuation_workbook(args.xlsx, valued.valuation, title=Path(args.impact_map).name)
     if args.json:
-        print(json.dumps(valued.to_dict(), indent=2, allow_nan=False))
+        print_json(valued.to_dict())
     else:
         print(valuation_text(valued.valuation, args.impact_map, valued.framework, checks=valued.checks))
     if args.xlsx is not None:
@@ -428,7 +441,7 @@ def _cmd_sensitivity(args) -> int:
         _notes("sensitivity", ["the parameters give no distributions, so there is no Monte Carlo range and "
                                "--draws, --seed and --chunk-size change nothing (docs/uncertainty.md)"])
     if args.json:
-        print(json.dumps(analysis.to_dict(), indent=2, allow_nan=False))
+        print_json(analysis.to_dict())
     else:
         print(sensitivity_text(analysis, f"{run.params.title} ({args.params})"))
     return EXIT_OK

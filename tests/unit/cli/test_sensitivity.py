@@ -152,3 +152,16 @@ def test_scipy_is_imported_only_when_a_distribution_needs_it(tmp_path, kind, imp
              "print(json.dumps([code, 'scipy' in sys.modules, json.loads(buf.getvalue())['monte_carlo']['draws']]))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert json.loads(done.stdout) == [0, imported, 500], done.stderr
+
+
+def test_json_is_printed_in_batches_with_the_same_bytes(capsys):
+    """print_json writes a large result a batch at a time, never as one string, and gives print(json.dumps(...))'s
+    bytes exactly; a value that JSON cannot hold (NaN) is refused as json.dumps refuses it."""
+    from sroi_lib.cli import print_json
+
+    value = {"a": [1.5, None, "£ café"], "b": {"c": list(range(50)), "d": True}, "e": [{"f": 1e-9}] * 40}
+    for batch in (1, 7, 8192):
+        print_json(value, batch=batch)
+        assert capsys.readouterr().out == json.dumps(value, indent=2, allow_nan=False) + "\n"
+    with pytest.raises(ValueError):
+        print_json({"x": float("nan")})
