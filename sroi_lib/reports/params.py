@@ -42,9 +42,10 @@ from ..core.quoting import shown
 from ..core.settings import DEFAULT_DISCOUNTING, check_settings
 from ..errors import InputError, Problem
 from ..paths import read_yaml
-from .uncertainty_spec import is_scenarios_file, parse_uncertainty, scenarios_file_for, yaml_lines
 from ..io.limits import MAX_CELL_CHARS
 from ..io.tables import SUPPORTED_EXTENSIONS
+from .uncertainty_spec import (SCENARIOS_SUFFIX, is_scenarios_file, parse_scenarios_file, parse_uncertainty,
+                               scenarios_file_for, yaml_lines)
 
 __all__ = ["ContractParams", "load_params", "parameters_files", "KEYS", "MAX_TEXT"]
 
@@ -109,7 +110,7 @@ class ContractParams:
     returns: Path | None = None
     rag_green: float = 0.95
     rag_amber: float = 0.80
-    uncertainty: dict | None = None  # the `uncertainty` section as written (checked: reports.uncertainty)
+    uncertainty: dict | None = None  # the `uncertainty` section as written (checked: reports.uncertainty_spec)
     scenarios: dict = field(default_factory=dict)  # the `scenarios` section as written
     scenarios_file: Path | None = None  # <stem>.scenarios.yaml beside the parameters, when there is one
     saved_scenarios: dict = field(default_factory=dict)  # what that file holds
@@ -175,7 +176,7 @@ def load_params(path: str | Path) -> ContractParams:
         raise InputError(Problem("a parameters file must end .yaml or .yml", file=label))
     if is_scenarios_file(p):
         raise InputError(Problem("is a scenarios file, read with the parameters file beside it", file=label,
-                                 fix=f"Give the parameters file, {p.name[:-len('.scenarios.yaml')]}.yaml."))
+                                 fix=f"Give the parameters file, {p.name[:-len(SCENARIOS_SUFFIX)]}.yaml."))
     raw = read_yaml(p, "parameters file")  # its problems (syntax with the line, encoding, size) name the file
     if not isinstance(raw, dict):
         raise InputError(Problem("is empty" if raw is None else f"holds {shown(raw)} instead of 'key: value' lines",
@@ -290,16 +291,17 @@ def _check_uncertainty(p: Path, values: dict, problems: list[Problem]) -> None:
         problems.append(Problem(f"holds {shown(data)} instead of 'name: changes' lines", file=str(saved),
                                 fix="Write one scenario per name, as in the parameters' scenarios section."))
         return
-    saved_lines = {("scenarios",) + k: v for k, v in yaml_lines(saved.read_bytes()).items()}
+    text = saved.read_bytes()
     try:
-        parse_uncertainty({"scenarios": data}, params_file=str(saved), lines=saved_lines)
+        parse_scenarios_file(data, scenarios_file=str(saved), text=text)
     except InputError as exc:
         problems.extend(exc.problems)
     own = values.get("scenarios") or {}
+    lines = yaml_lines(text)
     for name in data:
         if name in own:
             problems.append(Problem(f"the scenario {shown(name)} is given twice: in {p.name} (scenarios → {name}) "
-                                    f"and in {saved.name}", file=str(saved), row=saved_lines.get(("scenarios", str(name))),
+                                    f"and in {saved.name}", file=str(saved), row=lines.get((str(name),)),
                                     column=str(name), fix="Rename or remove one of them."))
     values["scenarios_file"] = _resolved(saved)
     values["saved_scenarios"] = data

@@ -60,7 +60,7 @@ from ..errors import InputError, Problem
 from ..paths import parse_yaml
 from .params import load_params
 from .uncertainty_spec import (DEFAULT_SEED, MAX_CHUNK, MAX_MULTIPLIER, MAX_SEED, OPTIMISM_BIAS_FILE, SCENARIOS_SUFFIX,
-                               UncertaintySpec, is_scenarios_file, parse_uncertainty, prefixed_lines,
+                               UncertaintySpec, is_scenarios_file, parse_scenarios_file, parse_uncertainty,
                                scenarios_file_for, yaml_lines)
 
 __all__ = ["UncertaintySpec", "Analysis", "analyse", "parse_uncertainty", "contract_spec", "save_scenario",
@@ -211,9 +211,7 @@ def contract_spec(params, valuation, overrides: Mapping | None = None) -> Uncert
         problems += exc.problems
     if params.scenarios_file is not None:
         try:
-            saved = parse_uncertainty({"scenarios": params.saved_scenarios}, params_file=params.scenarios_file,
-                                      lines=prefixed_lines(yaml_lines(Path(params.scenarios_file).read_bytes()),
-                                                      ("scenarios",)), **common)
+            saved = parse_scenarios_file(params.saved_scenarios, scenarios_file=params.scenarios_file, **common)
         except InputError as exc:
             problems += exc.problems
     if problems:
@@ -275,8 +273,8 @@ def save_scenario(params_file, name: str, scenario: Mapping, *, replace: bool = 
             "# Written by sroi; the same shape as the parameters' 'scenarios' section.\n"
             + yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, width=100))
     data = parse_yaml(text, label, "scenarios file")
-    parse_uncertainty({"scenarios": data}, params_file=label, impact_map_rows=impact_map_rows, input_rows=input_rows,
-                      input_values=input_values, lines=prefixed_lines(yaml_lines(text.encode("utf-8")), ("scenarios",)))
+    parse_scenarios_file(data, scenarios_file=label, text=text.encode("utf-8"), impact_map_rows=impact_map_rows,
+                         input_rows=input_rows, input_values=input_values)
     return write_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"), what="scenarios file")
 
 

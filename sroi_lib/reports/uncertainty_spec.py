@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -33,7 +33,7 @@ from ..io.cells import parse_fraction, parse_number
 from ..io.limits import MAX_CELL_CHARS
 from ..paths import read_yaml, reference_file
 
-__all__ = ["UncertaintySpec", "parse_uncertainty", "yaml_lines", "prefixed_lines", "scenarios_file_for",
+__all__ = ["UncertaintySpec", "parse_uncertainty", "parse_scenarios_file", "yaml_lines", "scenarios_file_for",
            "is_scenarios_file",
            "DEFAULT_SEED", "MAX_CHUNK", "MAX_SEED", "MAX_MULTIPLIER", "SCENARIOS_SUFFIX", "OPTIMISM_BIAS_FILE"]
 
@@ -734,7 +734,22 @@ def is_scenarios_file(path) -> bool:
     return Path(path).name.lower().endswith(SCENARIOS_SUFFIX)
 
 
-def prefixed_lines(lines: Mapping[tuple, int], prefix: tuple) -> dict[tuple, int]:
-    """The lines of :func:`yaml_lines` under a path prefix: a scenarios file's ``("what-if",)`` read as the
-    parameters' ``("scenarios", "what-if")``."""
-    return {prefix + k: v for k, v in lines.items()}
+def parse_scenarios_file(data: Mapping, *, scenarios_file, text: bytes | None = None, **rows) -> UncertaintySpec:
+    """Read the scenarios of a scenarios file (``data``, the file's mapping) as :func:`parse_uncertainty` reads the
+    parameters' ``scenarios`` section; ``rows`` as it takes them. ``text`` is the file's bytes, for the lines
+    (read from ``scenarios_file`` unless given). A problem's column is the path in this file: ``what-if → lines
+    → 12``, its top-level key being the scenario's name.
+
+    Raises
+    ------
+    InputError
+        Every problem, each naming the scenarios file, its line and the path.
+    """
+    if text is None:
+        text = Path(scenarios_file).read_bytes()
+    lines = {("scenarios",) + k: v for k, v in yaml_lines(text).items()}
+    try:
+        return parse_uncertainty({"scenarios": data}, params_file=scenarios_file, lines=lines, **rows)
+    except InputError as exc:
+        raise InputError([replace(p, column=p.column.removeprefix("scenarios → ")) if p.column else p
+                          for p in exc.problems]) from None

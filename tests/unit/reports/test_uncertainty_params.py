@@ -448,7 +448,7 @@ def test_a_saved_row_not_in_the_map_is_refused_naming_the_scenarios_file(tmp_pat
     with pytest.raises(InputError) as exc:
         load_contract(path)
     [p] = exc.value.problems
-    assert p.file.endswith("care.scenarios.yaml") and p.row == 2 and p.column == "scenarios → what-if → lines → 12"
+    assert p.file.endswith("care.scenarios.yaml") and p.row == 2 and p.column == "what-if → lines → 12"
     assert "row 12 is not a row of the impact map (its rows are 2 to 8)" in p.message
 
 
