@@ -23,10 +23,12 @@ import sys
 import traceback
 
 from .core.frameworks import DEFAULT_FRAMEWORK
+from .core.uncertainty import MAX_DRAWS
 from .errors import InputError, SroiError
 from .proxies.importers import FORMATS as IMPORT_FORMATS
+from .reports.uncertainty import MAX_CHUNK, MAX_SEED
 
-__all__ = ["main", "printable", "bounded", "BOUNDS", "EXIT_OK", "EXIT_FAILED", "EXIT_INPUT", "EXIT_FAULT"]
+__all__ = ["main", "printable", "print_json", "bounded", "target_ratio", "BOUNDS", "EXIT_OK", "EXIT_FAILED", "EXIT_INPUT", "EXIT_FAULT"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_FAULT = 0, 1, 2, 70
 
@@ -38,7 +40,9 @@ _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[\]PX^_][^\x07\x1b]*(?:\x07
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 # Bounds of numeric options: (smallest, largest).
-BOUNDS = {"--workers": (1, 64), "--timeout": (1, 86_400), "--port": (1024, 65_535), "--limit": (1, 10_000)}
+BOUNDS = {"--workers": (1, 64), "--timeout": (1, 86_400), "--port": (1024, 65_535), "--limit": (1, 10_000),
+          "--draws": (1, MAX_DRAWS), "--seed": (0, MAX_SEED), "--chunk-size": (1, MAX_CHUNK)}
+MAX_TARGET = 1_000.0  # the largest target ratio --target takes
 
 
 def printable(text: str) -> str:
@@ -88,6 +92,30 @@ def bounded(option: str):
 
     parse.__name__ = option.lstrip("-")
     return parse
+
+
+def print_json(value, batch: int = 8192) -> None:
+    """Print ``value`` as indented JSON (the bytes of ``print(json.dumps(value, indent=2, allow_nan=False))``),
+    written ``batch`` pieces at a time, so a large result (a 100,000-line map with its tipping points and
+    year-by-year table, some 300 MB of text) is never held as one string, nor copied whole by :func:`printable`."""
+    pieces: list[str] = []
+    for piece in json.JSONEncoder(indent=2, allow_nan=False).iterencode(value):
+        pieces.append(piece)
+        if len(pieces) >= batch:
+            sys.stdout.write("".join(pieces))
+            pieces.clear()
+    sys.stdout.write("".join(pieces) + "\n")
+
+
+def target_ratio(text: str) -> float:
+    """An argparse type: a ratio above 0 and at most :data:`MAX_TARGET` (``1``, ``1.5``)."""
+    try:
+        value = float(text.strip().replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a ratio such as 1 or 1.5") from None
+    if not 0 < value <= MAX_TARGET:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"{text} is out of range; give a ratio above 0 and at most {MAX_TARGET:,.0f}")
+    return value
 # How the options of `sroi value` name themselves in a problem.
 VALUE_OPTIONS = {"price_year": "--price-year ", "discounting": "--discount: ", "framework": "--framework: ",
                  "investment": "--investment "}
@@ -135,7 +163,28 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_proxies_commands(sub)
     _add_report_commands(sub)
+    _add_sensitivity_command(sub)
     return parser
+
+
+def _add_sensitivity_command(sub) -> None:
+    p = sub.add_parser("sensitivity", help="how far a contract's ratio moves with its assumptions",
+                       description="Value a contract and test its uncertainty, as its parameters' uncertainty and "
+                       "scenarios sections say (docs/uncertainty.md): each assumption moved on its own (the "
+                       "tornado), the value at which each would bring the ratio to 1 (tipping points), a Monte "
+                       "Carlo range from the distributions, and the scenarios side by side. The options override "
+                       "the parameters; the same seed gives the same figures, however the draws are chunked.")
+    p.add_argument("params", metavar="PARAMS.yaml")
+    p.add_argument("--draws", type=bounded("--draws"), default=None, metavar="N",
+                   help=f"Monte Carlo draws (default: the parameters', else 10,000; at most {MAX_DRAWS:,})")
+    p.add_argument("--seed", type=bounded("--seed"), default=None, metavar="S",
+                   help="the seed of the draws, recorded in the output (default: the parameters')")
+    p.add_argument("--chunk-size", type=bounded("--chunk-size"), default=None, metavar="K",
+                   help=f"draws valued at once: changes memory, never the figures (1 to {MAX_CHUNK:,})")
+    p.add_argument("--target", type=target_ratio, default=None, metavar="R",
+                   help="the ratio tipping points reach (default: the parameters', else 1)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.set_defaults(handler=_cmd_sensitivity)
 
 
 def _add_report_commands(sub) -> None:
@@ -371,12 +420,30 @@ def _cmd_value(args) -> int:
 
         path = write_valuation_workbook(args.xlsx, valued.valuation, title=Path(args.impact_map).name)
     if args.json:
-        print(json.dumps(valued.to_dict(), indent=2, allow_nan=False))
+        print_json(valued.to_dict())
     else:
         print(valuation_text(valued.valuation, args.impact_map, valued.framework, checks=valued.checks))
     if args.xlsx is not None:
         print(f"The valuation workbook, every figure a formula, is written to {path}.",
               file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_sensitivity(args) -> int:
+    from .reports.contract import load_contract
+    from .views.sensitivity_text import sensitivity_text
+
+    options = {"draws": args.draws, "seed": args.seed, "chunk_size": args.chunk_size, "target": args.target}
+    run = load_contract(args.params, uncertainty=options)
+    _notes("sensitivity", run.notes)
+    analysis = run.uncertainty
+    if analysis.monte_carlo is None and any(options[k] is not None for k in ("draws", "seed", "chunk_size")):
+        _notes("sensitivity", ["the parameters give no distributions, so there is no Monte Carlo range and "
+                               "--draws, --seed and --chunk-size change nothing (docs/uncertainty.md)"])
+    if args.json:
+        print_json(analysis.to_dict())
+    else:
+        print(sensitivity_text(analysis, f"{run.params.title} ({args.params})"))
     return EXIT_OK
 
 

@@ -53,8 +53,8 @@ from ..errors import InputError, Problem
 from .discounting import DiscountSchedule, parse_discounting
 
 __all__ = ["Model", "Distribution", "Uncertain", "MonteCarlo", "Scenario", "LINE_ASSUMPTIONS", "ADJUSTMENTS",
-           "DISTRIBUTIONS", "MAX_DRAWS", "DEFAULT_DRAWS", "DEFAULT_CHUNK", "DEFAULT_RANGES", "one_way", "tornado",
-           "tipping_points", "monte_carlo", "run_scenarios", "uniforms", "assumption_label"]
+           "DISTRIBUTIONS", "MAX_DRAWS", "GRID_CELLS", "DEFAULT_DRAWS", "DEFAULT_CHUNK", "DEFAULT_RANGES", "one_way",
+           "tornado", "tipping_points", "monte_carlo", "run_scenarios", "uniforms", "assumption_label"]
 
 LINE_ASSUMPTIONS = ("quantity", "value", "deadweight", "displacement", "attribution", "drop_off", "duration",
                     "start_year")
@@ -257,12 +257,19 @@ def tornado(sensitivity: pd.DataFrame, top: int = 10) -> pd.DataFrame:
 def tipping_points(model: Model, target: float = 1.0) -> pd.DataFrame:
     """The value of each assumption, all others held, at which the SROI ratio reaches ``target``.
 
+    Every line is solved at once (the lines do not depend on each other), so the cost grows with the number
+    of lines, not its square; the whole-year grid of duration and start year is built
+    :data:`GRID_CELLS` cells at a time, so memory stays bounded on a map of 100,000 lines.
+
     Returns
     -------
     DataFrame
-        One row per assumption: ``assumption``, ``row``, ``label``, ``base``, ``tipping`` (the value, or NaN),
-        ``never`` (True when no valid value reaches the target), ``method`` (``closed form``, ``bisection``
-        or ``every whole year``) and ``direction`` (``falls`` or ``rises``: which way the assumption must move).
+        One row per assumption: ``assumption``, ``row`` (the map's row; None for inputs and the discount
+        rate), ``label``, ``base``, ``tipping`` (the value, or NaN), ``never`` (True when no valid value
+        reaches the target), ``method`` (``closed form``, ``bisection`` or ``every whole year``) and
+        ``direction`` (``falls`` or ``rises``: which way the assumption must move). Lines come in map order,
+        each with its quantity, value, deadweight, displacement and attribution; then every line's drop-off,
+        duration and start year; then the inputs and the discount rate.
     """
     if not np.isfinite(target) or target <= 0:
         raise InputError(Problem(f"the target ratio {target} is not a number above 0",
@@ -272,40 +279,58 @@ def tipping_points(model: Model, target: float = 1.0) -> pd.DataFrame:
     pv = model.line_values()
     total = float(pv.sum())
     others = total - pv
-    out = []
-
-    def add(assumption, i, base, tipping, method, never=None):
-        ok = tipping is not None and np.isfinite(tipping)
-        lo, hi = _bounds(assumption)
-        if ok and not (lo - 1e-12 <= tipping <= hi + 1e-12):
-            ok = False
-        never = (not ok) if never is None else never
-        direction = "" if never else ("falls" if tipping < base else "rises")
-        out.append({"assumption": assumption, "row": None if i is None else int(model.rows[i]),
-                    "label": "all inputs" if i is None and assumption == "inputs"
-                    else "discount rate" if i is None else model.labels[i],
-                    "base": base, "tipping": float(tipping) if ok else np.nan, "never": bool(never),
-                    "method": method, "direction": direction})
-
-    for i in range(model.lines):
+    n = model.lines
+    closed = []
+    with np.errstate(divide="ignore", invalid="ignore"):
         for assumption in ("quantity", "value"):
-            base = float(getattr(model, assumption)[i])
-            arr = getattr(model, assumption).copy()
-            arr[i] = 1.0
-            per_unit = float(model.line_values(**{assumption: arr})[i])  # PV of this line for x = 1
-            add(assumption, i, base, (need - others[i]) / per_unit if per_unit > 0 else None, "closed form")
+            per_unit = model.line_values(**{assumption: np.ones(n)})  # each line's PV for x = 1
+            closed.append((assumption, getattr(model, assumption).astype(float),
+                           np.where(per_unit > 0, (need - others) / per_unit, np.nan)))
         for assumption in ("deadweight", "displacement", "attribution"):
-            base = float(getattr(model, assumption)[i])
-            arr = getattr(model, assumption).copy()
-            arr[i] = 0.0
-            full = float(model.line_values(**{assumption: arr})[i])  # PV of this line with (1 − a) = 1
-            add(assumption, i, base, 1 - (need - others[i]) / full if full > 0 else None, "closed form")
-    _drop_off_tipping(model, need, others, pv, add)
-    _whole_year_tipping(model, need, others, add)
-    add("inputs", None, inputs, total / target, "closed form")
-    _rate_tipping(model, target, add)
-    return pd.DataFrame(out, columns=["assumption", "row", "label", "base", "tipping", "never", "method",
-                                      "direction"])
+            full = model.line_values(**{assumption: np.zeros(n)})  # each line's PV with (1 − a) = 1
+            closed.append((assumption, getattr(model, assumption).astype(float),
+                           np.where(full > 0, 1 - (need - others) / full, np.nan)))
+    k = len(closed)  # interleaved: line 1's five, then line 2's, ...
+    frames = [_tipping_rows(model, np.repeat([a for a, _, _ in closed], n).reshape(k, n).T.ravel(),
+                            np.tile(np.arange(n), k).reshape(k, n).T.ravel(),
+                            np.stack([b for _, b, _ in closed], axis=1).ravel(),
+                            np.stack([t for _, _, t in closed], axis=1).ravel(), "closed form")]
+    frames.append(_tipping_rows(model, "drop_off", np.arange(n), model.drop_off.astype(float),
+                                _drop_off_tipping(model, need, others), "bisection"))
+    for assumption in WHOLE:
+        frames.append(_tipping_rows(model, assumption, np.arange(n), getattr(model, assumption).astype(float),
+                                    _whole_year_tipping(model, assumption, need, others), "every whole year"))
+    frames.append(_tipping_rows(model, "inputs", None, inputs, total / target, "closed form"))
+    base_rate, rate = _rate_tipping(model, target)
+    frames.append(_tipping_rows(model, "discount_rate", None, base_rate, np.nan if rate is None else rate,
+                                "bisection"))
+    return pd.concat(frames, ignore_index=True)
+
+
+GRID_CELLS = 1_000_000  # line-years valued at once when searching every whole year (about 8 MB an array)
+
+
+def _tipping_rows(model: Model, assumption, positions, base, tipping, method: str) -> pd.DataFrame:
+    """The rows of :func:`tipping_points` for lines at ``positions`` (None: one row for all inputs or the discount
+    rate). A tipping value outside the assumption's valid range, or not finite, is "never"."""
+    single = positions is None
+    names = np.broadcast_to(np.asarray(assumption, dtype=object), (1,) if single else (len(positions),))
+    base = np.atleast_1d(np.asarray(base, dtype=float))
+    tipping = np.atleast_1d(np.asarray(tipping, dtype=float))
+    lo = np.array([_bounds(a)[0] for a in names]) if names.size else np.zeros(0)
+    hi = np.array([_bounds(a)[1] for a in names]) if names.size else np.zeros(0)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(tipping) & (lo - 1e-12 <= tipping) & (tipping <= hi + 1e-12)
+        direction = np.where(~ok, "", np.where(tipping < base, "falls", "rises")).astype(object)
+    if single:
+        rows, labels = [None], ["all inputs" if assumption == "inputs" else "discount rate"]
+    else:
+        rows = [int(r) for r in model.rows[positions]]
+        labels = [model.labels[i] for i in positions]
+    return pd.DataFrame({"assumption": names.astype(object), "row": pd.Series(rows, dtype=object), "label": labels,
+                         "base": base, "tipping": np.where(ok, tipping, np.nan), "never": ~ok,
+                         "method": method, "direction": direction},
+                        columns=["assumption", "row", "label", "base", "tipping", "never", "method", "direction"])
 
 
 def _bisect(f, lo: np.ndarray, hi: np.ndarray, iterations: int = 64):
@@ -321,45 +346,58 @@ def _bisect(f, lo: np.ndarray, hi: np.ndarray, iterations: int = 64):
     return (lo + hi) / 2
 
 
-def _drop_off_tipping(model, need, others, pv, add) -> None:
+def _drop_off_tipping(model, need, others) -> np.ndarray:
+    """Each line's drop-off at which the ratio reaches the target (NaN where no drop-off in [0, 1] does)."""
     n = model.lines
     if not n:
-        return
-    idx = np.arange(n)
-
-    def line_pv(d):  # each line's PV with its own drop-off set to d[i]
-        return model.line_values(drop_off=d)
-
+        return np.zeros(0)
     gap = need - others  # the PV line i must have
-    at0 = line_pv(np.zeros(n)) - gap
-    at1 = line_pv(np.ones(n)) - gap
+    at0 = model.line_values(drop_off=np.zeros(n)) - gap
+    at1 = model.line_values(drop_off=np.ones(n)) - gap
     crosses = np.sign(at0) != np.sign(at1)
-    found = _bisect(lambda d: line_pv(d) - gap, np.zeros(n), np.ones(n)) if crosses.any() else np.zeros(n)
-    for i in idx:
-        add("drop_off", i, float(model.drop_off[i]), float(found[i]) if crosses[i] else None, "bisection")
+    if not crosses.any():
+        return np.full(n, np.nan)
+    found = _bisect(lambda d: model.line_values(drop_off=d) - gap, np.zeros(n), np.ones(n))
+    return np.where(crosses, found, np.nan)
 
 
-def _whole_year_tipping(model, need, others, add) -> None:
-    """Duration and start year: each line at every whole year from 1 to 300 (a 300 × lines grid), the others
-    held; the nearest year, moving away from the line's own, at which the ratio crosses the target."""
+def _line_block(model: Model, block: slice) -> Model:
+    """The model of the lines in ``block`` alone."""
+    per_line = ("rows", "quantity", "value", "deadweight", "displacement", "attribution", "drop_off", "duration",
+                "start_year")
+    return replace(model, labels=model.labels[block], **{name: getattr(model, name)[block] for name in per_line})
+
+
+def _whole_year_tipping(model, assumption: str, need, others) -> np.ndarray:
+    """Duration or start year: each line at every whole year from 1 to 300 (a 300 × lines grid, built a block of
+    lines at a time), the others held; the nearest year, moving away from the line's own, at which the ratio
+    crosses the target (NaN where none does)."""
+    n = model.lines
+    out = np.full(n, np.nan)
     years = np.arange(1, MAX_YEARS + 1)[:, None]
-    for assumption in WHOLE:
-        grid = model.line_values(**{assumption: np.broadcast_to(years, (MAX_YEARS, model.lines))})
-        reached = (grid + others) >= need  # (year, line)
-        for i in range(model.lines):
-            base = int(getattr(model, assumption)[i])
-            column = reached[:, i]  # column[j]: the target is reached at year j + 1
-            now = column[base - 1]
-            below, above = np.arange(base - 1), np.arange(base, MAX_YEARS)  # the years before and after the base
-            if assumption == "duration":  # the PV rises with the duration
-                cand = below[~column[below]][-1:] if now else above[column[above]][:1]
-            else:  # the PV falls as the start moves later
-                cand = above[~column[above]][:1] if now else below[column[below]][-1:]
-            add(assumption, i, base, float(cand[0] + 1) if cand.size else None, "every whole year")
+    j = np.arange(MAX_YEARS)[:, None]  # grid index: year j + 1
+    step = max(1, GRID_CELLS // MAX_YEARS)
+    for first in range(0, n, step):
+        block = slice(first, min(n, first + step))
+        sub = _line_block(model, block)
+        grid = sub.line_values(**{assumption: np.broadcast_to(years, (MAX_YEARS, sub.lines))})
+        reached = (grid + others[block]) >= need  # (year, line)
+        base = getattr(sub, assumption).astype(np.int64)
+        now = reached[base - 1, np.arange(sub.lines)]
+        below, above = j < base - 1, j >= base  # the years before and after each line's own
+        last = lambda mask: np.where(mask, j, -1).max(axis=0)  # noqa: E731  (-1: none)
+        first_of = lambda mask: np.where(mask, j, MAX_YEARS).min(axis=0)  # noqa: E731  (MAX_YEARS: none)
+        if assumption == "duration":  # the PV rises with the duration
+            cand = np.where(now, last(below & ~reached), first_of(above & reached))
+        else:  # the PV falls as the start moves later
+            cand = np.where(now, first_of(above & ~reached), last(below & reached))
+        out[block] = np.where((cand >= 0) & (cand < MAX_YEARS), cand + 1.0, np.nan)
+    return out
 
 
-def _rate_tipping(model, target, add) -> None:
-    """The flat discount rate at which the ratio reaches the target."""
+def _rate_tipping(model, target) -> tuple[float, float | None]:
+    """The model's first discount rate, and the flat discount rate at which the ratio reaches the target (None
+    where no rate from 0% to 99% does)."""
     from .discounting import flat_rate
 
     def ratio_at(rate: float) -> float:
@@ -370,8 +408,7 @@ def _rate_tipping(model, target, add) -> None:
     f_lo, f_hi = ratio_at(lo), ratio_at(hi)
     base_rate = float(model.schedule.bands[0].rate) if model.schedule.bands else 0.0
     if np.sign(f_lo) == np.sign(f_hi):
-        add("discount_rate", None, base_rate, None, "bisection")
-        return
+        return base_rate, None
     for _ in range(60):
         mid = (lo + hi) / 2
         f_mid = ratio_at(mid)
@@ -379,7 +416,7 @@ def _rate_tipping(model, target, add) -> None:
             lo, f_lo = mid, f_mid
         else:
             hi = mid
-    add("discount_rate", None, base_rate, (lo + hi) / 2, "bisection")
+    return base_rate, (lo + hi) / 2
 
 
 # -- random numbers ------------------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 :func:`value_files` is what ``sroi value`` does: check the settings, the proxy
 library, the impact map and its inputs together, reporting every problem at
 once, then value the map. :func:`load_contract` does the same for a contract's
-parameters file, adding the over-claiming checks and delivery tracking, and
+parameters file, adding the over-claiming checks, delivery tracking and the
+uncertainty analysis (:mod:`~sroi_lib.reports.uncertainty`: one-way
+sensitivity, tipping points, the Monte Carlo range and the scenarios), and
 :func:`save_results` writes the results file and the lines file of its report
 folder.
 """
@@ -24,6 +26,7 @@ from ..core.frameworks import DEFAULT_FRAMEWORK, Framework
 from ..core.prices import load_deflators
 from ..core.records import json_records
 from ..core.settings import DEFAULT_DISCOUNTING, check_settings
+from ..core.uncertainty import Model, tipping_points
 from ..core.valuation import Valuation, investment_inputs, value, zero_inputs_problem
 from ..errors import CellError, InputError, Problem
 from ..io.cells import parse_number
@@ -32,6 +35,7 @@ from ..io.safe import safe_frame, write_atomically
 from ..proxies.library import ProxyLibrary, library_with
 from .folder import LINES_FILE, RESULTS_FILE
 from .params import ContractParams, load_params
+from .uncertainty import Analysis, analyse, contract_spec
 
 __all__ = ["MIN_INVESTMENT", "ValuedMap", "ContractRun", "value_files", "load_contract", "load_tracking",
            "contract_commitments", "contract_results", "save_results"]
@@ -61,7 +65,8 @@ class ValuedMap:
         are printed on the terminal; an empty list when there are none.
         """
         return {**self.valuation.to_dict(frameworks=[self.framework]), "reading_notes": list(self.notes),
-                "checks": json_records(self.checks) if self.checks is not None else []}
+                "checks": json_records(self.checks) if self.checks is not None else [],
+                "tipping_points": json_records(tipping_points(Model.from_valuation(self.valuation), 1.0))}
 
 
 def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, investment=None, price_year=None,
@@ -158,6 +163,7 @@ class ContractRun:
     checks: pd.DataFrame
     tracking: Tracking | None = None  # when the contract records commitments
     notes: list[str] = field(default_factory=list)  # how the files were read (e.g. hidden rows), for the reader
+    uncertainty: Analysis | None = None  # sensitivity, tipping points, Monte Carlo range and scenarios
 
     def files_used(self) -> dict[str, Path]:
         """Every file this valuation read, by role: the contract's own files, each proxy library file loaded,
@@ -170,16 +176,24 @@ class ContractRun:
         files["deflators"] = self.valuation.deflators.path
         files["discount_schedules"] = self.valuation.discounting.path
         files["framework"] = self.framework.path
+        if self.uncertainty is not None:
+            files.update(self.uncertainty.spec.files)  # the optimism bias data, when a scenario uses it
         return {role: Path(path) for role, path in files.items() if path is not None}
 
 
-def load_contract(params_file: str | Path, *, strict: bool = False) -> ContractRun:
-    """Check a parameters file and its inputs, then value the contract (``strict``: as :func:`value_files`).
+def load_contract(params_file: str | Path, *, strict: bool = False, uncertainty: Mapping | None = None) -> ContractRun:
+    """Check a parameters file and its inputs, then value the contract (``strict``: as :func:`value_files`) and
+    analyse its uncertainty as its parameters say (:func:`~sroi_lib.reports.uncertainty.analyse`, the Monte
+    Carlo included when they give distributions).
+
+    ``uncertainty`` may override the parameters' ``draws``, ``seed``, ``chunk_size`` and ``target`` (the
+    options of ``sroi sensitivity``).
 
     Raises
     ------
     InputError
-        Every problem in the parameters, impact map, inputs and proxy library, together.
+        Every problem in the parameters, impact map, inputs and proxy library, together; then any problem of
+        the uncertainty sections against the valued map (a row that is not in it, say).
     """
     params = load_params(params_file)
     valued = value_files(params.impact_map, params.inputs, price_year=params.price_year,
@@ -187,9 +201,10 @@ def load_contract(params_file: str | Path, *, strict: bool = False) -> ContractR
                          first_year_discounted=params.first_year_discounted,
                          drop_off_first_year=params.drop_off_first_year, strict=strict)
     v = valued.valuation
+    spec = contract_spec(params, v, uncertainty)
     return ContractRun(params=params, library=valued.library, framework=valued.framework, valuation=v,
                        checks=valued.checks, tracking=load_tracking(params, valued.library, v.price_year),
-                       notes=valued.notes)
+                       notes=valued.notes, uncertainty=analyse(Model.from_valuation(v), spec))
 
 
 def load_tracking(params: ContractParams, library: ProxyLibrary, price_year: int):
@@ -210,7 +225,9 @@ def load_tracking(params: ContractParams, library: ProxyLibrary, price_year: int
 
 
 def contract_results(run: ContractRun) -> dict:
-    """The results file: the figures of ``sroi value --json``, the contract's metadata and the checks."""
+    """The results file: the figures of ``sroi value --json``, the contract's metadata, the checks, tracking and the
+    uncertainty analysis (:meth:`~sroi_lib.reports.uncertainty.Analysis.to_dict`: with the Monte Carlo's seed and
+    draws, so a re-run reproduces every figure)."""
     return {
         "contract": {k: getattr(run.params, k) for k in METADATA},
         **run.valuation.to_dict(frameworks=[run.framework]),
@@ -219,6 +236,7 @@ def contract_results(run: ContractRun) -> dict:
         "reading_notes": list(run.notes),
         "contract_period": {"start": run.params.contract_start, "end": run.params.contract_end},
         "tracking": run.tracking.to_dict() if run.tracking is not None else None,
+        "uncertainty": run.uncertainty.to_dict() if run.uncertainty is not None else None,
     }
 
 

@@ -15,6 +15,12 @@ A parameters file is the recorded configuration of a valuation::
     proxies: null                    # optional: your own proxy library file
     illustrative: true
     description: ...
+    uncertainty: {...}               # optional: sensitivity ranges, Monte Carlo distributions
+    scenarios: {...}                 # optional: named scenarios (docs/uncertainty.md)
+
+Scenarios saved beside the parameters, in ``<stem>.scenarios.yaml`` (by the what-if bench, or by hand), are
+read with them: a name given in both files is an error naming both, and the file is one of the contract's
+inputs (:meth:`ContractParams.input_files`), so the manifest hashes it and ``sroi audit`` covers it.
 
 Paths are relative to the parameters file. Unknown keys and wrong types are
 errors (papermill itself only warns about unknown parameters), each reported
@@ -25,7 +31,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
@@ -38,8 +44,10 @@ from ..errors import InputError, Problem
 from ..paths import read_yaml
 from ..io.limits import MAX_CELL_CHARS
 from ..io.tables import SUPPORTED_EXTENSIONS
+from .uncertainty_spec import (SCENARIOS_SUFFIX, is_scenarios_file, parse_scenarios_file, parse_uncertainty,
+                               scenarios_file_for, yaml_lines)
 
-__all__ = ["ContractParams", "load_params", "KEYS", "MAX_TEXT"]
+__all__ = ["ContractParams", "load_params", "parameters_files", "KEYS", "MAX_TEXT"]
 
 # key: (type, required, help)
 KEYS: dict[str, tuple[type | tuple, bool, str]] = {
@@ -64,6 +72,10 @@ KEYS: dict[str, tuple[type | tuple, bool, str]] = {
     "rag_green": ((int, float), False, "delivery rate for green, e.g. 0.95"),
     "rag_amber": ((int, float), False, "delivery rate for amber, e.g. 0.8"),
     "description": (str, False, "a sentence or two on what is valued"),
+    "uncertainty": ((dict, type(None)), False, "the uncertainty analysis: one-way ranges and Monte Carlo "
+                    "distributions, as 'key: value' lines (docs/uncertainty.md)"),
+    "scenarios": ((dict, type(None)), False, "named scenarios valued beside the central case, as 'name: changes' "
+                  "lines (docs/uncertainty.md)"),
 }
 ANALYSIS_TYPES = ("forecast", "evaluation")
 # Characters that are not text: C0 controls other than tab, line feed and carriage return, DEL, C1 controls.
@@ -98,6 +110,10 @@ class ContractParams:
     returns: Path | None = None
     rag_green: float = 0.95
     rag_amber: float = 0.80
+    uncertainty: dict | None = None  # the `uncertainty` section as written (checked: reports.uncertainty_spec)
+    scenarios: dict = field(default_factory=dict)  # the `scenarios` section as written
+    scenarios_file: Path | None = None  # <stem>.scenarios.yaml beside the parameters, when there is one
+    saved_scenarios: dict = field(default_factory=dict)  # what that file holds
 
     @property
     def periods(self) -> list[str]:
@@ -116,6 +132,8 @@ class ContractParams:
         for key in ("proxies", "commitments", "returns"):
             if getattr(self, key):
                 files["user_proxies" if key == "proxies" else key] = getattr(self, key)
+        if self.scenarios_file:
+            files["scenarios"] = self.scenarios_file
         return files
 
 
@@ -156,6 +174,9 @@ def load_params(path: str | Path) -> ContractParams:
         raise InputError(Problem("the parameters file was not found", file=label, fix="Check the path."))
     if p.suffix.lower() not in (".yaml", ".yml"):
         raise InputError(Problem("a parameters file must end .yaml or .yml", file=label))
+    if is_scenarios_file(p):
+        raise InputError(Problem("is a scenarios file, read with the parameters file beside it", file=label,
+                                 fix=f"Give the parameters file, {p.name[:-len(SCENARIOS_SUFFIX)]}.yaml."))
     raw = read_yaml(p, "parameters file")  # its problems (syntax with the line, encoding, size) name the file
     if not isinstance(raw, dict):
         raise InputError(Problem("is empty" if raw is None else f"holds {shown(raw)} instead of 'key: value' lines",
@@ -234,9 +255,56 @@ def load_params(path: str | Path) -> ContractParams:
     if "discounting" in values:
         values["discounting"] = str(values["discounting"])
     _check_tracking(values, add, bad)
+    _check_uncertainty(p, values, problems)
     if problems:
         raise InputError(problems)
     return ContractParams(path=p.resolve(), **{k: v for k, v in values.items()})
+
+
+def parameters_files(folder: Path) -> list[Path]:
+    """The parameters files in a folder (``*.yaml``, ``*.yml``), without the scenarios files saved beside them."""
+    found = list(folder.glob("*.yaml")) + list(folder.glob("*.yml"))
+    return sorted(f for f in found if not is_scenarios_file(f))
+
+
+def _check_uncertainty(p: Path, values: dict, problems: list[Problem]) -> None:
+    """The form of the `uncertainty` and `scenarios` sections, and of the scenarios file beside the parameters
+    (its rows are checked against the impact map when the contract is valued); a scenario named in both files
+    is an error naming both."""
+    label = str(p)
+    lines = yaml_lines(p.read_bytes())
+    try:
+        parse_uncertainty(values, params_file=label, lines=lines)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    saved = scenarios_file_for(p)
+    if not _is_file(saved):
+        return
+    try:
+        data = read_yaml(saved, "scenarios file")
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.append(Problem(f"holds {shown(data)} instead of 'name: changes' lines", file=str(saved),
+                                fix="Write one scenario per name, as in the parameters' scenarios section."))
+        return
+    text = saved.read_bytes()
+    try:
+        parse_scenarios_file(data, scenarios_file=str(saved), text=text)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    own = values.get("scenarios") or {}
+    lines = yaml_lines(text)
+    for name in data:
+        if name in own:
+            problems.append(Problem(f"the scenario {shown(name)} is given twice: in {p.name} (scenarios → {name}) "
+                                    f"and in {saved.name}", file=str(saved), row=lines.get((str(name),)),
+                                    column=str(name), fix="Rename or remove one of them."))
+    values["scenarios_file"] = _resolved(saved)
+    values["saved_scenarios"] = data
 
 
 def _resolved(path: Path) -> Path:
@@ -289,5 +357,6 @@ def _check_tracking(values: dict, add, bad: set[str]) -> None:
 
 
 def _kind_words(kinds: tuple) -> str:
-    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false", type(None): "empty"}
+    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false", type(None): "empty",
+             dict: "a set of 'key: value' lines"}
     return " or ".join(names[k] for k in kinds)

@@ -363,6 +363,8 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
               strict: bool = False):
     """Run every ``*.yaml`` in ``params_dir`` in ``workers`` processes; one failure does not stop the rest.
 
+    The scenarios files saved beside parameters (``*.scenarios.yaml``) are read with their parameters, not run.
+
     ``workers`` defaults to :func:`default_workers`. Returns a list of
     ``(file, status, detail)`` in file order. ``status`` is ``done`` (``detail``
     is the :class:`RunResult`), ``refused`` (a problem in the contract's files,
@@ -379,9 +381,9 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
     folder = Path(params_dir)
     if not folder.is_dir():
         raise InputError(Problem("is not a folder of parameters files", file=str(folder)))
-    # a contract's saved what-if scenarios (<stem>.scenarios.yaml) sit beside its parameters: not a contract
-    files = sorted(f for f in list(folder.glob("*.yaml")) + list(folder.glob("*.yml"))
-                   if not f.name.endswith((".scenarios.yaml", ".scenarios.yml")))
+    from .params import parameters_files
+
+    files = parameters_files(folder)
     if not files:
         raise InputError(Problem("holds no parameters files (*.yaml)", file=str(folder)))
     output_folder(out_root)

@@ -7,7 +7,9 @@ commit which figures moved and why:
 
 The test tests/integration/test_example_figures.py compares every run against
 this file (present value, inputs, ratios, NPV, payback and each line's value per
-unit, first-year impact and present value).
+unit, first-year impact and present value), and the Monte Carlo range of each
+contract's uncertainty analysis (its percentiles, mean and probability of a ratio
+below 1, for the seed and number of draws its parameters give).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from sroi_lib.reports.contract import load_contract  # noqa: E402
 
+MONTE_CARLO = ("seed", "draws", "p5", "p50", "p95", "mean", "prob_below_1")
 HEADLINE = ("present_value", "total_inputs", "sroi_ratio", "net_sroi_ratio", "npv", "payback_months",
             "annual_impact", "undiscounted_value")
 LINE = ("row", "stakeholder", "outcome", "proxy_id", "value_per_unit", "impact", "undiscounted_value",
@@ -30,13 +33,16 @@ GOLDEN = Path(__file__).with_name("example_contracts.json")
 
 def figures(params_file: Path) -> dict:
     """The figures pinned for one contract."""
-    v = load_contract(params_file).valuation
+    run = load_contract(params_file)
+    v = run.valuation
     s = v.summary()
+    mc = run.uncertainty.monte_carlo.summary()
     return {
         **{k: s[k] for k in HEADLINE},
         "price_year": v.price_year,
         "discounting": v.discounting.name,
         "lines": [{k: (int(r[k]) if k == "row" else r[k]) for k in LINE} for r in v.lines.to_dict("records")],
+        "monte_carlo": {k: mc[k] for k in MONTE_CARLO},
     }
 
 

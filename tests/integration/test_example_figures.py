@@ -63,6 +63,23 @@ def test_example_figures_are_unchanged(params):
     assert v.discounting.name == GOLDEN[params.stem]["discounting"]
 
 
+def monte_carlo_differences(contract_id: str, summary: dict) -> list[str]:
+    """Every figure of a Monte Carlo summary that differs from the pinned one (the seed and draws exactly)."""
+    pinned = GOLDEN[contract_id]["monte_carlo"]
+    return [f"monte_carlo.{k}: {summary[k]!r}, pinned {v!r}" for k, v in pinned.items()
+            if not (summary[k] == v if k in ("seed", "draws") else math.isclose(summary[k], v, rel_tol=REL, abs_tol=1e-12))]
+
+
+@pytest.mark.parametrize("params", PARAMS, ids=lambda p: p.stem)
+def test_example_monte_carlo_ranges_are_unchanged(params):
+    """The Monte Carlo range of each example, for the seed and draws its parameters give, is pinned too: the
+    draws are counter-based, so the same seed gives the same figures on every machine and however chunked."""
+    mc = load_contract(params).uncertainty.monte_carlo
+    assert monte_carlo_differences(params.stem, mc.summary()) == []
+    pinned = GOLDEN[params.stem]["monte_carlo"]
+    assert pinned["p5"] < pinned["p50"] < pinned["p95"]
+
+
 def test_school_catering_worked_by_hand():
     # Every line is valued in 2024 prices and lasts from year 1, discounted at the Green Book's 3.5%.
     # Proxies (data/proxies/): National Living Wage £11.44/hour (2024), apprentice rate £6.40/hour (2024),
@@ -102,6 +119,7 @@ def test_each_report_carries_the_pinned_figures(example_reports, contract_id):
     folder = example_reports / contract_id
     results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     assert differences(contract_id, results) == []
+    assert monte_carlo_differences(contract_id, results["uncertainty"]["monte_carlo"]) == []
     headline = tagged_output(folder / "report.ipynb", "headline")
     pinned = GOLDEN[contract_id]
     assert fmt.ratio(pinned["sroi_ratio"]) in headline

@@ -14,7 +14,7 @@ from sroi_lib.reports.runner import find_chromium, run_contract
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
-PARAMS = sorted((ROOT / "parameters").glob("*.yaml"))
+PARAMS = sorted(p for p in (ROOT / "parameters").glob("*.yaml") if not p.name.endswith(".scenarios.yaml"))
 
 
 def copy_contract(tmp_path: Path, contract_id: str) -> Path:
@@ -129,6 +129,26 @@ def test_audit_names_a_changed_input_and_an_edited_results_file(tmp_path):
     results.write_text(results.read_text().replace('"present_value": ', '"present_value": 1', 1))
     result = audit_report(folder, checkout=tmp_path)
     assert any(d.startswith("results.json has been edited") for d in result.differences), result.differences
+
+
+def test_a_saved_scenario_is_in_the_report_and_the_audit_covers_its_file(tmp_path):
+    """A scenario saved beside the parameters (as the what-if bench saves it) is valued in results.json, hashed in
+    the manifest and re-made by the audit; an edit to it after the run is named."""
+    from sroi_lib.reports.uncertainty import save_scenario
+
+    params = copy_contract(tmp_path, PARAMS[0].stem)
+    saved = save_scenario(params, "what-if", {"description": "from the bench", "quantity_change": "-10%"})
+    folder = run_contract(params, tmp_path / "reports").folder
+    results = json.loads((folder / "results.json").read_text())
+    assert [s["scenario"] for s in results["uncertainty"]["scenarios"]][-1] == "what-if"
+    assert results["uncertainty"]["monte_carlo"]["seed"] == 20261130
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["inputs"]["scenarios"]["path"] == f"parameters/{saved.name}"
+    result = audit_report(folder, checkout=tmp_path)
+    assert result.verified, result.differences  # every figure re-made, the Monte Carlo's included
+    saved.write_text(saved.read_text().replace("-10%", "-20%"))
+    result = audit_report(folder, checkout=tmp_path)
+    assert any("scenarios" in d and "has changed" in d for d in result.differences), result.differences
 
 
 def test_audit_command_exit_codes(report, tmp_path):

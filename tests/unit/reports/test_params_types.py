@@ -26,6 +26,9 @@ GOOD = {
     "contract_start": "2025-Q2", "contract_end": "2027-Q1",
     "commitments": str(CARE / "commitments.csv"), "returns": str(CARE / "returns.xlsx"),
     "rag_green": 0.95, "rag_amber": 0.8, "description": "A test.",
+    "uncertainty": {"monte_carlo": {"draws": 100, "distributions": [{"row": 2, "quantity": {
+        "distribution": "triangular", "low": 40, "mode": 60, "high": 70}}]}},
+    "scenarios": {"lower rates": {"discounting": "reduced-rate"}},
 }
 assert set(GOOD) == set(KEYS), "GOOD must give every key of the parameters contract"
 
@@ -55,7 +58,7 @@ WRONG = {
 # genuinely right for their key. Everything else must be refused naming the key.
 DEFAULTS = {"price_year": None, "discounting": "green-book", "framework": "best_city_ambition", "proxies": None,
             "illustrative": False, "returns": None, "rag_green": 0.95, "rag_amber": 0.8, "description": "",
-            "first_year_discounted": True, "drop_off_first_year": False}
+            "first_year_discounted": True, "drop_off_first_year": False, "uncertainty": None, "scenarios": {}}
 ACCEPTED = {
     **{(key, kind): value for key, value in DEFAULTS.items() for kind in ("null", "blank")},
     ("illustrative", "true"): True,
@@ -68,7 +71,8 @@ BLAMED = {("commitments", "null"): "returns", ("commitments", "blank"): "returns
 
 
 def params_text(key: str, yaml_value: str) -> str:
-    lines = [f"{k}: {yaml.safe_dump(v).replace('...', '').strip()}" for k, v in GOOD.items() if k != key]
+    lines = [f"{k}: {yaml.safe_dump(v, default_flow_style=isinstance(v, dict), width=10_000).replace('...', '').strip()}"
+             for k, v in GOOD.items() if k != key]
     return "\n".join(lines + [f"{key}: {yaml_value}"]) + "\n"
 
 
@@ -84,10 +88,11 @@ def test_every_key_with_every_wrong_kind_of_value(tmp_path, key, kind):
         load_params(path)
     blamed = BLAMED.get((key, kind), key)
     line = len(GOOD) if blamed == key else [k for k in GOOD if k != key].index(blamed) + 1  # key under test: last
-    mine = [p for p in exc.value.problems if p.column == blamed]
+    # a problem inside a section (uncertainty, scenarios) names the key's path: "uncertainty → a"
+    mine = [p for p in exc.value.problems if p.column == blamed or (p.column or "").startswith(f"{blamed} → ")]
     assert mine, f"no problem names '{blamed}': {exc.value}"
     assert all(p.file == str(path) and p.row == line and p.fix for p in mine), [str(p) for p in mine]
-    assert all(p.column in (blamed, "rag_green") for p in exc.value.problems), "nothing else is blamed"
+    assert all(p in mine or p.column == "rag_green" for p in exc.value.problems), "nothing else is blamed"
     text = str(exc.value)
     assert "datetime" not in text and "True" not in text and len(text) < 1000  # said as written, and short
 

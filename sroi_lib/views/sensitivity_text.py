@@ -1,0 +1,99 @@
+"""The plain-text view of a contract's uncertainty analysis, printed by ``sroi sensitivity``.
+
+Only formatting: every figure comes from :class:`~sroi_lib.reports.uncertainty.Analysis`. The sentence
+first, then the tornado (the ten assumptions that move the ratio most), the tipping points that exist, the
+Monte Carlo range and the scenarios side by side, in pounds and plain words.
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import formatting as fmt
+
+__all__ = ["sensitivity_text", "assumption_figure"]
+
+
+def assumption_figure(assumption: str, x) -> str:
+    """One assumption's figure in its own units: a quantity as a number, a value in pounds a unit, an
+    adjustment as a percentage, a duration in years, a start year as ``year 2``, the inputs in pounds, the
+    discount rate as a percentage and a discount schedule by its name.
+
+    >>> assumption_figure("deadweight", 0.3), assumption_figure("value", 4123.9777)
+    ('30.0%', '£4,123.98')
+    >>> assumption_figure("quantity", 41.25), assumption_figure("start_year", 2.0)
+    ('41.25', 'year 2')
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if isinstance(x, str):  # a discount schedule's name
+        return x
+    if assumption == "value":
+        return fmt.unit_money(x)
+    if assumption == "inputs":
+        return fmt.money(x, pence=False)
+    if assumption in ("deadweight", "displacement", "attribution", "drop_off"):
+        return fmt.percent(x, 1)
+    if assumption == "discount_rate":
+        return fmt.percent(x, 2)
+    if assumption == "duration":
+        return f"{x:.0f} year{'' if round(x) == 1 else 's'}"
+    if assumption == "start_year":
+        return f"year {x:.0f}"
+    text = f"{x:,.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _what(r) -> str:
+    return r.assumption.replace("_", "-" if r.assumption == "drop_off" else " ")
+
+
+def sensitivity_text(analysis, title: str) -> str:
+    """What ``sroi sensitivity`` prints for an :class:`~sroi_lib.reports.uncertainty.Analysis` of ``title``."""
+    a, spec = analysis, analysis.spec
+    target = f"{spec.target:g}"
+    out = [f"Sensitivity of {title}", "", a.sentence(), ""]
+    out += [f"What moves the ratio most: the {len(a.tornado)} assumptions with the widest swing, each moved on its "
+            "own with the others held",
+            fmt.text_table(["Assumption", "Line", "Now", "Moved to", "Ratio", "Swing"],
+                           [[_what(r), r.label, assumption_figure(r.assumption, r.base),
+                             f"{assumption_figure(r.assumption, r.low)} to {assumption_figure(r.assumption, r.high)}",
+                             f"{r.ratio_low:,.2f} to {r.ratio_high:,.2f}", f"{r.swing:,.2f}"]
+                            for r in a.tornado.itertuples()], right={2, 4, 5}, max_width=48)]
+    tips = a.tipping[~a.tipping["never"]]
+    never = int(a.tipping["never"].sum())
+    out += ["", f"Tipping points: the value at which the ratio reaches {target} : 1, each assumption on its own"]
+    if tips.empty:
+        out.append(f"None: no assumption on its own, within its valid range, brings the ratio to {target}.")
+    else:
+        out.append(fmt.text_table(["Assumption", "Line", "Now", f"Ratio {target} at", "Which way"],
+                                  [[_what(r), r.label, assumption_figure(r.assumption, r.base),
+                                    assumption_figure(r.assumption, r.tipping), r.direction]
+                                   for r in tips.itertuples()], right={2, 3}, max_width=48))
+    if never:
+        out.append(f"{never} other assumption{'s' if never != 1 else ''} never bring{'s' if never == 1 else ''} the "
+                   f"ratio to {target} on {'their' if never != 1 else 'its'} own, whatever value in "
+                   f"{'their' if never != 1 else 'its'} valid range.")
+    out += [""]
+    if a.monte_carlo is None:
+        out.append("Monte Carlo range: not run (the parameters give no distributions; see docs/uncertainty.md).")
+    else:
+        s = a.monte_carlo.summary()
+        pv = s["present_value"]
+        out += [f"Monte Carlo range: {s['draws']:,} draws of the uncertain assumptions (seed {s['seed']})",
+                fmt.text_table(["Figure", "5th percentile", "Median", "95th percentile", "Mean"],
+                               [["SROI ratio", fmt.ratio(s["p5"]), fmt.ratio(s["p50"]), fmt.ratio(s["p95"]),
+                                 fmt.ratio(s["mean"])],
+                                ["Present value", fmt.money(pv["p5"], pence=False), fmt.money(pv["p50"], pence=False),
+                                 fmt.money(pv["p95"], pence=False), fmt.money(pv["mean"], pence=False)]],
+                               right={1, 2, 3, 4}),
+                f"The ratio is below 1 in {fmt.percent(s['prob_below_1'], 1)} of draws"
+                + (f", and below the target {target} in {fmt.percent(s['prob_below_target'], 1)}."
+                   if spec.target != 1 else ".")]
+    out += ["", "Scenarios, valued side by side",
+            fmt.text_table(["Scenario", "Present value", "Inputs", "SROI ratio", "NPV", "What changes"],
+                           [[r.scenario, fmt.money(r.present_value, pence=False),
+                             fmt.money(r.total_inputs, pence=False), fmt.ratio(r.sroi_ratio),
+                             fmt.money(r.npv, pence=False), r.description]
+                            for r in a.scenarios.itertuples()], right={1, 2, 3, 4}, max_width=120)]
+    return "\n".join(out)
