@@ -58,11 +58,12 @@ def parameters_dir() -> Path:
 
 
 def contract_spec(run) -> UncertaintySpec | None:
-    """The uncertainty settings of a contract (:class:`~sroi_lib.reports.contract.ContractRun`): its
-    parameters' ``uncertainty`` section when it has been read into an :class:`UncertaintySpec`, else None
-    (the bench then uses the default one-way ranges and shows no Monte Carlo range)."""
-    spec = getattr(run.params, "uncertainty", None)
-    return spec if isinstance(spec, UncertaintySpec) else None
+    """The uncertainty settings of a contract (:class:`~sroi_lib.reports.contract.ContractRun`): the spec its
+    analysis was run with, when its parameters give distributions, else None (the bench then uses the default
+    one-way ranges and shows no Monte Carlo range)."""
+    analysis = getattr(run, "uncertainty", None)
+    spec = getattr(analysis, "spec", None)
+    return spec if isinstance(spec, UncertaintySpec) and spec.uncertain else None
 
 
 def _number(x: float):

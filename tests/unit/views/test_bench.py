@@ -363,3 +363,23 @@ def test_the_contract_picker(tmp_path):
     bad.write_text("title: no id\n")
     shown = " ".join(h.value for h in parts(what_if_bench(bad), "HTML"))
     assert "bad.yaml" in shown and "contract_id" in shown
+
+
+def test_a_scenario_saved_from_the_bench_becomes_part_of_the_contract(tmp_path):
+    """Save through the real save_scenario: the file beside the parameters is read with them, and the scenario
+    is valued in the contract's analysis at the ratio the bench showed."""
+    import shutil
+
+    stem = "lcc-care-at-home"
+    (tmp_path / "parameters").mkdir()
+    shutil.copytree(EXAMPLES / stem, tmp_path / "data" / "examples" / stem)
+    params = tmp_path / "parameters" / f"{stem}.yaml"
+    shutil.copy(ROOT / "parameters" / f"{stem}.yaml", params)
+    bench = Bench.from_run(load_contract(params))
+    bench.set(0, "quantity", 30)
+    bench.set(1, "deadweight", 0.45)
+    shown = bench.results()["ratio"]
+    message = bench.save("fewer falls avoided")
+    assert (tmp_path / "parameters" / f"{stem}.scenarios.yaml").exists(), message
+    scenarios = load_contract(params).uncertainty.scenarios.set_index("scenario")
+    assert scenarios.loc["fewer falls avoided", "sroi_ratio"] == pytest.approx(shown, rel=1e-12)
