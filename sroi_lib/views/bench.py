@@ -38,7 +38,7 @@ from ..core.uncertainty import ADJUSTMENTS, LINE_ASSUMPTIONS, Model, assumption_
 from ..errors import InputError, Problem, SroiError
 from ..paths import notebooks_dir
 from ..reports.uncertainty import TORNADO_SIZE, UncertaintySpec
-from .formatting import html_text, money, percent, ratio, unit_money
+from .formatting import assumption_value, html_text, money, percent, ratio
 
 __all__ = ["Bench", "scenario_mapping", "contract_spec", "build_bench", "what_if_bench", "contract_choices",
            "tornado_html", "figures_html", "parameters_dir", "BENCH_ASSUMPTIONS", "SCHEDULES", "BENCH_DRAWS",
@@ -280,18 +280,8 @@ class Bench:
 # -- what the widgets show -----------------------------------------------------------------------------------------
 
 def _shown(assumption: str, x) -> str:
-    """A value of an assumption as the tornado shows it."""
-    if assumption == "discounting":
-        return html_text(x)
-    if assumption == "inputs":
-        return money(float(x), pence=False)
-    if assumption in ADJUSTMENTS:
-        return percent(float(x), 1).replace(".0%", "%")
-    if assumption in ("duration", "start_year"):
-        return f"{float(x):.0f}"
-    if assumption == "value":
-        return unit_money(float(x))
-    return f"{float(x):,.0f}" if abs(float(x)) >= 1000 else f"{float(x):,.4g}"
+    """A value of an assumption as the tornado shows it (escaped: a schedule's name may come from a file)."""
+    return html_text(assumption_value(assumption, x))
 
 
 def tornado_html(frame: pd.DataFrame, base_ratio: float) -> str:

@@ -7,7 +7,6 @@ Monte Carlo range and the scenarios side by side, in pounds and plain words.
 
 from __future__ import annotations
 
-import math
 
 from . import formatting as fmt
 
@@ -15,33 +14,14 @@ __all__ = ["sensitivity_text", "assumption_figure"]
 
 
 def assumption_figure(assumption: str, x) -> str:
-    """One assumption's figure in its own units: a quantity as a number, a value in pounds a unit, an
-    adjustment as a percentage, a duration in years, a start year as ``year 2``, the inputs in pounds, the
-    discount rate as a percentage and a discount schedule by its name.
+    """One assumption's figure in its own units (:func:`~sroi_lib.views.formatting.assumption_value`).
 
     >>> assumption_figure("deadweight", 0.3), assumption_figure("value", 4123.9777)
-    ('30.0%', '£4,123.98')
+    ('30%', '£4,123.98')
     >>> assumption_figure("quantity", 41.25), assumption_figure("start_year", 2.0)
     ('41.25', 'year 2')
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if isinstance(x, str):  # a discount schedule's name
-        return x
-    if assumption == "value":
-        return fmt.unit_money(x)
-    if assumption == "inputs":
-        return fmt.money(x, pence=False)
-    if assumption in ("deadweight", "displacement", "attribution", "drop_off"):
-        return fmt.percent(x, 1)
-    if assumption == "discount_rate":
-        return fmt.percent(x, 2)
-    if assumption == "duration":
-        return f"{x:.0f} year{'' if round(x) == 1 else 's'}"
-    if assumption == "start_year":
-        return f"year {x:.0f}"
-    text = f"{x:,.2f}".rstrip("0").rstrip(".")
-    return text or "0"
+    return fmt.assumption_value(assumption, x)
 
 
 def _what(r) -> str:
