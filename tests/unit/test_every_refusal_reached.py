@@ -14,6 +14,7 @@ import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,18 +48,58 @@ def test_the_site_finder_finds_refusals():
     assert len(sites) >= 3 and all("InputError" in text or "raise" in text for text in sites.values())
 
 
+class CoverageRun:
+    """The unit tests, doctests and bad-input corpus under coverage, in a process of their own.
+
+    When the whole suite runs, tests/conftest.py starts this as soon as the tests are collected, so it runs on
+    the second core while the rest of the suite runs on the first; the test below waits for it. Its own
+    temporary folder (``--basetemp``) keeps the two sessions' files apart.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.data = self.folder / "coverage.data"
+        self.log = open(self.folder / "run.log", "w+", encoding="utf-8")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "coverage", "run", f"--data-file={self.data}", f"--include={','.join(CHECKED)}",
+             "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", f"--basetemp={self.folder / 'tmp'}",
+             *TESTS], cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, text=True)
+
+    def wait(self, timeout: float = 1200) -> tuple[int, str]:
+        """The run's exit code and the end of what it printed."""
+        code = self.process.wait(timeout=timeout)
+        self.log.seek(0)
+        return code, self.log.read()[-6000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def start_coverage_run() -> CoverageRun:
+    import tempfile
+
+    return CoverageRun(Path(tempfile.mkdtemp(prefix="sroi-refusals-")))
+
+
 @pytest.mark.slow
-def test_every_refusal_in_sroi_lib_is_reached_by_a_test(tmp_path):
-    data = tmp_path / "coverage.data"
-    run = subprocess.run(
-        [sys.executable, "-m", "coverage", "run", f"--data-file={data}", f"--include={','.join(CHECKED)}",
-         "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", *TESTS],
-        cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+def test_every_refusal_in_sroi_lib_is_reached_by_a_test(request, tmp_path):
+    run = getattr(request.config, "_sroi_refusal_run", None) or start_coverage_run()
+    try:
+        code, printed = run.wait()
+    finally:
+        run.stop()
+    assert code == 0, printed
+    data = run.data
     report = tmp_path / "coverage.json"
     subprocess.run([sys.executable, "-m", "coverage", "json", f"--data-file={data}", "-o", str(report)],
                    cwd=ROOT, check=True, capture_output=True, timeout=120)
     files = json.loads(report.read_text())["files"]
+    import shutil
+
+    shutil.rmtree(run.folder, ignore_errors=True)
     assert set(files) >= {p for p in CHECKED if refusal_sites(p)}, "a module with refusals was not measured"
     missing = {name: set(f["missing_lines"]) for name, f in files.items()}
     missed = [f"{path}:{line}: {text}" for path in CHECKED
