@@ -300,6 +300,12 @@ _busy = False  # in a worker: running a contract now
 
 def _interrupted(signum, frame):
     if _busy:
+        # Ctrl-C reaches the notebook's kernel too, so the run's pending cell fails with "Kernel died" after the
+        # run has been stopped; asyncio would print that as "Task exception was never retrieved" with a
+        # traceback. The run is being stopped on purpose: its staging folder is removed and the batch says so.
+        import logging
+
+        logging.getLogger("asyncio").disabled = True
         raise KeyboardInterrupt
     os._exit(130)
 
