@@ -12,24 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-REFUSALS_TEST = "test_every_refusal_in_sroi_lib_is_reached_by_a_test"
 
-
-@pytest.hookimpl(trylast=True)  # after `-m` has deselected what it will
-def pytest_collection_modifyitems(config, items):
-    """Start the every-refusal coverage run (a second pytest process) as soon as it is known to be wanted, so it
-    runs beside the rest of the suite instead of after it."""
-    if any(item.name == REFUSALS_TEST for item in items) and not hasattr(config, "_sroi_refusal_run"):
-        from tests.unit.test_every_refusal_reached import start_coverage_run
-
-        config._sroi_refusal_run = start_coverage_run()
-
-
-def pytest_unconfigure(config):
-    """A session that ends before the refusal test ran (stopped, or -x) stops the coverage run it started."""
-    run = getattr(config, "_sroi_refusal_run", None)
-    if run is not None:
-        run.stop()
 EXAMPLES = ROOT / "data" / "examples"
 
 # The worked check of docs/method.md, as an impact map row.

@@ -49,12 +49,9 @@ def test_the_site_finder_finds_refusals():
 
 
 class CoverageRun:
-    """The unit tests, doctests and bad-input corpus under coverage, in a process of their own.
-
-    When the whole suite runs, tests/conftest.py starts this as soon as the tests are collected, so it runs on
-    the second core while the rest of the suite runs on the first; the test below waits for it. Its own
-    temporary folder (``--basetemp``) keeps the two sessions' files apart.
-    """
+    """The unit tests, doctests and bad-input corpus under coverage, in a process of their own with its own
+    temporary folder (``--basetemp``). It is run while nothing else runs: started beside the rest of the suite,
+    a Jupyter kernel of one and a test of the other could be given the same free port."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -85,8 +82,8 @@ def start_coverage_run() -> CoverageRun:
 
 
 @pytest.mark.slow
-def test_every_refusal_in_sroi_lib_is_reached_by_a_test(request, tmp_path):
-    run = getattr(request.config, "_sroi_refusal_run", None) or start_coverage_run()
+def test_every_refusal_in_sroi_lib_is_reached_by_a_test(tmp_path):
+    run = start_coverage_run()
     try:
         code, printed = run.wait()
     finally:
