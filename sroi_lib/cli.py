@@ -121,6 +121,8 @@ VALUE_OPTIONS = {"price_year": "--price-year ", "discounting": "--discount: ", "
                  "investment": "--investment "}
 
 
+STRICT_HELP = "refuse the over-claiming guard's warnings too, not only its errors (exit 2): for batch runs"
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sroi",
@@ -156,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="framework for the value-by-priority breakdown: a shipped name or a YAML file "
                    f"(default: {DEFAULT_FRAMEWORK})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    p.add_argument("--strict", action="store_true", help="refuse the over-claiming guard's warnings too, not only its errors (exit 2): for batch runs")
+    p.add_argument("--strict", action="store_true", help=STRICT_HELP)
     p.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the valuation as an Excel workbook whose cells are "
                    "live formulas reproducing every figure, to check the arithmetic in Excel")
     p.set_defaults(handler=_cmd_value)
@@ -197,7 +199,7 @@ def _add_report_commands(sub) -> None:
         p.add_argument("--timeout", type=bounded("--timeout"), default=DEFAULT_TIMEOUT, metavar="SECONDS",
                        help=f"stop a notebook cell that runs longer than this (default {DEFAULT_TIMEOUT}, "
                        f"at most {BOUNDS['--timeout'][1]:,})")
-        p.add_argument("--strict", action="store_true", help="refuse the over-claiming guard's warnings too, not only its errors (exit 2): for batch runs")
+        p.add_argument("--strict", action="store_true", help=STRICT_HELP)
 
     p = sub.add_parser("run", help="write the report folder for one contract",
                        description="Check a contract's parameters and inputs, execute the report notebook with "
