@@ -8,6 +8,15 @@ For each outcome line *i* (docs/method.md)::
                (δ = 0: drop-off from the second year, the default; δ = 1: from the first year)
     PV_i     = Σ_t value_t × DF(t)
 
+A disbenefit (a negative outcome, such as delay to road users during works) has
+a value below zero: the same formula with v < 0, so every figure of the line
+is negative (a proxy's value, which is positive, is taken as −value on a line
+marked ``disbenefit``). The map's totals are net of disbenefits::
+
+    gross benefits    = ΣPV of the benefit lines
+    gross disbenefits = ΣPV of the disbenefit lines  (0 or below)
+    ΣPV               = gross benefits + gross disbenefits
+
 and for the whole map::
 
     SROI ratio      = ΣPV / Σinputs
@@ -43,6 +52,7 @@ __all__ = ["Valuation", "value", "investment_inputs", "zero_inputs_problem", "NO
 
 NOT_STATED = "not stated"
 BREAKDOWNS = ("stakeholder", "outcome", "value_type", "theme")
+DISBENEFIT = " (disbenefit)"  # added to a group's name in breakdowns: disbenefits are never netted inside a group
 
 
 def investment_inputs(amount: float, description: str = "Investment") -> pd.DataFrame:
@@ -110,6 +120,22 @@ class Valuation:
         return float(self.lines["present_value"].sum())
 
     @property
+    def gross_benefits(self) -> float:
+        """ΣPV of the benefit lines (every line not marked as a disbenefit), before disbenefits are taken off."""
+        pv = self.lines["present_value"].to_numpy(float)
+        return float(pv[~self._disbenefit].sum())
+
+    @property
+    def gross_disbenefits(self) -> float:
+        """ΣPV of the disbenefit lines: 0 or below. ``present_value = gross_benefits + gross_disbenefits``."""
+        pv = self.lines["present_value"].to_numpy(float)
+        return float(pv[self._disbenefit].sum())
+
+    @property
+    def _disbenefit(self) -> np.ndarray:
+        return self.lines["disbenefit"].to_numpy(bool)
+
+    @property
     def total_inputs(self) -> float:
         """Σ inputs (later-year inputs discounted), in pounds."""
         return float(self.inputs["present_value"].sum())
@@ -154,7 +180,10 @@ class Valuation:
     def breakdown(self, by: str | list[str]) -> pd.DataFrame:
         """Present value by a column of ``lines`` (or several), with each group's share.
 
-        Blank groups show as "not stated". Sorted by present value, largest first.
+        Blank groups show as "not stated". The disbenefit lines of a group are a group of their own, named
+        "… (disbenefit)" (never netted inside the group's benefits). ``share`` is each group's present value ÷
+        the gross benefits (a disbenefit's share is below zero); without benefits, ÷ the size of the gross
+        disbenefits. Sorted by present value, largest first.
         """
         return _breakdown(self.lines, [by] if isinstance(by, str) else list(by))
 
@@ -165,15 +194,26 @@ class Valuation:
         return _breakdown(lines, [framework.name])
 
     def by_year(self) -> pd.DataFrame:
-        """Value and present value in each year, summed over lines."""
-        out = self.years.groupby("year", as_index=False)[["value", "present_value"]].sum()
+        """Value and present value in each year, summed over lines (net of disbenefits), and the present value of
+        the year's benefits and of its disbenefits apart (``benefits_present_value``,
+        ``disbenefits_present_value``: 0 or below; the two add up to ``present_value``)."""
+        years = self.years
+        dis = self._disbenefit[years["line"].to_numpy()]
+        pv = years["present_value"].to_numpy(float)
+        years = years.assign(benefits_present_value=np.where(dis, 0.0, pv),
+                             disbenefits_present_value=np.where(dis, pv, 0.0))
+        out = years.groupby("year", as_index=False)[["value", "present_value", "benefits_present_value",
+                                                     "disbenefits_present_value"]].sum()
         out["discount_factor"] = self.discounting.factors(out["year"].to_numpy())
-        return out[["year", "value", "discount_factor", "present_value"]]
+        return out[["year", "value", "discount_factor", "present_value", "benefits_present_value",
+                    "disbenefits_present_value"]]
 
     def summary(self) -> dict:
         """The headline figures as plain floats."""
         return {
             "present_value": self.present_value,
+            "gross_benefits": self.gross_benefits,
+            "gross_disbenefits": self.gross_disbenefits,
             "total_inputs": self.total_inputs,
             "sroi_ratio": self.sroi_ratio,
             "net_sroi_ratio": self.net_sroi_ratio,
@@ -222,11 +262,19 @@ class Valuation:
 
 
 def _breakdown(lines: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Impact and present value by ``keys``; a group's disbenefit lines are a group of their own (the last key's
+    name + " (disbenefit)"); ``share`` = present value ÷ gross benefits (÷ |gross disbenefits| when there are
+    no benefits)."""
     frame = lines[keys + ["impact", "present_value"]].copy()
     for k in keys:
         frame[k] = frame[k].replace("", NOT_STATED).fillna(NOT_STATED)
+    dis = lines["disbenefit"].to_numpy(bool) if "disbenefit" in lines else np.zeros(len(lines), dtype=bool)
+    if dis.any():
+        last = keys[-1]
+        frame[last] = frame[last].astype(object).where(~dis, frame[last].astype(str) + DISBENEFIT)
     out = frame.groupby(keys, sort=False, as_index=False)[["impact", "present_value"]].sum()
-    total = out["present_value"].sum()
+    pv = frame["present_value"].to_numpy(float)
+    total = float(pv[~dis].sum()) or abs(float(pv[dis].sum()))
     out["share"] = out["present_value"] / total if total else 0.0
     return out.sort_values("present_value", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -395,7 +443,7 @@ _LINE_ORDER = [
     "row", "stakeholder", "outcome", "indicator", "proxy_id", "proxy_name", "source", "source_url",
     "value", "price_year", "reprice_factor", "value_per_unit", "quantity", "deadweight",
     "displacement", "attribution", "drop_off", "start_year", "duration", "end_year", "impact",
-    "undiscounted_value", "present_value", "value_type", "theme", "evidence", "ward",
+    "undiscounted_value", "present_value", "disbenefit", "value_type", "theme", "evidence", "ward",
 ]
 _NUMBERS = {"quantity": None, "value": np.nan, "deadweight": 0.0, "displacement": 0.0, "attribution": 0.0,
             "drop_off": 0.0}
@@ -440,6 +488,7 @@ def _complete_map(impact_map: pd.DataFrame, proxies) -> dict:
     lines |= {k: number(k, d, float) for k, d in _NUMBERS.items()}
     lines |= {k: number(k, d, np.int64) for k, d in _WHOLE.items()}
     lines |= {k: text(k) for k in _TEXT}
+    lines["disbenefit"] = _flags(impact_map["disbenefit"]) if "disbenefit" in cols else np.zeros(n, dtype=bool)
     lines["price_year"] = (impact_map["price_year"].to_numpy(dtype=float, na_value=-1).astype(np.int64)
                            if "price_year" in cols else np.full(n, -1))
     lines["proxy_name"], lines["source"], lines["source_url"] = blank, _constant(n, INLINE_SOURCE), blank
@@ -454,8 +503,18 @@ def _complete_map(impact_map: pd.DataFrame, proxies) -> dict:
     if missing.any():
         raise InputError("Every line needs a value and price year, or a proxy_id; validate the map with "
                          "sroi_lib.io.read_impact_map first.")
+    # A disbenefit counts against the total: a line marked so (a proxy's value is positive) or a value below zero.
+    lines["disbenefit"] = lines["disbenefit"] | (lines["value"] < 0)
+    lines["value"] = np.where(lines["disbenefit"], -np.abs(lines["value"]), lines["value"])
     lines["row"] = pd.array(lines["row"], dtype="Int64")
     return lines
+
+
+def _flags(column: pd.Series) -> np.ndarray:
+    """A yes/no column as booleans, a blank (None or NaN) being no."""
+    if column.dtype == bool:
+        return column.to_numpy(dtype=bool, copy=True)
+    return np.array([x is not None and x == x and bool(x) for x in column], dtype=bool)
 
 
 def _resolve_proxies(lines: dict, uses, proxies, file) -> None:

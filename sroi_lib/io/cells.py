@@ -7,7 +7,9 @@ Rules (docs/method.md; the README's table of impact map columns):
 * Percentages are fractions in [0, 1] or strings such as ``"25%"``. A bare
   number above 1 is an error: it is never silently divided by 100.
 * Money may be written as spreadsheets hold it (``£1,200``); thousands
-  separators must be in the right places.
+  separators must be in the right places. Money is 0 or more, except in a
+  column that allows a negative amount (an impact map's ``value``: a
+  disbenefit, written ``-£1,200`` or ``£-1,200``).
 * Blank optional cells take their column's default.
 
 Every problem in a table is collected and reported together, each with its
@@ -44,10 +46,13 @@ class Column:
     """One column of a file contract.
 
     ``kind`` is one of ``text``, ``number`` (0 or more), ``money`` (0 or more,
-    ``£`` allowed), ``fraction`` (a percentage), ``whole`` (a whole number of
-    at least ``minimum`` and, when given, at most ``maximum``), ``value_type``
-    or ``yes_no`` (``yes`` or ``no``, any case, read as True or False).
+    ``£`` allowed; below zero too when ``negative`` is true), ``fraction`` (a
+    percentage), ``whole`` (a whole number of at least ``minimum`` and, when
+    given, at most ``maximum``), ``value_type`` or ``yes_no`` (``yes`` or
+    ``no``, any case, read as True or False).
     ``why_maximum`` says why the maximum is there, for the message.
+    ``negative`` lets a ``money`` column hold an amount below zero (an impact
+    map's ``value``, where a negative value is a disbenefit).
     """
 
     name: str
@@ -58,6 +63,7 @@ class Column:
     help: str = ""
     maximum: int | None = None
     why_maximum: str = ""
+    negative: bool = False
 
 
 def normalise_header(name: object) -> str:
@@ -189,7 +195,7 @@ def _parse(col: Column, cell):
     value = parse_number(cell, money=col.kind == "money")
     if value is None:
         return col.default
-    if col.kind in ("number", "money") and value < 0:
+    if col.kind in ("number", "money") and value < 0 and not col.negative:
         raise CellError(f"{_show(cell)} is below zero", "Give 0 or more.")
     if col.kind == "whole":
         if not float(value).is_integer():

@@ -8,6 +8,12 @@ inputs list what was invested. Beyond each cell's own rules
   adjustment 0, an input's ``year`` 0;
 * each outcome line gives either a ``proxy_id`` or an inline ``value`` with its
   ``price_year``, never both;
+* a line is a disbenefit (a negative outcome, such as delay to road users during
+  works) when its ``value`` is below zero or its ``disbenefit`` cell says
+  ``yes`` (the way to mark a line valued by a proxy, whose value is positive);
+  its value then counts against the total (docs/method.md, "Disbenefits"). A
+  negative ``value`` beside a ``disbenefit`` of ``no`` is refused as a
+  contradiction. ``quantity`` and ``duration`` are never negative;
 * ``duration`` and ``start_year`` (and an input's ``year``) are at most 300
   (:mod:`sroi_lib.io.limits`: the Green Book discount table's range), and
   the durations of all the lines add up to at most 1,000,000 line-years;
@@ -59,9 +65,12 @@ IMPACT_MAP_COLUMNS: tuple[Column, ...] = (
     Column("start_year", "whole", default=1, minimum=1, help="year the outcome starts (1 = during the activity)",
            maximum=MAX_START_YEAR, why_maximum=_GREEN_BOOK_RANGE),
     Column("proxy_id", "text", default="", help="id of a proxy in the library"),
-    Column("value", "money", default=None, help="value per unit in pounds, if no proxy_id"),
+    Column("value", "money", default=None, negative=True,
+           help="value per unit in pounds, if no proxy_id (below zero for a disbenefit)"),
     Column("price_year", "whole", default=None, help="price year of an inline value", maximum=9999,
            why_maximum="a calendar year"),
+    Column("disbenefit", "yes_no", default=None,
+           help="yes for a negative outcome (a disbenefit): its value counts against the total"),
     Column("deadweight", "fraction", default=0.0, help="share that would have happened anyway"),
     Column("displacement", "fraction", default=0.0, help="share that displaces value elsewhere"),
     Column("attribution", "fraction", default=0.0, help="share due to others"),
@@ -174,6 +183,11 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
                           fix="A proxy's price year comes from the proxy library: leave price_year blank, or give a value.")
             elif deflators is not None and (outside := deflators.year_problem(rec["price_year"], **where("price_year"))):
                 found.append(outside)
+        if has_value and rec["value"] < 0 and rec["disbenefit"] is False:
+            found.add(f"is no, but the value beside it ({rec['value']:,.2f}) is below zero, which makes the line a "
+                      "disbenefit", **where("disbenefit"),
+                      fix="Write yes (or leave it blank) for a disbenefit, or give the value as 0 or more for a "
+                      "benefit.")
         if has_proxy and (proxies is None or rec["proxy_id"] not in proxies):
             close = difflib.get_close_matches(rec["proxy_id"], getattr(proxies, "ids", None) or [], n=1, cutoff=0.8)
             fix = ("No proxy library is loaded: give the value and price_year on the line instead."
@@ -189,6 +203,8 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
     frame = pd.DataFrame.from_records(records, columns=["row"] + [c.name for c in IMPACT_MAP_COLUMNS])
     frame["value"] = frame["value"].astype(float)
     frame["price_year"] = frame["price_year"].astype("Int64")
+    # A disbenefit: marked yes, or a value below zero (a blank cell is a benefit unless the value is negative).
+    frame["disbenefit"] = (frame["disbenefit"].map(lambda x: x is True).astype(bool) | (frame["value"] < 0)).astype(bool)
     frame.attrs.update(file=raw.file, sheet=raw.sheet, extra_columns=extras, notes=list(raw.notes))
     return frame
 
