@@ -53,6 +53,8 @@ _GUIDANCE = {
                  "and value. Give a proxy id, or a value with its price year: not both."),
     "value": "Give its price year beside it, and its source in Evidence.",
     "price_year": "Only with a value of your own.",
+    "disbenefit": ("For a negative outcome, such as delay to road users during works: its value (a proxy's, or "
+                   "your own) counts against the total. A value of your own below zero is a disbenefit too."),
     "deadweight": "Type it as a percentage, such as 25%.",
     "displacement": "Type it as a percentage, such as 10%.",
     "attribution": "Type it as a percentage, such as 20%.",
@@ -62,7 +64,7 @@ _GUIDANCE = {
     "evidence": "The source of the quantity, and the reasons for each percentage.",
     "ward": "If the outcome is in one place.",
 }
-_WIDTHS = {"text": 24, "number": 12, "money": 12, "whole": 10, "fraction": 13, "value_type": 12}
+_WIDTHS = {"text": 24, "number": 12, "money": 12, "whole": 10, "fraction": 13, "value_type": 12, "yes_no": 11}
 _WIDE = {"stakeholder": 28, "outcome": 32, "indicator": 32, "proxy_id": 34, "evidence": 48}
 
 
@@ -78,7 +80,9 @@ def _rule(column: Column, years: tuple[int, int]) -> str:
     if column.kind == "number":
         return "A number of 0 or more."
     if column.kind == "money":
-        return "A number of 0 or more."
+        return "A number (below zero for a disbenefit)." if column.negative else "A number of 0 or more."
+    if column.kind == "yes_no":
+        return "Yes or no."
     if column.kind == "value_type":
         return "Pick one from the list."
     if column.name == "price_year":
@@ -114,7 +118,9 @@ def _validation(column: Column, years: tuple[int, int], proxies_range: str):
     kinds = {
         "fraction": dict(type="decimal", operator="between", formula1="0", formula2="1"),
         "number": dict(type="decimal", operator="greaterThanOrEqual", formula1="0"),
-        "money": dict(type="decimal", operator="greaterThanOrEqual", formula1="0"),
+        "money": (dict(type="decimal", operator="between", formula1="-1E+300", formula2="1E+300") if column.negative
+                  else dict(type="decimal", operator="greaterThanOrEqual", formula1="0")),
+        "yes_no": dict(type="list", formula1='"yes,no"'),
         "value_type": dict(type="list", formula1='"fiscal,economic,social"'),
         "whole": dict(type="whole", operator="between", formula1=str(column.minimum), formula2=str(column.maximum)),
     }

@@ -33,6 +33,13 @@ check                  grade    flags
                                 comparable SROI analyses (``data/reference/sroi_ratio_comparables.yaml``)
 =====================  =======  ============================================================
 
+**Disbenefits** (lines whose value is below zero: a negative outcome) are checked only where they could make
+the figure claim too much. A 0% adjustment, no drop-off, a long duration or a second line for the same harm
+all count more harm, never less, so those checks pass them by, as do the checks of relations between proxies
+(a disbenefit valued with a part of a total the map counts as a benefit nets, it does not double count). A
+non-zero adjustment on a disbenefit takes harm off the total, so it still needs its figure or source
+(``unsupported``), and a transfer is flagged whichever way it is counted.
+
 The evidence test reads the ``evidence`` column clause by clause (split at
 ``;``, ``, `` and full stops): an adjustment is supported when a clause naming
 it (``deadweight``, ``would have happened anyway``; ``displacement``;
@@ -47,6 +54,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import Problem
@@ -197,11 +205,12 @@ def overclaiming_checks(lines: pd.DataFrame, proxies: pd.DataFrame | None = None
                       "detail": detail, "action": action})
 
     info = _proxy_info(proxies)
+    harm = set(lines.index[_disbenefits(lines)])  # the disbenefit lines (their value counts against the total)
     pid_of = {}
     for r in lines.itertuples():
         pid = str(getattr(r, "proxy_id", "") or "")
         pid_of[r.Index] = pid if pid in info else ""
-    _relation_checks(lines, info, pid_of, flag)
+    _relation_checks(lines, info, {i: ("" if i in harm else pid) for i, pid in pid_of.items()}, flag)
 
     all_zero_rows = set()
     for r in lines.itertuples():
@@ -214,6 +223,9 @@ def overclaiming_checks(lines: pd.DataFrame, proxies: pd.DataFrame | None = None
                  "none" + (", yet this line counts it as social (wellbeing) value" if social else ""),
                  "Count it only from the payer's or receiver's view (a fiscal saving, household income), say so, "
                  "and never add it to a wellbeing value for the same people; leave it out of a whole-society SROI.")
+        if r.Index in harm:  # a disbenefit: only an adjustment that takes harm off needs checking
+            _check_disbenefit_adjustments(r, evidence, flag)
+            continue
         several = r.duration >= SEVERAL_YEARS
         if r.deadweight == 0 and r.displacement == 0 and r.attribution == 0 and (r.duration == 1 or r.drop_off == 0):
             all_zero_rows.add(r.Index)
@@ -254,7 +266,8 @@ def overclaiming_checks(lines: pd.DataFrame, proxies: pd.DataFrame | None = None
             elif adjustment in ("deadweight", "attribution") and r.Index not in all_zero_rows:
                 flag("note", "unsupported", r, "evidence", f"{name} is 0% and the evidence does not say why",
                      f"Say why no {'change would have happened anyway' if adjustment == 'deadweight' else 'one else contributed'}.")
-    keyed = lines.assign(_s=lines["stakeholder"].map(_key), _o=lines["outcome"].map(_key))
+    benefits = lines.drop(index=list(harm)) if harm else lines
+    keyed = benefits.assign(_s=benefits["stakeholder"].map(_key), _o=benefits["outcome"].map(_key))
     for _, group in keyed.groupby(["_s", "_o"], sort=False):
         if len(group) > 1:
             rows = _rows_text(group["row"])
@@ -268,7 +281,7 @@ def overclaiming_checks(lines: pd.DataFrame, proxies: pd.DataFrame | None = None
                          f"valued as {r.value_type} here; rows {rows} value the same outcome for the same people",
                          "A saving to public services and the wellbeing of the same change count it twice "
                          "unless they are shown to be separate: keep one, or show why both stand.")
-    if len(lines) > 1 and len(all_zero_rows) == len(lines):
+    if len(benefits) > 1 and len(all_zero_rows) == len(benefits):
         flag("warning", "no_adjustments", None, "deadweight",
              f"every line of the map has deadweight, displacement and attribution at 0%",
              "An impact map where nothing would have happened anyway and nobody else helped is rare: "
@@ -286,6 +299,31 @@ def overclaiming_checks(lines: pd.DataFrame, proxies: pd.DataFrame | None = None
                       f"on other lines; the first {MAX_LISTED:,} are listed",
                       "action": "Fix the lines listed, then run the checks again to see the rest."})
     return _ordered(found)
+
+
+def _disbenefits(lines: pd.DataFrame) -> np.ndarray:
+    """Which lines are disbenefits: the ``disbenefit`` column of ``Valuation.lines``, or (for lines built without
+    it) a value per unit below zero."""
+    if "disbenefit" in lines:
+        return lines["disbenefit"].fillna(False).to_numpy(dtype=bool)
+    if "value_per_unit" in lines:
+        return lines["value_per_unit"].to_numpy(dtype=float) < 0
+    return np.zeros(len(lines), dtype=bool)
+
+
+def _check_disbenefit_adjustments(r, evidence: str, flag) -> None:
+    """A disbenefit's non-zero deadweight, displacement, attribution or drop-off takes harm off the total: each
+    needs a figure or a source in the evidence, as on a benefit."""
+    for adjustment in ("deadweight", "displacement", "attribution", "drop_off"):
+        amount = float(getattr(r, adjustment))
+        if amount == 0 or (adjustment == "drop_off" and r.duration == 1) or _supported(evidence, adjustment, amount):
+            continue
+        name = adjustment.replace("_", "-")
+        flag("warning", "unsupported", r, "evidence",
+             f"{name} is {_pct(amount)} on a disbenefit, which takes that share of the harm off the total, but the "
+             "evidence gives no figure or source for it",
+             f"Say in the evidence column where the {name} figure comes from, or set it to 0% to count the whole "
+             "harm.")
 
 
 def _ordered(found: list[dict]) -> pd.DataFrame:

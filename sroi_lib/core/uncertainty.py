@@ -28,6 +28,11 @@ Drop-off is found by bisection on [0, 1] (the present value falls as drop-off ri
 year by evaluating every whole year from 1 to 300, and the discount rate by bisection over flat rates from
 0% to 99%. "never" is reported where no valid value reaches the target.
 
+A disbenefit (a line whose value is below zero) is the same formula with a negative value, so each of its
+figures moves the other way: its present value rises with drop-off and with a later start, and falls with a
+longer duration. Its value per unit stays a disbenefit: its valid range is below zero (a benefit's is above
+it), in tipping points and in Monte Carlo draws alike.
+
 **Monte Carlo**: each uncertain assumption draws one uniform number per draw from its own counter-based
 stream (SplitMix64 on the seed, the assumption's position and the draw's index), turned into a value by the
 distribution's inverse CDF truncated to the assumption's valid range. A draw's numbers therefore depend only
@@ -285,11 +290,11 @@ def tipping_points(model: Model, target: float = 1.0) -> pd.DataFrame:
         for assumption in ("quantity", "value"):
             per_unit = model.line_values(**{assumption: np.ones(n)})  # each line's PV for x = 1
             closed.append((assumption, getattr(model, assumption).astype(float),
-                           np.where(per_unit > 0, (need - others) / per_unit, np.nan)))
+                           np.where(per_unit != 0, (need - others) / per_unit, np.nan)))
         for assumption in ("deadweight", "displacement", "attribution"):
             full = model.line_values(**{assumption: np.zeros(n)})  # each line's PV with (1 − a) = 1
             closed.append((assumption, getattr(model, assumption).astype(float),
-                           np.where(full > 0, 1 - (need - others) / full, np.nan)))
+                           np.where(full != 0, 1 - (need - others) / full, np.nan)))
     k = len(closed)  # interleaved: line 1's five, then line 2's, ...
     frames = [_tipping_rows(model, np.repeat([a for a, _, _ in closed], n).reshape(k, n).T.ravel(),
                             np.tile(np.arange(n), k).reshape(k, n).T.ravel(),
@@ -319,6 +324,8 @@ def _tipping_rows(model: Model, assumption, positions, base, tipping, method: st
     tipping = np.atleast_1d(np.asarray(tipping, dtype=float))
     lo = np.array([_bounds(a)[0] for a in names]) if names.size else np.zeros(0)
     hi = np.array([_bounds(a)[1] for a in names]) if names.size else np.zeros(0)
+    harm = (names == "value") & (base < 0)  # a disbenefit's value stays below zero
+    lo, hi = np.where(harm, -np.inf, lo), np.where(harm, 0.0, hi)
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(tipping) & (lo - 1e-12 <= tipping) & (tipping <= hi + 1e-12)
         direction = np.where(~ok, "", np.where(tipping < base, "falls", "rises")).astype(object)
@@ -387,10 +394,10 @@ def _whole_year_tipping(model, assumption: str, need, others) -> np.ndarray:
         below, above = j < base - 1, j >= base  # the years before and after each line's own
         last = lambda mask: np.where(mask, j, -1).max(axis=0)  # noqa: E731  (-1: none)
         first_of = lambda mask: np.where(mask, j, MAX_YEARS).min(axis=0)  # noqa: E731  (MAX_YEARS: none)
-        if assumption == "duration":  # the PV rises with the duration
-            cand = np.where(now, last(below & ~reached), first_of(above & reached))
-        else:  # the PV falls as the start moves later
-            cand = np.where(now, first_of(above & ~reached), last(below & reached))
+        # A benefit's PV rises with the duration and falls as the start moves later; a disbenefit's the other way.
+        rises = (assumption == "duration") == (sub.quantity * sub.value >= 0)
+        cand = np.where(rises, np.where(now, last(below & ~reached), first_of(above & reached)),
+                        np.where(now, first_of(above & ~reached), last(below & reached)))
         out[block] = np.where((cand >= 0) & (cand < MAX_YEARS), cand + 1.0, np.nan)
     return out
 
@@ -603,7 +610,7 @@ def monte_carlo(model: Model, uncertain: Iterable[Uncertain], *, draws: int = DE
 
                 rho = b["rho"]
                 raw = ndtr(np.sqrt(rho) * factor[b["group"]] + np.sqrt(1 - rho) * ndtri(raw))
-            values = _sample(b["kind"], b["params"], raw, _bounds(b["assumption"]))
+            values = _sample(b["kind"], b["params"], raw, _draw_bounds(model, b))
             if b["assumption"] in WHOLE:
                 values = np.clip(np.rint(values), 1, MAX_YEARS).astype(np.int64)
             if b["assumption"] == "inputs":
@@ -619,6 +626,16 @@ def monte_carlo(model: Model, uncertain: Iterable[Uncertain], *, draws: int = DE
         pvs[first:first + count] = pv
         ratios[first:first + count] = pv / model.total_inputs(scale=scale)
     return MonteCarlo(seed=int(seed), draws=int(draws), ratios=ratios, present_values=pvs, target=target)
+
+
+def _draw_bounds(model: Model, batch: dict):
+    """The valid range of a batch's draws: :func:`_bounds`, except that a disbenefit's value per unit stays below
+    zero (one range per assumption of the batch, shaped to broadcast against its draws)."""
+    lo, hi = _bounds(batch["assumption"])
+    if batch["assumption"] != "value":
+        return lo, hi
+    harm = (model.value[batch["lines"]] < 0)[:, None]
+    return np.where(harm, -np.inf, lo), np.where(harm, 0.0, hi)
 
 
 def _common_normals(seed: int, groups: int, first: int, count: int) -> np.ndarray:

@@ -24,8 +24,11 @@ without Python (docs/method.md gives the formulas):
   discounted by their authors have a rate of 0 in every year, so every factor is 1.
 * **Inputs**: each input's value × the factor of the year it is spent.
 * **Summary** (first): present value, total inputs, NPV, SROI ratio, net SROI
-  ratio, value before discounting, first-year impact and payback, each a
-  formula, beside the figure sroi printed and the difference.
+  ratio, value before discounting, first-year impact, payback, and the present
+  value of the benefits and of the disbenefits apart (the lines marked
+  ``yes`` in the Outcome lines' Disbenefit column, whose value per unit is
+  below zero), each a formula, beside the figure sroi printed and the
+  difference.
 
 The workbook is written row by row (openpyxl's write-only mode), so a large map
 needs little memory; text from the user's files is stored as text
@@ -61,6 +64,8 @@ SUMMARY_FIGURES = (
     ("undiscounted_value", "Value before discounting"),
     ("annual_impact", "First-year impact (lines starting in year 1)"),
     ("payback_months", "Payback (months)"),
+    ("gross_benefits", "Benefits (present value of the lines that are not disbenefits)"),
+    ("gross_disbenefits", "Disbenefits (present value of the disbenefit lines)"),
 )
 FIRST_FIGURE_ROW = 7
 
@@ -73,7 +78,9 @@ LINE_COLUMNS = (
     ("proxy_id", "Proxy id", "The proxy in the library that values the line (blank: a value of the map's own)."),
     ("source", "Source of the value", "Where the value per unit comes from."),
     ("source_url", "Source address", "The web address of the source."),
-    ("value", "Value per unit as stated (£)", "The value per unit in the prices of its own year (data)."),
+    ("value", "Value per unit as stated (£)", "The value per unit in the prices of its own year (data); below "
+     "zero for a disbenefit (a proxy's value taken as a loss)."),
+    ("disbenefit", "Disbenefit", "yes: a negative outcome, whose value counts against the total (data)."),
     ("price_year", "Price year of that value", "The year whose prices the value is in (data)."),
     ("deflator_from", "GDP deflator in that year", "HM Treasury's GDP deflator index in the value's price year "
      "(data; the series is named on the Summary sheet)."),
@@ -214,6 +221,8 @@ def _summary(ws, v, title: str, n_lines: int, n_inputs: int) -> None:
         "undiscounted_value": f"=SUM({col('undiscounted_value')})",
         "annual_impact": f"=SUM({col('payback_impact')})",
         "payback_months": f'=IF({b["annual_impact"]}>0,{b["total_inputs"]}/({b["annual_impact"]}/12),"no payback")',
+        "gross_benefits": f'=SUMIF({col("disbenefit")},"no",{col("present_value")})',
+        "gross_disbenefits": f'=SUMIF({col("disbenefit")},"yes",{col("present_value")})',
     }
     how = {
         "present_value": f"The sum of the present value of every line ('{LINES_SHEET}' sheet).",
@@ -225,6 +234,9 @@ def _summary(ws, v, title: str, n_lines: int, n_inputs: int) -> None:
         "undiscounted_value": f"The sum of every line's value in every year before discounting ('{LINES_SHEET}').",
         "annual_impact": "The sum of the first-year impact of the lines that start in year 1.",
         "payback_months": "Total inputs ÷ (first-year impact ÷ 12); none when the first-year impact is £0.",
+        "gross_benefits": f"The sum of the present value of the lines that are not disbenefits ('{LINES_SHEET}').",
+        "gross_disbenefits": f"The sum of the present value of the disbenefit lines ('{LINES_SHEET}'): 0 or below. "
+                             "Benefits + disbenefits = present value of outcomes.",
     }
     formats = {"sroi_ratio": RATIO, "net_sroi_ratio": RATIO, "payback_months": "0.0"}
     figures = v.summary()
@@ -286,6 +298,7 @@ def _lines(ws, v, lines: pd.DataFrame, horizon: int) -> None:
             "proxy_id": _text(line.proxy_id),
             "source": " - ".join(t for t in (_text(line.proxy_name), _text(line.source)) if t),
             "source_url": _text(line.source_url), "value": float(line.value), "price_year": int(line.price_year),
+            "disbenefit": "yes" if line.disbenefit else "no",
             "deflator_from": float(deflator_from[i]), "deflator_to": deflator_to, "quantity": float(line.quantity),
             "deadweight": float(line.deadweight), "displacement": float(line.displacement),
             "attribution": float(line.attribution), "drop_off": float(line.drop_off),

@@ -49,16 +49,23 @@ def pounds(x, _pos=None) -> str:
 
 
 def bars(ax, breakdown: pd.DataFrame, by: str, title: str) -> None:
-    """Draw horizontal bars of present value by ``by`` on ``ax``, each labelled with its pounds and share."""
+    """Draw horizontal bars of present value by ``by`` on ``ax``, each labelled with its pounds and share.
+
+    A disbenefit (a group below zero) draws to the left of zero in its own colour, labelled on its left."""
     data = breakdown.sort_values("present_value", ascending=True)
-    ax.barh(data[by].map(plain_label), data["present_value"], color=PALETTE[0])
-    for y, (pv, share) in enumerate(zip(data["present_value"], data["share"])):
-        ax.text(pv, y, f"  {pounds(pv)} ({share:.0%})", va="center", fontsize=9)
+    pv = data["present_value"]
+    ax.barh(data[by].map(plain_label), pv, color=[PALETTE[4] if x < 0 else PALETTE[0] for x in pv])
+    for y, (x, share) in enumerate(zip(pv, data["share"])):
+        ax.text(x, y, f"  {pounds(x)} ({share:.0%})" if x >= 0 else f"{pounds(x)} ({share:.0%})  ", va="center",
+                ha="left" if x >= 0 else "right", fontsize=9)
     ax.xaxis.set_major_formatter(FuncFormatter(pounds))
     ax.set_xlabel("Present value")
     ax.set_ylabel("")
     ax.set_title(title, loc="left")
-    ax.set_xlim(0, max(1.0, data["present_value"].max()) * 1.35)
+    high, low = max(1.0, pv.max()), min(0.0, pv.min())
+    ax.set_xlim(low * 1.35 - (0.35 * high if low < 0 else 0), high * 1.35)
+    if low < 0:
+        ax.axvline(0, color="#333333", linewidth=0.8)
 
 
 def bar_chart(breakdown: pd.DataFrame, by: str, title: str):

@@ -15,7 +15,8 @@ __all__ = ["checks_text", "valuation_text", "proxies_text", "proxy_text"]
 
 
 def valuation_text(v, title: str, framework=None, checks=None) -> str:
-    """The readable summary printed by ``sroi value``: headline figures, every line, the breakdowns and the checks.
+    """The readable summary printed by ``sroi value``: headline figures, every line, the disbenefits (when there
+    are any, with the gross benefits and disbenefits beside the net figure), the breakdowns and the checks.
 
     ``v`` is a :class:`~sroi_lib.core.valuation.Valuation`; ``framework``, when
     given, adds the value by its groups (e.g. the Best City Ambition pillars);
@@ -23,6 +24,9 @@ def valuation_text(v, title: str, framework=None, checks=None) -> str:
     (:func:`~sroi_lib.core.checks.overclaiming_checks`), each with its line, reason and what to do.
     """
     s = v.summary()
+    disbenefits = v.lines[v.lines["disbenefit"].to_numpy(bool)]
+    gross = ([["Benefits (present value)", fmt.money(s["gross_benefits"])],
+              ["Disbenefits (present value)", fmt.money(s["gross_disbenefits"])]] if len(disbenefits) else [])
     out = [
         f"SROI valuation of {title}",
         f"All figures in {v.price_year} prices ({v.deflators.title}, {v.deflators.vintage}).",
@@ -31,8 +35,9 @@ def valuation_text(v, title: str, framework=None, checks=None) -> str:
         "",
         fmt.text_table(
             ["Figure", "Value"],
-            [
-                ["Present value of outcomes", fmt.money(s["present_value"])],
+            gross + [
+                ["Present value, net of disbenefits" if gross else "Present value of outcomes",
+                 fmt.money(s["present_value"])],
                 ["Total inputs", fmt.money(s["total_inputs"])],
                 ["SROI ratio", fmt.ratio(s["sroi_ratio"])],
                 ["Net SROI ratio", f"{s['net_sroi_ratio']:,.2f}"],
@@ -42,7 +47,8 @@ def valuation_text(v, title: str, framework=None, checks=None) -> str:
             right={1},
         ),
         "",
-        f"Every £1 invested returns {fmt.money(s['sroi_ratio'])} of social value (present value).",
+        f"Every £1 invested returns {fmt.money(s['sroi_ratio'])} of social value (present value"
+        + (", net of disbenefits" if gross else "") + ").",
         "",
         "Outcome lines",
         fmt.text_table(
@@ -56,6 +62,13 @@ def valuation_text(v, title: str, framework=None, checks=None) -> str:
             right={0, 3, 4, 6},
         ),
     ]
+    if len(disbenefits):
+        out += ["", f"Disbenefits ({len(disbenefits)} line{'' if len(disbenefits) == 1 else 's'}: negative outcomes, "
+                "taken off the benefits)",
+                fmt.text_table(["Row", "Stakeholder", "Outcome", "Present value", "Source"],
+                               [[r.row if r.row == r.row and r.row is not None else "", r.stakeholder, r.outcome,
+                                 fmt.money(r.present_value), r.proxy_id or r.source]
+                                for r in disbenefits.itertuples()], right={0, 3})]
     tables = [("stakeholder", "Value by stakeholder", v.breakdown("stakeholder")),
               ("value_type", "Value by value type", v.breakdown("value_type")),
               ("theme", "Value by theme", v.breakdown("theme"))]
@@ -64,7 +77,7 @@ def valuation_text(v, title: str, framework=None, checks=None) -> str:
     for by, heading, b in tables:
         out += ["", heading, fmt.text_table(
             ["Group" if by == getattr(framework, "name", None) else by.replace("_", " ").capitalize(),
-             "Present value", "Share"],
+             "Present value", "Share of benefits" if gross else "Share"],
             [[g, fmt.money(pv), fmt.percent(sh)] for g, pv, sh in zip(b[by], b["present_value"], b["share"])],
             right={1, 2})]
     if checks is not None:
