@@ -40,12 +40,13 @@ def plain_label(text) -> str:
 
 
 def pounds(x, _pos=None) -> str:
-    """Short pounds for axis ticks and labels: ``£1.2m``, ``£35k``, ``£900``."""
-    if abs(x) >= 1e6:
-        return f"£{x / 1e6:,.1f}m"
-    if abs(x) >= 1e3:
-        return f"£{x / 1e3:,.0f}k"
-    return f"£{x:,.0f}"
+    """Short pounds for axis ticks and labels: ``£1.2m``, ``£35k``, ``£900``, ``-£205k``."""
+    sign, x = ("-" if x < 0 and round(abs(x)) else ""), abs(x)
+    if x >= 1e6:
+        return f"{sign}£{x / 1e6:,.1f}m"
+    if x >= 1e3:
+        return f"{sign}£{x / 1e3:,.0f}k"
+    return f"{sign}£{x:,.0f}"
 
 
 def bars(ax, breakdown: pd.DataFrame, by: str, title: str) -> None:
@@ -86,16 +87,28 @@ def bar_charts(panels: list[tuple[pd.DataFrame, str, str]]):
 
 
 def year_profile(by_year: pd.DataFrame, title: str = "Value by year"):
-    """Bars of each year's value before discounting, with its present value beside it."""
+    """Bars of each year's value before discounting, with its present value beside it.
+
+    When the valuation has disbenefits (``disbenefits_present_value`` below zero in some year,
+    :meth:`~sroi_lib.core.valuation.Valuation.by_year`), the present value of the year's disbenefits is a third
+    bar below zero, and the other two are net of them."""
     use_style()
     fig, ax = plt.subplots()
-    width = 0.4
-    ax.bar(by_year["year"] - width / 2, by_year["value"], width, label="Value in the year", color=PALETTE[1])
-    ax.bar(by_year["year"] + width / 2, by_year["present_value"], width, label="Present value", color=PALETTE[0])
+    harm = by_year["disbenefits_present_value"] if "disbenefits_present_value" in by_year else None
+    split = harm is not None and bool((harm < 0).any())
+    width = 0.28 if split else 0.4
+    net = " (net of disbenefits)" if split else ""
+    ax.bar(by_year["year"] - width / (1 if split else 2), by_year["value"], width, label="Value in the year" + net,
+           color=PALETTE[1])
+    ax.bar(by_year["year"] + (0 if split else width / 2), by_year["present_value"], width,
+           label="Present value" + net, color=PALETTE[0])
+    if split:
+        ax.bar(by_year["year"] + width, harm, width, label="Disbenefits (present value)", color=PALETTE[4])
+        ax.axhline(0, color="#333333", linewidth=0.8)
     ax.yaxis.set_major_formatter(FuncFormatter(pounds))
     ax.set_xlabel("Year")
     ax.set_xticks(by_year["year"])
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3 if split else 2)
     ax.set_title(title, loc="left")
     fig.tight_layout()
     return fig

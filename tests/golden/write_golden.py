@@ -6,7 +6,7 @@ commit which figures moved and why:
     .venv/bin/python tests/golden/write_golden.py
 
 The test tests/integration/test_example_figures.py compares every run against
-this file (present value, inputs, ratios, NPV, payback and each line's value per
+this file (present value, gross benefits and disbenefits, inputs, ratios, NPV, payback and each line's value per
 unit, first-year impact and present value), and the Monte Carlo range of each
 contract's uncertainty analysis (its percentiles, mean and probability of a ratio
 below 1, for the seed and number of draws its parameters give).
@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 from sroi_lib.reports.contract import load_contract  # noqa: E402
 
 MONTE_CARLO = ("seed", "draws", "p5", "p50", "p95", "mean", "prob_below_1")
-HEADLINE = ("present_value", "total_inputs", "sroi_ratio", "net_sroi_ratio", "npv", "payback_months",
-            "annual_impact", "undiscounted_value")
+HEADLINE = ("present_value", "gross_benefits", "gross_disbenefits", "total_inputs", "sroi_ratio", "net_sroi_ratio",
+            "npv", "payback_months", "annual_impact", "undiscounted_value")
 LINE = ("row", "stakeholder", "outcome", "proxy_id", "value_per_unit", "impact", "undiscounted_value",
         "present_value")
 GOLDEN = Path(__file__).with_name("example_contracts.json")

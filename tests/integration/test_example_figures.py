@@ -26,8 +26,8 @@ from tests.conftest import ROOT, tagged_output
 
 GOLDEN = json.loads((ROOT / "tests" / "golden" / "example_contracts.json").read_text(encoding="utf-8"))
 PARAMS = sorted((ROOT / "parameters").glob("*.yaml"))
-HEADLINE = ("present_value", "total_inputs", "sroi_ratio", "net_sroi_ratio", "npv", "payback_months",
-            "annual_impact", "undiscounted_value")
+HEADLINE = ("present_value", "gross_benefits", "gross_disbenefits", "total_inputs", "sroi_ratio", "net_sroi_ratio",
+            "npv", "payback_months", "annual_impact", "undiscounted_value")
 LINE_FIGURES = ("value_per_unit", "impact", "undiscounted_value", "present_value")
 REL = 1e-9  # the audit's tolerance: one part in a billion
 
