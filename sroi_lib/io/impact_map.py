@@ -184,7 +184,7 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
             elif deflators is not None and (outside := deflators.year_problem(rec["price_year"], **where("price_year"))):
                 found.append(outside)
         if has_value and rec["value"] < 0 and rec["disbenefit"] is False:
-            found.add(f"is no, but the value beside it ({rec['value']:,.2f}) is below zero, which makes the line a "
+            found.add(f"is no, but the value beside it (-£{-rec['value']:,.2f}) is below zero, which makes the line a "
                       "disbenefit", **where("disbenefit"),
                       fix="Write yes (or leave it blank) for a disbenefit, or give the value as 0 or more for a "
                       "benefit.")

@@ -156,6 +156,12 @@ def maps() -> None:
                            ("overflow_quantity.csv", "1e308"), ("formula_text_quantity.csv", "=2+3")]:
         write(g, name, csv_text([MAP_HEADER, WORKED[:2] + [quantity] + WORKED[3:]]))
     write(g, "negative_infinity_value.csv", csv_text([MAP_HEADER, WORKED[:3] + ["-Infinity"] + WORKED[4:]]))
+    # A negative value is a disbenefit; a negative quantity or duration is refused.
+    write(g, "negative_value_ok.csv", csv_text([MAP_HEADER, WORKED[:3] + ["-£1,000"] + WORKED[4:]]))
+    write(g, "negative_value_said_no.csv", csv_text([MAP_HEADER + ["disbenefit"], WORKED[:3] + ["-1000"] + WORKED[4:]
+                                                     + ["no"]]))
+    write(g, "negative_quantity.csv", csv_text([MAP_HEADER, WORKED, OTHER[:2] + ["-100"] + OTHER[3:]]))
+    write(g, "negative_duration.csv", csv_text([MAP_HEADER, WORKED, OTHER[:8] + ["-3", "1"]]))
     write(g, "duration_100000000.csv", csv_text([MAP_HEADER, WORKED[:8] + ["100000000", "1"]]))
     write(g, "duration_301.csv", csv_text([MAP_HEADER, WORKED[:8] + ["301", "1"]]))
     write(g, "duration_300_ok.csv", csv_text([MAP_HEADER, WORKED[:8] + ["300", "1"]]))
