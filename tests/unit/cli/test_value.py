@@ -65,7 +65,7 @@ BAD_CELLS = [
     ("quantity", "-5", "below zero"),
     ("quantity", "nan", "not a finite number"),
     ("value", "inf", "not a finite number"),
-    ("value", "-1000", "below zero"),
+    ("duration", "-3", "below 1"),  # a negative value is a disbenefit (tests/unit/core/test_disbenefits.py)
     ("value", "NaN", "not a finite number"),
     ("deadweight", "150%", "outside 0% to 100%"),
     ("attribution", "25", "bare number above 1"),
