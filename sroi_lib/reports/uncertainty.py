@@ -141,10 +141,10 @@ def _tip_text(r) -> str:
         value, base = f"{r.tipping:.0%}", f"{float(r.base):.0%}"
     elif r.assumption in ("duration", "start_year"):
         value, base = f"{r.tipping:.0f}", f"{float(r.base):.0f}"
-    elif r.assumption == "value":  # pounds a unit
-        value, base = f"£{r.tipping:,.2f}", f"£{float(r.base):,.2f}"
-    else:
-        value, base = f"{r.tipping:,.4g}", f"{float(r.base):,.4g}"
+    elif r.assumption == "value":  # pounds a unit; a disbenefit's below zero: -£61.67
+        value, base = (f"{'-' if x < 0 else ''}£{abs(x):,.2f}" for x in (r.tipping, float(r.base)))
+    else:  # a count: whole above 1,000 (208,908, not 2.089e+05), else four significant figures
+        value, base = (f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.4g}" for x in (r.tipping, float(r.base)))
     verb = "falls below" if r.direction == "falls" else "rises above"
     return f"the {what} of {where} {verb} {value} (from {base})"
 
