@@ -64,7 +64,7 @@ def bars(ax, breakdown: pd.DataFrame, by: str, title: str) -> None:
     ax.set_ylabel("")
     ax.set_title(title, loc="left")
     high, low = max(1.0, pv.max()), min(0.0, pv.min())
-    ax.set_xlim(low * 1.35 - (0.35 * high if low < 0 else 0), high * 1.35)
+    ax.set_xlim(low * 1.35 - (0.45 * high if low < 0 else 0), high * 1.35)
     if low < 0:
         ax.axvline(0, color="#333333", linewidth=0.8)
 
@@ -108,9 +108,12 @@ def year_profile(by_year: pd.DataFrame, title: str = "Value by year"):
     ax.yaxis.set_major_formatter(FuncFormatter(pounds))
     ax.set_xlabel("Year")
     ax.set_xticks(by_year["year"])
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3 if split else 2)
     ax.set_title(title, loc="left")
-    fig.tight_layout()
+    if split:  # three long labels: two rows across the bottom of the figure
+        _legend_below(fig, ax.get_legend_handles_labels()[0], ncol=2, rows=2)
+    else:
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+        fig.tight_layout()
     return fig
 
 

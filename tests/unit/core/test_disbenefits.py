@@ -223,6 +223,6 @@ def test_a_disbenefit_bar_draws_below_zero_and_is_labelled(tmp_path):
     labels = [t.get_text().strip() for t in ax.texts]
     assert "-£15k (-10%)" in labels and "£152k (100%)" in labels
     fig = year_profile(v.by_year())
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["Value in the year (net of disbenefits)", "Present value (net of disbenefits)",
                       "Disbenefits (present value)"]
