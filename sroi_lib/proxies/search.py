@@ -232,7 +232,7 @@ def _kind(node) -> str:
     if tag in ("int", "float"):
         return f"the number {text}"
     if tag == "bool":
-        return f"{text.lower() in ('yes', 'y', 'true', 'on') and 'true' or 'false'} (written '{text}')"
+        return f"{'true' if text.lower() in ('yes', 'y', 'true', 'on') else 'false'} (written '{text}')"
     if tag == "null":
         return "nothing"
     if tag == "timestamp":
