@@ -130,7 +130,7 @@ def proxies_text(found: pd.DataFrame, words: str, *, width: int | None = None, t
 
 
 _MIN_WIDTH = 40  # narrower terminals are written as if 40 wide (an id longer than the width still keeps its line)
-_NARROWEST = {"Name": 14, "Unit": 10, "Source": 12}  # below these widths the table becomes blocks
+_NARROWEST = {"Name": 25, "Unit": 15, "Source": 25}  # narrower columns would be too tall to read: blocks instead
 
 
 def _result_table(rows: pd.DataFrame, group_year: int | None, year: int, width: int) -> str:
