@@ -63,14 +63,17 @@ def test_results_are_grouped_by_price_year_newest_first():
 def test_a_row_with_an_unknown_price_year_comes_last(tmp_path):
     lib = load_library(write_csv(tmp_path / "flagged.csv", [
         dict(ROW, proxy_id="known", flags=""), dict(ROW, proxy_id="unknown", price_year="", flags="price year unknown")]))
-    text = proxies_text(find_proxies(lib, "", limit=None), "", width=120)
-    assert text.index("Published in 2024 prices") < text.index("Price year unknown") < text.index("unknown ")
+    for width in (200, 60):  # a table, and blocks
+        text = proxies_text(find_proxies(lib, "", limit=None), "", width=width)
+        assert text.index("Published in 2024 prices") < text.index("Price year unknown") < text.index("unknown ")
+    assert "£278.91 per care contact as published, price year unknown" in text
 
 
 def test_a_synonym_match_says_so(capsys, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("COLUMNS", "200")  # a table: the reason on its own line under the row
     code, out, _ = sroi(capsys, "proxies", "search", "anxiety", "--limit", "100")
-    assert code == 0 and "(matched 'mental health' for 'anxiety')" in out
+    assert code == 0 and re.search(r"^ +\(matched 'mental health' for 'anxiety'\)$", out, re.M)
+    monkeypatch.setenv("COLUMNS", "80")  # blocks: the reason is the block's last line
     code, out, _ = sroi(capsys, "proxies", "search", "confidence")
     assert code == 0 and "No proxy holds the words 'confidence' themselves" in out
     assert "for 'confidence')" in out

@@ -174,6 +174,7 @@ def test_the_synonyms_file_is_not_a_library_file():
     ("synonyms: [debt, money]\n", "line 1: 'synonyms' holds a list, not one line per word"),
     ("- debt\n- money\n", "line 1: holds a list instead of 'synonyms:'"),
     ("# nothing but a comment\n", "does not hold 'synonyms:'"),
+    ("{}\n", "does not hold 'synonyms:'"),
     ("other: 1\n", "line 1: 'other' is not a key of a synonyms file"),
 ])
 def test_a_bad_synonyms_file_is_refused_naming_the_file_and_line(tmp_path, text, message):
