@@ -42,7 +42,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ..errors import InputError, Problem, Problems
+from ..errors import Problems
 from ..paths import data_dir, decode_text, read_yaml
 
 __all__ = ["normalise_words", "Synonyms", "load_synonyms", "shipped_synonyms", "ranked_search", "slips",
@@ -305,7 +305,8 @@ def ranked_search(library, words: str, *, synonyms: Synonyms | None = None, limi
         if len(term) < NEAR_SHORTEST or synonyms.get(term) or not library.search(term, limit=1).empty:
             continue
         for near in near_words(term, known):
-            add(_phrase_rows(library, near, filters), "near spelling", f"matched '{near}' for '{term}', a near spelling")
+            add(_phrase_rows(library, near, filters), "near spelling",
+                f"matched '{near}' for '{term}', a near spelling")
             entry = synonyms.get(near)
             for phrase in entry[1] if entry else ():
                 add(_phrase_rows(library, phrase, filters), "near spelling",

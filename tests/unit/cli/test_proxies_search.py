@@ -1,4 +1,4 @@
-"""`sroi proxies search` for people: full ids at any width, price-year groups, reasons, and what to do when nothing is found."""
+"""`sroi proxies search` for people: full ids at any width, price-year groups, reasons, nothing found."""
 
 import json
 import re
@@ -62,7 +62,8 @@ def test_results_are_grouped_by_price_year_newest_first():
 
 def test_a_row_with_an_unknown_price_year_comes_last(tmp_path):
     lib = load_library(write_csv(tmp_path / "flagged.csv", [
-        dict(ROW, proxy_id="known", flags=""), dict(ROW, proxy_id="unknown", price_year="", flags="price year unknown")]))
+        dict(ROW, proxy_id="known", flags=""),
+        dict(ROW, proxy_id="unknown", price_year="", flags="price year unknown")]))
     for width in (200, 60):  # a table, and blocks
         text = proxies_text(find_proxies(lib, "", limit=None), "", width=width)
         assert text.index("Published in 2024 prices") < text.index("Price year unknown") < text.index("unknown ")

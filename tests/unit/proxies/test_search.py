@@ -6,8 +6,8 @@ import pytest
 
 from sroi_lib.errors import InputError
 from sroi_lib.proxies.library import find_proxies, load_library, shipped_library
-from sroi_lib.proxies.search import (MATCH_KINDS, SYNONYMS_FILE, Synonyms, load_synonyms, near_words, ranked_search,
-                                     shipped_synonyms, slips)
+from sroi_lib.proxies.search import (MATCH_KINDS, SYNONYMS_FILE, Synonyms, load_synonyms, near_words,
+                                     ranked_search, shipped_synonyms, slips)
 from tests.conftest import ROOT, write_csv
 
 ROW = {"proxy_id": "x", "name": "Thing", "outcome": "Something better", "unit": "per thing", "value": "10",
@@ -157,10 +157,12 @@ def test_the_synonyms_file_is_not_a_library_file():
 # -- the synonyms file's checks: each names the file and the line ----------------------------------------------
 
 @pytest.mark.parametrize("text, message", [
-    ("synonym:\n  debt: [money advice]\n", "line 1: 'synonym' is not a key of a synonyms file; did you mean 'synonyms'?"),
+    ("synonym:\n  debt: [money advice]\n",
+     "line 1: 'synonym' is not a key of a synonyms file; did you mean 'synonyms'?"),
     ("synonyms:\n  debt: [money advice]\nwords: [x]\n", "line 3: 'words' is not a key of a synonyms file"),
     ("synonyms:\n  debt: [money advice, 12]\n", "line 2: 'debt' lists the number 12, which is not a word"),
-    ("synonyms:\n  debt:\n    - money advice\n    - yes\n", "line 4: 'debt' lists true (written 'yes'), which is not a word"),
+    ("synonyms:\n  debt:\n    - money advice\n    - yes\n",
+     "line 4: 'debt' lists true (written 'yes'), which is not a word"),
     ("synonyms:\n  debt: [money advice, ~]\n", "line 2: 'debt' lists nothing, which is not a word"),
     ("synonyms:\n  debt: [[money, advice]]\n", "line 2: 'debt' lists a list, which is not a word"),
     ("synonyms:\n  debt: [2024-01-01]\n", "line 2: 'debt' lists the date 2024-01-01, which is not a word"),
