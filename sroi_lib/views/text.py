@@ -147,7 +147,7 @@ def _result_table(rows: pd.DataFrame, group_year: int | None, year: int, width: 
     for r, reason in zip(rows.itertuples(), why):
         value = f"{fmt.unit_money(r.value_repriced)} {r.unit}, in {year} prices"
         if group_year is None:
-            value = f"{fmt.unit_money(r.value)} {r.unit} as published, price year unknown"
+            value = f"{fmt.unit_money(r.value)} {r.unit} as published; price year unknown, so not re-priced to {year}"
         elif group_year != year:
             value += f" (as published: {fmt.unit_money(r.value)} in {group_year} prices)"
         body = [r.name, value, f"Source: {r.source}"] + ([f"({reason})"] if reason else [])
