@@ -295,7 +295,8 @@ def _add_proxies_commands(sub) -> None:
         p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = psub.add_parser("search", help="find proxies by words", description="Find proxies by words in their name, "
-                        "outcome, theme and unit; best matches first.")
+                        "outcome, theme and unit, by synonyms (anxiety: mental health) and near spellings; best "
+                        "matches first, grouped by price year. The table fits the terminal's width.")
     p.add_argument("words", nargs="*", metavar="WORDS", help="what to look for, e.g. gp appointment")
     p.add_argument("--limit", type=bounded("--limit"), default=10, metavar="N",
                    help="at most N results (default 10, at most 10,000)")
@@ -303,6 +304,8 @@ def _add_proxies_commands(sub) -> None:
     p.add_argument("--value-type", choices=["fiscal", "economic", "social"], help="only this value type")
     p.add_argument("--pillar", help="only themes in this group of the framework, e.g. 'Zero carbon'")
     p.add_argument("--framework", default=DEFAULT_FRAMEWORK, help=f"framework for --pillar (default {DEFAULT_FRAMEWORK})")
+    p.add_argument("--synonyms", metavar="FILE", help="your own synonyms file (YAML, as data/proxies/synonyms.yaml), "
+                   "added to the shipped one")
     library_options(p)
     p.set_defaults(handler=_cmd_proxies_search)
 
@@ -462,12 +465,22 @@ def _cmd_proxies_search(args) -> int:
     from .proxies.library import find_proxies, proxy_records
     from .views.text import proxies_text
 
+    from .proxies.search import load_synonyms, shipped_synonyms
+
     library = _library(args)
+    synonyms = shipped_synonyms()
+    if args.synonyms:
+        synonyms = synonyms.merged_with(load_synonyms(args.synonyms))
     words = " ".join(args.words)
     found = find_proxies(library, words, limit=args.limit, theme=args.theme, value_type=args.value_type,
-                         pillar=args.pillar, framework=args.framework,
+                         pillar=args.pillar, framework=args.framework, synonyms=synonyms,
                          price_year=parse_price_year(args.price_year, library.deflators, label="--price-year "))
-    print(json.dumps(proxy_records(found), indent=2) if args.json else proxies_text(found, words))
+    if args.json:
+        print(json.dumps(proxy_records(found), indent=2))
+    else:
+        filters = " and ".join(f"{flag} '{value}'" for flag, value in (("--theme", args.theme), ("--value-type",
+                               args.value_type), ("--pillar", args.pillar)) if value)
+        print(proxies_text(found, words, themes=sorted(library.table["theme"].str.lower().unique()), filters=filters))
     return EXIT_OK
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, fields
@@ -47,6 +46,7 @@ from ..io.cells import Column, validate_rows
 from ..io.limits import MAX_DURATION_YEARS
 from ..io.tables import read_table
 from ..paths import data_dir
+from .search import Synonyms, normalise_words, ranked_search
 
 __all__ = ["Proxy", "ProxyLibrary", "load_library", "shipped_library", "library_with", "normalise_words",
            "check_record", "check_relations", "find_proxies", "proxy_records", "flag_kinds", "flag_notes",
@@ -169,36 +169,6 @@ class Proxy:
                 return Problem(f"proxy '{self.proxy_id}'{used_by} is flagged '{kind}', so it cannot value anything yet",
                                file=self.origin or None, row=self.row, column=rule.column, fix=rule.fix)
         return None
-
-
-def normalise_words(text: str) -> list[str]:
-    """Split text into search words: lower case, accents removed, plurals reduced.
-
-    Examples
-    --------
-    >>> normalise_words("Café visits; Families & Homes")
-    ['cafe', 'visit', 'family', 'home']
-    """
-    text = str(text)
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return [_singular(w) for w in _WORD.findall(text.lower())]
-
-
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-@lru_cache(maxsize=65536)
-def _singular(word: str) -> str:
-    if len(word) <= 3 or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "zes", "sses")):
-        return word[:-2]
-    if word.endswith("s"):
-        return word[:-1]
-    return word
 
 
 class ProxyLibrary:
@@ -357,6 +327,11 @@ class ProxyLibrary:
             index[field] = {w: np.array(rows) for w, rows in postings.items()}
             vocab[field] = sorted(postings)
         return index, vocab
+
+    def vocabulary(self) -> list[str]:
+        """Every search word of the names, outcomes, themes and units, sorted (what a misspelt word is read as)."""
+        vocab = self._index[1]
+        return sorted({w for f in ("name", "outcome", "theme", "unit") for w in vocab[f]})
 
     # -- combining ------------------------------------------------------------------------
     def merged_with(self, other: "ProxyLibrary") -> "ProxyLibrary":
@@ -648,19 +623,23 @@ def library_with(user_file: str | Path | None = None) -> ProxyLibrary:
 
 def find_proxies(library: ProxyLibrary, words: str = "", *, theme: str | None = None, pillar: str | None = None,
                  value_type: str | None = None, price_year: int | None = None, framework=DEFAULT_FRAMEWORK,
-                 limit: int | None = 50) -> pd.DataFrame:
+                 limit: int | None = 50, synonyms: Synonyms | None = None) -> pd.DataFrame:
     """Search the library with filters and re-price the results (what ``sroi proxies search`` and the explorer show).
 
-    ``pillar`` is a group of ``framework`` (e.g. "Zero carbon"); ``price_year``
-    defaults to the latest year of the deflator series. The result has the library's columns, ``score``,
-    ``value_repriced``, ``repriced_to`` and ``pillar``.
+    The search is :func:`~sroi_lib.proxies.search.ranked_search`: the exact
+    id, then words, then ``synonyms`` (default: the shipped synonyms file),
+    then near spellings. ``pillar`` is a group of ``framework`` (e.g. "Zero
+    carbon"); ``price_year`` defaults to the latest year of the deflator
+    series. The result has the library's columns, ``score``, ``match``,
+    ``why``, ``value_repriced``, ``repriced_to`` and ``pillar``.
     """
     if limit is not None and limit < 1:
         raise InputError(Problem(f"the limit of {limit} is below 1", fix="Ask for 1 or more results."))
     year = library.deflators.last_year if price_year is None else price_year
     fw = load_framework(framework) if isinstance(framework, (str, Path)) else framework
     themes = fw.themes_of(pillar) if pillar else None
-    found = library.search(words, limit=limit, theme=theme or None, value_type=value_type or None, themes=themes)
+    found = ranked_search(library, words, synonyms=synonyms, limit=limit, theme=theme or None,
+                          value_type=value_type or None, themes=themes)
     out = library.repriced(year, found)
     out["pillar"] = fw.assign(out["theme"]).to_numpy()
     return out

@@ -6,6 +6,9 @@ Only formatting: every figure comes from the library. Imports nothing heavy, so
 
 from __future__ import annotations
 
+import shutil
+import textwrap
+
 import pandas as pd
 
 from ..core.checks import finding_text
@@ -97,17 +100,157 @@ def checks_text(checks) -> str:
     return "\n".join(out)
 
 
-def proxies_text(found: pd.DataFrame, words: str) -> str:
-    """Proxy search results (from :func:`~sroi_lib.proxies.library.find_proxies`) as a table, or a hint."""
+def proxies_text(found: pd.DataFrame, words: str, *, width: int | None = None, themes=(),
+                 filters: str = "") -> str:
+    """Proxy search results (from :func:`~sroi_lib.proxies.library.find_proxies`) for a terminal, or what to do.
+
+    Results are numbered best first and grouped by price year, newest first
+    (a flagged row whose price year is unknown comes last), each group a
+    table wrapped to ``width`` characters (default: the terminal's width,
+    :func:`shutil.get_terminal_size`). Nothing is cut: a long id keeps its
+    whole line and the other columns wrap; when the columns cannot fit, each
+    result is written as a short block instead. A result found through a
+    synonym or a near spelling says so under its row.
+
+    When nothing is found, the text says so and how to go on: other words
+    (``themes``: the library's themes), fewer filters (``filters``: the
+    filters given, in words) and how to add one's own value with its source.
+    """
+    width = max(_MIN_WIDTH, width or shutil.get_terminal_size().columns)
     if found.empty:
-        return f"No proxies match '{words}'. Try fewer or shorter words."
+        return _nothing_found(words, themes, filters, width)
     year = int(found["repriced_to"].iloc[0])
-    table = fmt.text_table(
-        ["Id", "Name", "Unit", f"Value ({year} prices)", "Stated", "Theme", "Source"],
-        [[r.proxy_id, r.name, r.unit, fmt.unit_money(r.value_repriced),
-          f"{fmt.unit_money(r.value)} ({_year(r.price_year)})", r.theme, r.source] for r in found.itertuples()],
-        right={3}, max_width=40)
-    return f"{table}\n\n{len(found)} shown. `sroi proxies show ID` gives the full source and licence."
+    found = found.assign(rank=range(1, len(found) + 1))
+    kinds = set(found["match"]) if "match" in found.columns else {"words"}
+    out = [_wrap(f"{len(found)} shown for '{words}', best match first (numbered), grouped by the year of their "
+                 f"prices." if words.strip() else f"{len(found)} shown, grouped by the year of their prices.", width)]
+    if words.strip() and not kinds & {"id", "words"}:
+        out += ["", _wrap(f"No proxy holds the words '{words}' themselves: every result was found through a "
+                          "synonym (data/proxies/synonyms.yaml) or a near spelling, as said under it. Check that a "
+                          "value fits the outcome you claim before you use it.", width)]
+    years = found["price_year"]
+    order = sorted({int(y) for y in years.dropna()}, reverse=True) + ([None] if years.isna().any() else [])
+    for group_year in order:
+        rows = found[years.isna()] if group_year is None else found[years == group_year]
+        heading = ("Price year unknown (flagged: these cannot value anything yet)" if group_year is None
+                   else f"Published in {group_year} prices")
+        out += ["", heading, "-" * min(len(heading), width), _result_table(rows, group_year, year, width)]
+    out += ["", _wrap(f"'As published' is each value in its own year's prices: values of different years are not "
+                      f"comparable. 'In {year} prices' restates them all in {year} prices with the GDP deflator "
+                      "(--price-year YEAR chooses the year).", width),
+            "`sroi proxies show ID` gives the full source and licence."]
+    return "\n".join(out)
+
+
+_MIN_WIDTH = 40  # narrower terminals are written as if 40 wide (an id longer than the width still keeps its line)
+_NARROWEST = {"Name": 25, "Unit": 15, "Source": 25}  # narrower columns would be too tall to read: blocks instead
+
+
+def _result_table(rows: pd.DataFrame, group_year: int | None, year: int, width: int) -> str:
+    """One price year's results: a table wrapped to ``width``, or one block per result when it cannot fit."""
+    published = f"As published ({group_year})" if group_year is not None else "As published"
+    headers = ["#", "Id", "Name", "Unit", published, f"In {year} prices", "Source"]
+    cells = [[str(r.rank), r.proxy_id, r.name, r.unit, fmt.unit_money(r.value), fmt.unit_money(r.value_repriced),
+              r.source] for r in rows.itertuples()]
+    why = [getattr(r, "why", "") or "" for r in rows.itertuples()]
+    lines = _wrapped_table(headers, cells, why, width, keep={0, 1, 4, 5}, right={0, 4, 5})
+    if lines is not None:
+        return "\n".join(lines)
+    blocks = []
+    for r, reason in zip(rows.itertuples(), why):
+        value = f"{fmt.unit_money(r.value_repriced)} {r.unit}, in {year} prices"
+        if group_year is None:
+            value = f"{fmt.unit_money(r.value)} {r.unit} as published; price year unknown, so not re-priced to {year}"
+        elif group_year != year:
+            value += f" (as published: {fmt.unit_money(r.value)} in {group_year} prices)"
+        body = [r.name, value, f"Source: {r.source}"] + ([f"({reason})"] if reason else [])
+        blocks.append("\n".join([f"{r.rank}. {r.proxy_id}"] + [_wrap(t, width, indent="   ") for t in body]))
+    return "\n\n".join(blocks)
+
+
+def _wrapped_table(headers, cells, notes, width, keep, right):
+    """A text table whose wrappable columns share what ``width`` leaves after the ``keep`` columns (never wrapped).
+
+    Headers wrap onto several lines where their column is narrower. Each row
+    may carry a note, written on its own line under it. Returns the lines, or
+    None when the wrappable columns would be narrower than :data:`_NARROWEST`.
+    """
+    gap = 2
+    longest_word = [max(len(w) for w in h.split()) for h in headers]
+    natural = [max([longest_word[i] if i in keep else len(h)] + [len(row[i]) for row in cells])
+               for i, h in enumerate(headers)]
+    room = width - gap * (len(headers) - 1) - sum(natural[i] for i in keep)
+    loose = [i for i in range(len(headers)) if i not in keep]
+    least = {i: min(natural[i], max(longest_word[i], _NARROWEST.get(headers[i], 10))) for i in loose}
+    if room < sum(least.values()):
+        return None
+    widths = list(natural)
+    # share the room: the narrowest column first gets its natural width or an equal share, whichever is less
+    pending = sorted(loose, key=lambda i: natural[i])
+    while pending:
+        i = pending.pop(0)
+        widths[i] = max(least[i], min(natural[i], room // (len(pending) + 1)))
+        room -= widths[i]
+
+    def block(values, wrap_all):
+        parts = [[text] if i in keep and not wrap_all else
+                 textwrap.wrap(text, widths[i], break_on_hyphens=False) or [""] for i, text in enumerate(values)]
+        height = max(len(p) for p in parts)
+        return [_line([p[k] if k < len(p) else "" for p in parts], widths, right) for k in range(height)]
+
+    out = block(headers, True) + [_line(["-" * w for w in widths], widths, right)]
+    tall = False
+    for row, note in zip(cells, notes):
+        lines = block(row, False)
+        tall = tall or len(lines) > 1 or bool(note)
+        out += lines
+        if note:
+            indent = " " * (widths[0] + gap)
+            out += textwrap.wrap(f"({note})", width, initial_indent=indent, subsequent_indent=indent + " ")
+        out.append("")
+    while out and out[-1] == "":
+        out.pop()
+    return out if tall else [o for o in out if o]
+
+
+def _line(values, widths, right) -> str:
+    return "  ".join(v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(values)).rstrip()
+
+
+def _wrap(text: str, width: int, indent: str = "") -> str:
+    return "\n".join(textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent,
+                                    break_on_hyphens=False)) or indent.rstrip()
+
+
+def _item(number: int, text: str, width: int) -> str:
+    """A numbered step, wrapped under its own text."""
+    return "\n".join(textwrap.wrap(text, width, initial_indent=f"{number}. ", subsequent_indent="   ",
+                                    break_on_hyphens=False))
+
+
+def _nothing_found(words: str, themes, filters: str, width: int) -> str:
+    """What to do when a search finds nothing: other words, fewer filters, or one's own value with its source."""
+    from ..proxies.library import PROXY_COLUMNS
+
+    needed = [c.name for c in PROXY_COLUMNS if c.required]
+    asked = f"'{words}'" if words.strip() else "these filters"
+    out = [_wrap(f"Nothing found for {asked}{f' with {filters}' if filters and words.strip() else ''}.", width), ""]
+    if filters:
+        out.append(_wrap(f"Try without {filters}.", width))
+    out.append(_wrap("Try other or fewer words (a typo close to a library word is corrected; words such as "
+                     "'anxiety' or 'debt' are also looked up through data/proxies/synonyms.yaml)"
+                     + (f", or one of the themes: {', '.join(themes)}" if themes else "") + ".", width))
+    out.append(_wrap("List a theme with: sroi proxies search --theme 'health and care' --limit 100", width))
+    out += ["", _wrap("No proxy for your outcome? Add your own value with its source, in a proxy library file "
+                      "of your own:", width),
+            _item(1, "A CSV (or Excel) file, one row per value, with the columns: " + ", ".join(needed)
+                  + " (and value_type, and notes: where in the source the figure is, quoted).", width),
+            _item(2, "Check it: sroi proxies check my_proxies.csv", width),
+            _item(3, "Use it: sroi proxies search WORDS --proxies my_proxies.csv, and sroi value MAP "
+                  "--proxies my_proxies.csv", width),
+            _wrap("Every value needs its source, the source's web address, its price year and its licence "
+                  "(docs/proxies.md, 'Adding your own values').", width)]
+    return "\n".join(out)
 
 
 def proxy_text(p, repriced: float, year: int, vintage: str) -> str:
@@ -130,8 +273,3 @@ def proxy_text(p, repriced: float, year: int, vintage: str) -> str:
         rows.append(["Flags", f"{p.flags} (see docs/proxies.md, 'Bringing in a council's own proxies')"])
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
-
-
-def _year(year) -> str:
-    """A proxy's price year, or "price year unknown" while it is flagged so."""
-    return "price year unknown" if pd.isna(year) else str(year)

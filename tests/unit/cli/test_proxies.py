@@ -32,7 +32,7 @@ def test_search_table_and_limit(capsys):
                         "--limit", "2", "--theme", "health and care")
     assert code == 0 and "t-gp-appointment" in out and "2 shown" in out
     code, out, _ = sroi(capsys, "proxies", "search", "zebra", "crossing", "--proxies", FIX / "proxies_small.csv")
-    assert code == 0 and "No proxies match" in out
+    assert code == 0 and "Nothing found for 'zebra crossing'" in out
 
 
 def test_search_by_pillar(capsys):
