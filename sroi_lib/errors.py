@@ -4,7 +4,9 @@
   never a crash: it holds one :class:`Problem` per thing that is wrong, each
   naming the file, the row (as a spreadsheet shows it: the header is row 1), the
   column, what is wrong and how to fix it. The command line prints every problem
-  and exits with code 2.
+  and exits with code 2. In a YAML file (parameters, scenarios, frameworks,
+  themes) the row is the file's line and the column its key, and they are named
+  so: ``lcc.yaml, line 7, key 'price_year'``.
 * :class:`CellError`: one cell that cannot be read (an :class:`InputError` whose
   file, row and column are added by the reader that met it).
 * :class:`RunFailed`: a report could not be produced for a reason that is not in
@@ -20,7 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SroiError", "Problem", "InputError", "CellError", "RunFailed", "Problems"]
+__all__ = ["SroiError", "Problem", "InputError", "CellError", "RunFailed", "Problems", "YAML_SUFFIXES"]
+
+YAML_SUFFIXES = (".yaml", ".yml")  # files whose rows are lines and whose columns are keys
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,11 @@ class Problem:
     file : str, optional
         The file's name as the user gave it.
     row : int, optional
-        The row as a spreadsheet shows it (the header is row 1).
+        The row as a spreadsheet shows it (the header is row 1); in a YAML
+        file, the line (1-based).
     column : str, optional
-        The column's name as it appears in the file.
+        The column's name as it appears in the file; in a YAML file, the key
+        (a nested key as its path, ``uncertainty → sensitivity → quantity``).
     fix : str, optional
         How to put it right.
     sheet : str, optional
@@ -51,17 +57,24 @@ class Problem:
     sheet: str | None = None
 
     @property
+    def in_yaml(self) -> bool:
+        """Whether the file is YAML (its row is a line, its column a key): by its name's ending."""
+        return bool(self.file) and Path(self.file).suffix.lower() in YAML_SUFFIXES
+
+    @property
     def where(self) -> str:
-        """The location as one phrase, e.g. ``map.csv, row 4, column 'deadweight'``."""
+        """The location as one phrase: ``map.csv, row 4, column 'deadweight'`` in a table,
+        ``lcc.yaml, line 7, key 'price_year'`` in a YAML file."""
+        row, column = ("line", "key") if self.in_yaml else ("row", "column")
         parts = []
         if self.file:
             parts.append(Path(self.file).name)
         if self.sheet:
             parts.append(f"sheet '{self.sheet}'")
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(f"{row} {self.row}")
         if self.column:
-            parts.append(f"column '{self.column}'")
+            parts.append(f"{column} '{self.column}'")
         return ", ".join(parts)
 
     def __str__(self) -> str:
