@@ -250,19 +250,21 @@ def parse_yaml(text: str, label: str, what: str = "YAML file"):
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context, start = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
         opened = next((words for kind, words in _OPENED.items() if context.startswith(kind)), None)
+        fix = "Check the indentation and the colons on that line."
         if opened and start is not None:  # the quote or bracket opened there is the place to look, not where it broke
-            problem, mark = f"{opened} opened on this line is not closed: {problem}", start
+            problem, mark = f"{opened[0]} on this line is not closed: {problem}", start
+            fix = f"Close {opened[1]}, or put the whole text in quotation marks."
         line = mark.line + 1 if mark else None
         raise InputError(Problem(f"the {what} is not valid YAML ({problem})", file=label, row=line,
-                                 column=key_at_line(text, line) if line else None,
-                                 fix="Check the indentation and the colons on that line.")) from None
+                                 column=key_at_line(text, line) if line else None, fix=fix)) from None
     except RecursionError:  # pragma: no cover - _check_depth refuses deep nesting first
         raise InputError(Problem(f"the {what} is nested too deeply", file=label)) from None
 
 
 # The errors PyYAML reports where a quoted text or a bracket breaks, though it was opened earlier (its context).
-_OPENED = {"while scanning a quoted scalar": "the quoted text", "while parsing a flow sequence": "the [ list",
-           "while parsing a flow mapping": "the { mapping"}
+_OPENED = {"while scanning a quoted scalar": ("the quoted text opened", "it with its quotation mark"),
+           "while parsing a flow sequence": ("the list opened with [", "it with ]"),
+           "while parsing a flow mapping": ("the mapping opened with {", "it with }")}
 _KEY_LINE = re.compile(r"^(\s*)(?:-\s+)*(['\"]?)([^'\"#:\s][^#:]*?)\2\s*:(\s|$)")
 
 
