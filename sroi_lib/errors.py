@@ -19,10 +19,12 @@ user's mistake: the command line says so and prints the traceback.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SroiError", "Problem", "InputError", "CellError", "RunFailed", "Problems", "YAML_SUFFIXES"]
+__all__ = ["SroiError", "Problem", "InputError", "CellError", "RunFailed", "Problems", "YAML_SUFFIXES", "nearest",
+           "did_you_mean"]
 
 YAML_SUFFIXES = (".yaml", ".yml")  # files whose rows are lines and whose columns are keys
 
@@ -154,3 +156,39 @@ class Problems(list):
         """Raise an :class:`InputError` holding every problem recorded, if any."""
         if self:
             raise InputError(list(self))
+
+
+def nearest(word: str, choices, *, most: int = 3, cutoff: float = 0.75) -> list[str]:
+    """The ``choices`` nearest to ``word``, for a "did you mean": first any that differ from it only in case, then
+    up to ``most`` in all that are alike by :func:`difflib.get_close_matches` (its ratio, compared in lower case,
+    at least ``cutoff``), nearest first.
+
+    Examples
+    --------
+    >>> nearest("HW-Wellby-Central", ["hw-wellby-central", "hw-wellby-low"])
+    ['hw-wellby-central']
+    >>> nearest("hw-welby-centrl", ["hw-wellby-central", "hw-wellby-low", "env-co2"])
+    ['hw-wellby-central']
+    """
+    word = str(word)
+    by_lower: dict[str, list[str]] = {}
+    for choice in choices:
+        by_lower.setdefault(str(choice).lower(), []).append(str(choice))
+    found = list(by_lower.get(word.lower(), []))
+    for close in difflib.get_close_matches(word.lower(), list(by_lower), n=most, cutoff=cutoff):
+        found += [c for c in by_lower[close] if c not in found]
+    return found[:most]
+
+
+def did_you_mean(word: str, choices, **kw) -> str:
+    """``"Did you mean 'a'? "`` (or ``'a', 'b' or 'c'``) for the :func:`nearest` choices; ``""`` when none is near.
+
+    Examples
+    --------
+    >>> did_you_mean("green bok", ["green-book", "health", "none"])
+    "Did you mean 'green-book'? "
+    """
+    found = [f"'{c}'" for c in nearest(word, choices, **kw)]
+    if not found:
+        return ""
+    return f"Did you mean {found[0] if len(found) == 1 else ', '.join(found[:-1]) + ' or ' + found[-1]}? "

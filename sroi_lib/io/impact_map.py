@@ -19,12 +19,11 @@ Every problem in a file is collected and reported together.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem, Problems
+from ..errors import InputError, Problem, Problems, did_you_mean
 from .cells import Column, validate_rows
 from .limits import MAX_DURATION_YEARS, MAX_LINE_YEARS, MAX_START_YEAR
 from .tables import RawTable, read_table
@@ -175,9 +174,8 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
             elif deflators is not None and (outside := deflators.year_problem(rec["price_year"], **where("price_year"))):
                 found.append(outside)
         if has_proxy and (proxies is None or rec["proxy_id"] not in proxies):
-            close = difflib.get_close_matches(rec["proxy_id"], getattr(proxies, "ids", None) or [], n=1, cutoff=0.8)
             fix = ("No proxy library is loaded: give the value and price_year on the line instead."
-                   if proxies is None else (f"Did you mean '{close[0]}'? " if close else "")
+                   if proxies is None else did_you_mean(rec["proxy_id"], getattr(proxies, "ids", None) or [])
                    + "Check the id with `sroi proxies search`, or give a value and price_year instead.")
             found.add(f"proxy '{rec['proxy_id']}' is not in the proxy library", **where("proxy_id"), fix=fix)
     line_years = sum(rec["duration"] for rec in records if isinstance(rec["duration"], int))
