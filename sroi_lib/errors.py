@@ -161,7 +161,7 @@ class Problems(list):
 def nearest(word: str, choices, *, most: int = 3, cutoff: float = 0.75) -> list[str]:
     """The ``choices`` nearest to ``word``, for a "did you mean": first any that differ from it only in case, then
     up to ``most`` in all that are alike by :func:`difflib.get_close_matches` (its ratio, compared in lower case,
-    at least ``cutoff``), nearest first.
+    at least ``cutoff``, and within 0.1 of the nearest's), nearest first.
 
     Examples
     --------
@@ -175,8 +175,11 @@ def nearest(word: str, choices, *, most: int = 3, cutoff: float = 0.75) -> list[
     for choice in choices:
         by_lower.setdefault(str(choice).lower(), []).append(str(choice))
     found = list(by_lower.get(word.lower(), []))
-    for close in difflib.get_close_matches(word.lower(), list(by_lower), n=most, cutoff=cutoff):
-        found += [c for c in by_lower[close] if c not in found]
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=most, cutoff=cutoff)
+    ratios = [difflib.SequenceMatcher(None, word.lower(), c).ratio() for c in close]
+    for choice, ratio in zip(close, ratios):
+        if ratio >= ratios[0] - 0.1:  # as near, or nearly, as the nearest: a far second is noise
+            found += [c for c in by_lower[choice] if c not in found]
     return found[:most]
 
 

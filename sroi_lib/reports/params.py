@@ -47,7 +47,7 @@ from ..errors import InputError, Problem
 from ..paths import read_yaml
 from ..io.cells import normalise_header
 from ..io.limits import MAX_CELL_CHARS
-from ..io.tables import SUPPORTED_EXTENSIONS
+from ..io.tables import SUPPORTED_EXTENSIONS, split_sheet
 from .uncertainty_spec import (SCENARIOS_SUFFIX, is_scenarios_file, parse_scenarios_file, parse_uncertainty,
                                renamed_lines, scenarios_file_for, yaml_lines)
 
@@ -132,7 +132,9 @@ class ContractParams:
 
     def input_files(self) -> dict[str, Path]:
         """The files this contract reads, by role."""
-        files = {"parameters": self.path, "impact_map": self.impact_map, "inputs": self.inputs}
+        files = {"parameters": self.path, "impact_map": Path(split_sheet(self.impact_map)[0]),
+                 "inputs": Path(split_sheet(self.inputs)[0])}  # the workbook, without a sheet named after '#'
+
         for key in ("proxies", "commitments", "returns"):
             if getattr(self, key):
                 files["user_proxies" if key == "proxies" else key] = getattr(self, key)
@@ -242,7 +244,8 @@ def load_params(path: str | Path) -> ContractParams:
         values["analysis_type"] = values["analysis_type"].lower()
     for key in ("impact_map", "inputs", "proxies", "commitments", "returns"):
         if values.get(key):
-            target = base / values[key]
+            file, sheet = split_sheet(values[key]) if key in ("impact_map", "inputs") else (values[key], None)
+            target = base / file
             if not _is_file(target):
                 add(key, f"the file {shown(values[key], 200)} was not found (looked for {shown(str(target), 300)})",
                     fix="Paths are relative to the parameters file.")
@@ -252,8 +255,8 @@ def load_params(path: str | Path) -> ContractParams:
                     f"'{target.suffix or '(none)'}' cannot be read)",
                     fix="Give the commitments table as CSV (.csv) or Excel (.xlsx).")
                 values.pop(key)
-            else:
-                values[key] = _resolved(target)
+            else:  # a sheet named after '#' is kept on the path, for the reader (docs/parameters.md)
+                values[key] = _resolved(target) if sheet is None else Path(f"{_resolved(target)}#{sheet}")
     if "framework" in values and values["framework"].lower().endswith((".yaml", ".yml")):
         values["framework"] = str(_resolved(base / values["framework"]))
     settings = {k: values[k] for k in ("price_year", "discounting", "framework") if k in values}
