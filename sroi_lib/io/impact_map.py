@@ -27,7 +27,7 @@ import pandas as pd
 from ..errors import InputError, Problem, Problems, did_you_mean
 from .cells import Column, normalise_header, validate_rows
 from .limits import MAX_DURATION_YEARS, MAX_LINE_YEARS, MAX_START_YEAR
-from .tables import RawTable, read_table
+from .tables import SHEET_HELP, RawTable, read_table
 from .totals import find_totals_rows
 
 __all__ = [
@@ -166,6 +166,8 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
     to ``proxies``) or ``value`` with a ``price_year`` inside the deflator
     series, never both. See :func:`read_impact_map`.
     """
+    if not header_of(IMPACT_MAP_COLUMNS)(raw.header):
+        raise InputError(_no_header(raw, IMPACT_MAP_COLUMNS, "impact map"))
     found = Problems()
     raw = _without_totals(raw, found, text_columns=("stakeholder", "outcome", "indicator", "proxy_id", "theme", "ward"),
                           labels=("stakeholder", "outcome"), figures=("quantity", "value"))
@@ -213,6 +215,19 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
     return frame
 
 
+def _no_header(raw: RawTable, columns: tuple[Column, ...], what: str) -> Problem:
+    """One problem for a table whose header names fewer than two of its columns (a notes sheet, a wrong file),
+    instead of one for each required column."""
+    cells = [h for h in raw.header if h][:6]
+    found = ", ".join(f"'{h[:40]}'" for h in cells) or "nothing"
+    needed = [c.name for c in columns if c.required] + (["proxy_id (or value and price_year)"]
+                                                        if what == "impact map" else [])
+    return Problem(f"holds no {what} table: no row at the top names its columns (the header read, row "
+                   f"{raw.header_row}, holds {found})", **raw.where(row=raw.header_row),
+                   fix=f"Head the columns {', '.join(needed[:-1])} and {needed[-1]}."
+                   + (f" If the table is in another sheet, {SHEET_HELP}." if raw.sheet else ""))
+
+
 def _without_totals(raw: RawTable, found: Problems, **columns) -> RawTable:
     """``raw`` without its totals rows, each recorded in ``found`` (:mod:`sroi_lib.io.totals`)."""
     totals = find_totals_rows(raw, **columns)
@@ -224,6 +239,8 @@ def _without_totals(raw: RawTable, found: Problems, **columns) -> RawTable:
 
 def validate_inputs(raw: RawTable) -> pd.DataFrame:
     """Check an inputs table (``stakeholder, description, value[, year]``)."""
+    if not header_of(INPUT_COLUMNS)(raw.header):
+        raise InputError(_no_header(raw, INPUT_COLUMNS, "inputs"))
     found = Problems()
     raw = _without_totals(raw, found, text_columns=("stakeholder", "description"),
                           labels=("stakeholder", "description"), figures=("value",))

@@ -77,7 +77,7 @@ SHEET_MAX_ROWS = 1_048_576  # Excel's last row
 _OLD_EXCEL = (".xls", ".xlsb", ".ods", ".numbers")
 MAX_TITLE_ROWS = 10  # the top non-blank rows searched for the header row (the rest above it are titles)
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm")
-SHEET_HELP = "choose it with --sheet NAME, or write the file as FILE.xlsx#NAME in a parameters file"
+SHEET_HELP = "name it with --sheet NAME (or as FILE.xlsx#NAME in a parameters file)"
 
 
 @dataclass
