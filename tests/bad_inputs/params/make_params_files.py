@@ -69,6 +69,13 @@ case("syntax-error", params(title="[unclosed"), "not valid YAML", "a YAML syntax
 case("wrong-suffix", params(), "must end .yaml or .yml", "only YAML files are parameters files", file="wrong-suffix.txt")
 case("missing-key", params(title=DROP), "the parameter 'title' is missing", "a required key left out is named")
 case("unknown-key", params(pricee_year="2024"), "Did you mean 'price_year'", "a misspelt key is named with the right one")
+case("forgiven-key-twice", params() + "Price Year: 2023\n",
+     ["key 'Price Year'", "'Price Year' (line 17) and 'price_year' (line 6) are the same parameter, 'price_year', "
+      "given twice", "Keep one of them."],
+     "one key written two ways (price_year and Price Year) is refused naming both lines, not one silently kept")
+case("forgiven-keys-read", params().replace("price_year:", "Price Year:").replace("analysis_type:", "Analysis-Type:"),
+     ["Returns workbook for bad-input-case written to"], "keys forgive case, spaces and hyphens, as columns do",
+     exit=0, command=["template", "returns", "--contract", "{file}", "-o", "{tmp}/returns.xlsx"])
 case("nul-in-text", params(title='"Bad\\0input"'), "holds a NUL character", "a NUL byte in a value is refused")
 case("description-too-long", params(description="x" * 33_000), "sroi takes at most 32,767",
      "text over Excel's cell limit is refused, not carried into the report")
