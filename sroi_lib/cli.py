@@ -157,6 +157,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--framework", metavar="NAME", default=DEFAULT_FRAMEWORK,
                    help="framework for the value-by-priority breakdown: a shipped name or a YAML file "
                    f"(default: {DEFAULT_FRAMEWORK})")
+    p.add_argument("--sheet", metavar="NAME", help="the impact map's sheet, for a workbook (default: a sheet named "
+                   "like 'Impact map', else the first sheet holding the map's header); also FILE.xlsx#NAME")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--strict", action="store_true", help=STRICT_HELP)
     p.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the valuation as an Excel workbook whose cells are "
@@ -413,7 +415,12 @@ def _cmd_value(args) -> int:
     if args.xlsx is not None:  # a wrong output is refused before any work is done
         check_output_path(args.xlsx, suffixes=(".xlsx",), option="--xlsx",
                           inputs=(args.impact_map, args.inputs, args.proxies))
-    valued = value_files(args.impact_map, args.inputs, investment=args.investment, price_year=args.price_year,
+    impact_map = args.impact_map
+    if args.sheet is not None:  # the sheet rides on the path, as FILE.xlsx#NAME (io.tables.split_sheet)
+        from .io.tables import split_sheet
+
+        impact_map = f"{split_sheet(impact_map)[0]}#{args.sheet}"
+    valued = value_files(impact_map, args.inputs, investment=args.investment, price_year=args.price_year,
                          discounting=args.discount, proxies=args.proxies, framework=args.framework,
                          labels=VALUE_OPTIONS, first_year_discounted=not args.first_year_undiscounted,
                          drop_off_first_year=args.drop_off_first_year, strict=args.strict)

@@ -4,7 +4,9 @@
   never a crash: it holds one :class:`Problem` per thing that is wrong, each
   naming the file, the row (as a spreadsheet shows it: the header is row 1), the
   column, what is wrong and how to fix it. The command line prints every problem
-  and exits with code 2.
+  and exits with code 2. In a YAML file (parameters, scenarios, frameworks,
+  themes) the row is the file's line and the column its key, and they are named
+  so: ``lcc.yaml, line 7, key 'price_year'``.
 * :class:`CellError`: one cell that cannot be read (an :class:`InputError` whose
   file, row and column are added by the reader that met it).
 * :class:`RunFailed`: a report could not be produced for a reason that is not in
@@ -17,10 +19,14 @@ user's mistake: the command line says so and prints the traceback.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SroiError", "Problem", "InputError", "CellError", "RunFailed", "Problems"]
+__all__ = ["SroiError", "Problem", "InputError", "CellError", "RunFailed", "Problems", "YAML_SUFFIXES", "nearest",
+           "did_you_mean"]
+
+YAML_SUFFIXES = (".yaml", ".yml")  # files whose rows are lines and whose columns are keys
 
 
 @dataclass(frozen=True)
@@ -34,9 +40,11 @@ class Problem:
     file : str, optional
         The file's name as the user gave it.
     row : int, optional
-        The row as a spreadsheet shows it (the header is row 1).
+        The row as a spreadsheet shows it (the header is row 1); in a YAML
+        file, the line (1-based).
     column : str, optional
-        The column's name as it appears in the file.
+        The column's name as it appears in the file; in a YAML file, the key
+        (a nested key as its path, ``uncertainty → sensitivity → quantity``).
     fix : str, optional
         How to put it right.
     sheet : str, optional
@@ -51,17 +59,24 @@ class Problem:
     sheet: str | None = None
 
     @property
+    def in_yaml(self) -> bool:
+        """Whether the file is YAML (its row is a line, its column a key): by its name's ending."""
+        return bool(self.file) and Path(self.file).suffix.lower() in YAML_SUFFIXES
+
+    @property
     def where(self) -> str:
-        """The location as one phrase, e.g. ``map.csv, row 4, column 'deadweight'``."""
+        """The location as one phrase: ``map.csv, row 4, column 'deadweight'`` in a table,
+        ``lcc.yaml, line 7, key 'price_year'`` in a YAML file."""
+        row, column = ("line", "key") if self.in_yaml else ("row", "column")
         parts = []
         if self.file:
             parts.append(Path(self.file).name)
         if self.sheet:
             parts.append(f"sheet '{self.sheet}'")
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(f"{row} {self.row}")
         if self.column:
-            parts.append(f"column '{self.column}'")
+            parts.append(f"{column} '{self.column}'")
         return ", ".join(parts)
 
     def __str__(self) -> str:
@@ -141,3 +156,42 @@ class Problems(list):
         """Raise an :class:`InputError` holding every problem recorded, if any."""
         if self:
             raise InputError(list(self))
+
+
+def nearest(word: str, choices, *, most: int = 3, cutoff: float = 0.75) -> list[str]:
+    """The ``choices`` nearest to ``word``, for a "did you mean": first any that differ from it only in case, then
+    up to ``most`` in all that are alike by :func:`difflib.get_close_matches` (its ratio, compared in lower case,
+    at least ``cutoff``, and within 0.1 of the nearest's), nearest first.
+
+    Examples
+    --------
+    >>> nearest("HW-Wellby-Central", ["hw-wellby-central", "hw-wellby-low"])
+    ['hw-wellby-central']
+    >>> nearest("hw-welby-centrl", ["hw-wellby-central", "hw-wellby-low", "env-co2"])
+    ['hw-wellby-central']
+    """
+    word = str(word)
+    by_lower: dict[str, list[str]] = {}
+    for choice in choices:
+        by_lower.setdefault(str(choice).lower(), []).append(str(choice))
+    found = list(by_lower.get(word.lower(), []))
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=most, cutoff=cutoff)
+    ratios = [difflib.SequenceMatcher(None, word.lower(), c).ratio() for c in close]
+    for choice, ratio in zip(close, ratios):
+        if ratio >= ratios[0] - 0.1:  # as near, or nearly, as the nearest: a far second is noise
+            found += [c for c in by_lower[choice] if c not in found]
+    return found[:most]
+
+
+def did_you_mean(word: str, choices, **kw) -> str:
+    """``"Did you mean 'a'? "`` (or ``'a', 'b' or 'c'``) for the :func:`nearest` choices; ``""`` when none is near.
+
+    Examples
+    --------
+    >>> did_you_mean("green bok", ["green-book", "health", "none"])
+    "Did you mean 'green-book'? "
+    """
+    found = [f"'{c}'" for c in nearest(word, choices, **kw)]
+    if not found:
+        return ""
+    return f"Did you mean {found[0] if len(found) == 1 else ', '.join(found[:-1]) + ' or ' + found[-1]}? "

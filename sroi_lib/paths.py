@@ -22,13 +22,16 @@ each refused with the file and line named (docs/limits.md):
   an "alias bomb" (aliases of aliases, each doubling the size) is refused
   before anything walks it;
 * a key given twice in one mapping is refused, naming both lines (YAML would
-  silently keep the last).
+  silently keep the last);
+* a file that is not valid YAML is refused naming the line and, where it can
+  be found from the text (:func:`key_at_line`), the key the line is under.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -37,7 +40,7 @@ import yaml
 from .errors import InputError, Problem
 
 __all__ = ["data_dir", "reference_file", "read_yaml", "parse_yaml", "reports_dir", "notebooks_dir", "decode_text",
-           "binary_kind", "NOT_UTF8", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "megabytes"]
+           "binary_kind", "key_at_line", "NOT_UTF8", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "megabytes"]
 
 MAX_YAML_BYTES = 1024 * 1024
 
@@ -245,11 +248,52 @@ def parse_yaml(text: str, label: str, what: str = "YAML file"):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(Problem(f"the {what} is not valid YAML ({problem})", file=label,
-                                 row=mark.line + 1 if mark else None,
-                                 fix="Check the indentation and the colons on that line.")) from None
+        context, start = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
+        opened = next((words for kind, words in _OPENED.items() if context.startswith(kind)), None)
+        fix = "Check the indentation and the colons on that line."
+        if opened and start is not None:  # the quote or bracket opened there is the place to look, not where it broke
+            problem, mark = f"{opened[0]} on this line is not closed: {problem}", start
+            fix = f"Close {opened[1]}, or put the whole text in quotation marks."
+        line = mark.line + 1 if mark else None
+        raise InputError(Problem(f"the {what} is not valid YAML ({problem})", file=label, row=line,
+                                 column=key_at_line(text, line) if line else None, fix=fix)) from None
     except RecursionError:  # pragma: no cover - _check_depth refuses deep nesting first
         raise InputError(Problem(f"the {what} is nested too deeply", file=label)) from None
+
+
+# The errors PyYAML reports where a quoted text or a bracket breaks, though it was opened earlier (its context).
+_OPENED = {"while scanning a quoted scalar": ("the quoted text opened", "it with its quotation mark"),
+           "while parsing a flow sequence": ("the list opened with [", "it with ]"),
+           "while parsing a flow mapping": ("the mapping opened with {", "it with }")}
+_KEY_LINE = re.compile(r"^(\s*)(?:-\s+)*(['\"]?)([^'\"#:\s][^#:]*?)\2\s*:(\s|$)")
+
+
+def key_at_line(text: str, line: int) -> str | None:
+    r"""The key a YAML line is under, as its path (``uncertainty → sensitivity → value``), found from the text
+    alone (for a file that does not parse): the key on the line itself, if any, then each key above it that is
+    indented less. None when no key is found.
+
+    Examples
+    --------
+    >>> key_at_line("uncertainty:\n  sensitivity:\n    quantity: 25%\n   value: 10%\n", 4)
+    'uncertainty → sensitivity → value'
+    """
+    lines = text.splitlines()[:line]
+    path: list[str] = []
+    limit = None  # keys above must be indented less than this
+    for raw in reversed(lines):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        m = _KEY_LINE.match(raw)
+        indent = m.start(2) if m else len(raw) - len(raw.lstrip(" \t"))  # a list item's key: where the key starts
+        if m and (limit is None or indent < limit):
+            path.insert(0, m.group(3).strip())
+            limit = indent
+        elif limit is None:
+            limit = indent + 1  # the broken line holds no key: the keys above it hold it
+        if limit == 0:
+            break
+    return " → ".join(path) or None
 
 
 class _DuplicateKey(Exception):

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.records import json_records
-from ..errors import InputError, Problem, Problems
+from ..errors import InputError, Problem, Problems, did_you_mean
 from ..io.cells import Column, validate_rows
 from ..io.tables import read_table
 
@@ -65,7 +65,8 @@ def read_commitments(path: str | Path, proxies) -> pd.DataFrame:
         if rec["proxy_id"] and rec["proxy_id"] not in proxies:
             found.add(f"proxy '{rec['proxy_id']}' is not in the proxy library",
                       **raw.where(row=rec["row"], column=labels.get("proxy_id", "proxy_id")),
-                      fix="Use an id from `sroi proxies search`.")
+                      fix=did_you_mean(rec["proxy_id"], getattr(proxies, "ids", None) or [])
+                      + "Use an id from `sroi proxies search`.")
     found.raise_if_any()
     return pd.DataFrame.from_records(records, columns=["row"] + [c.name for c in COMMITMENT_COLUMNS])
 

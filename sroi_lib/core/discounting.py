@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from ..errors import InputError, Problem, Problems
+from ..errors import InputError, Problem, Problems, did_you_mean
 from ..paths import read_yaml, reference_file
 from .quoting import mapping_problem, shown
 
@@ -427,8 +427,10 @@ def parse_discounting(spec: str | float | DiscountSchedule) -> DiscountSchedule:
         raise InputError(Problem(f"the discount rate {shown(str(spec))} is below zero",
                                  fix="Give a rate of 0% or more, such as 3.5%, or none."))
     if not m:
+        names = ("green-book", "health", "reduced-rate", "none", ALREADY_DISCOUNTED)
         raise InputError(Problem(f"Discounting {shown(str(spec))} is not understood",
-                                 fix="Use green-book, health, reduced-rate, none, already-discounted, or a rate such as 3.5%."))
+                                 fix=did_you_mean(text, names, cutoff=0.6) + "Use green-book, health, reduced-rate, "
+                                 "none, already-discounted, or a rate such as 3.5%."))
     number, percent = float(m.group(1)), m.group(2)
     rate = number / 100 if percent else number
     if not percent and number > 1:

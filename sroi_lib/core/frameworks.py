@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem, Problems
+from ..errors import InputError, Problem, Problems, did_you_mean
 from ..paths import data_dir, read_yaml
 from .quoting import mapping_problem, shown
 
@@ -82,7 +82,8 @@ def load_framework(name_or_path: str | Path) -> Framework:
         shipped = available_frameworks()
         if text not in shipped:  # a name, never a path: 'x/../../y' cannot reach other files
             raise InputError(Problem(f"There is no framework called {shown(text)}",
-                                     fix=f"Use one of the shipped frameworks ({', '.join(shipped)}), "
+                                     fix=did_you_mean(text.strip().replace(" ", "_"), shipped, cutoff=0.6)
+                                     + f"Use one of the shipped frameworks ({', '.join(shipped)}), "
                                          "or give the path of a framework's YAML file."))
         path = data_dir() / "frameworks" / f"{text}.yaml"
     try:

@@ -220,14 +220,14 @@ def _map_header(raw: RawTable, columns: tuple[Column, ...], found: Problems):
         letter = column_letter(pos)
         if text == "":
             if any(not is_blank(cells[pos]) for _, cells in raw.rows):
-                found.add(f"column {letter} has data but no header", **raw.where(row=1),
+                found.add(f"column {letter} has data but no header", **raw.where(row=raw.header_row),
                           fix="Give it a header from the file contract, or delete the column.")
             continue
         name = normalise_header(text)
         if name in positions:
             found.add(
                 f"column '{text}' appears twice (columns {column_letter(positions[name])} and {letter})",
-                **raw.where(row=1, column=text), fix="Keep one of them.")
+                **raw.where(row=raw.header_row, column=text), fix="Keep one of them.")
             continue
         if name in known:
             positions[name] = pos
@@ -236,12 +236,12 @@ def _map_header(raw: RawTable, columns: tuple[Column, ...], found: Problems):
         close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
         if close:
             found.add(f"column '{text}' is not one sroi knows; did you mean '{close[0]}'?",
-                      **raw.where(row=1, column=text), fix=f"Rename it to '{close[0]}'.")
+                      **raw.where(row=raw.header_row, column=text), fix=f"Rename it to '{close[0]}'.")
         else:
             extras.append(text)
     for col in columns:
         if col.required and col.name not in positions:
-            found.add(f"the required column '{col.name}' is missing", **raw.where(row=1, column=col.name),
+            found.add(f"the required column '{col.name}' is missing", **raw.where(row=raw.header_row, column=col.name),
                       fix=f"Add a column headed '{col.name}' ({col.help}). Columns found: {', '.join(h for h in raw.header if h) or 'none'}.")
     return positions, labels, extras
 

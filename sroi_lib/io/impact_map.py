@@ -25,15 +25,15 @@ Every problem in a file is collected and reported together.
 
 from __future__ import annotations
 
-import difflib
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem, Problems
-from .cells import Column, validate_rows
+from ..errors import InputError, Problem, Problems, did_you_mean
+from .cells import Column, normalise_header, validate_rows
 from .limits import MAX_DURATION_YEARS, MAX_LINE_YEARS, MAX_START_YEAR
-from .tables import RawTable, read_table
+from .tables import SHEET_HELP, RawTable, read_table
 from .totals import find_totals_rows
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "read_impact_map",
     "read_inputs",
     "read_map_and_inputs",
+    "header_of",
     "validate_impact_map",
     "validate_inputs",
 ]
@@ -90,8 +91,24 @@ INPUT_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def read_impact_map(path: str | Path, *, proxies=None, deflators=None) -> pd.DataFrame:
+def header_of(columns: tuple[Column, ...]):
+    """Whether a row is the header of a table of ``columns``: it names at least two of them (forgiving case,
+    spaces, hyphens and underscores). A title above the header names none; for
+    :func:`~sroi_lib.io.tables.read_table`'s ``header``."""
+    names = {c.name for c in columns}
+
+    def is_header(cells) -> bool:
+        return len({normalise_header(c) for c in cells if isinstance(c, str)} & names) >= 2
+
+    return is_header
+
+
+def read_impact_map(path: str | Path, *, proxies=None, deflators=None, sheet: str | None = None) -> pd.DataFrame:
     """Read and validate an impact map (CSV or XLSX).
+
+    In a workbook, the sheet read is ``sheet`` (or the one named in ``path``, ``map.xlsx#Impact map``), else a
+    sheet named like "Impact map", else the first sheet holding the map's header; title rows above the header
+    are skipped with a note (:func:`~sroi_lib.io.tables.read_table`).
 
     Parameters
     ----------
@@ -119,22 +136,26 @@ def read_impact_map(path: str | Path, *, proxies=None, deflators=None) -> pd.Dat
     InputError
         Listing every problem found, each with file, row and column.
     """
-    return validate_impact_map(read_table(path), proxies=proxies, deflators=deflators)
+    raw = read_table(path, sheet=sheet, header=header_of(IMPACT_MAP_COLUMNS), named="impact map")
+    return validate_impact_map(raw, proxies=proxies, deflators=deflators)
 
 
-def read_inputs(path: str | Path) -> pd.DataFrame:
-    """Read and validate an inputs table (``stakeholder, description, value[, year]``)."""
-    return validate_inputs(read_table(path))
+def read_inputs(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """Read and validate an inputs table (``stakeholder, description, value[, year]``); the sheet is chosen as
+    :func:`read_impact_map` chooses it, a sheet named "Inputs" first."""
+    return validate_inputs(read_table(path, sheet=sheet, header=header_of(INPUT_COLUMNS), named="inputs"))
 
 
-def read_map_and_inputs(impact_map: str | Path, inputs: str | Path | None, *, proxies=None, deflators=None):
-    """Read an impact map and (unless ``inputs`` is None) its inputs, reporting the problems of both together.
+def read_map_and_inputs(impact_map: str | Path, inputs: str | Path | None, *, proxies=None, deflators=None,
+                        sheet: str | None = None):
+    """Read an impact map (from its workbook's ``sheet``, if given) and (unless ``inputs`` is None) its inputs,
+    reporting the problems of both together.
 
     Returns ``(impact_map_frame, inputs_frame_or_None)``; raises one :class:`InputError` listing every problem.
     """
     problems: list[Problem] = []
     frames = [None, None]
-    jobs = [(0, lambda: read_impact_map(impact_map, proxies=proxies, deflators=deflators))]
+    jobs = [(0, lambda: read_impact_map(impact_map, proxies=proxies, deflators=deflators, sheet=sheet))]
     if inputs is not None:
         jobs.append((1, lambda: read_inputs(inputs)))
     for i, job in jobs:
@@ -154,12 +175,14 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
     to ``proxies``) or ``value`` with a ``price_year`` inside the deflator
     series, never both. See :func:`read_impact_map`.
     """
+    if not header_of(IMPACT_MAP_COLUMNS)(raw.header):
+        raise InputError(_no_header(raw, IMPACT_MAP_COLUMNS, "impact map"))
     found = Problems()
     raw = _without_totals(raw, found, text_columns=("stakeholder", "outcome", "indicator", "proxy_id", "theme", "ward"),
                           labels=("stakeholder", "outcome"), figures=("quantity", "value"))
     records, labels, extras = validate_rows(raw, IMPACT_MAP_COLUMNS, found)
     if "proxy_id" not in labels and "value" not in labels:
-        found.add("needs a 'proxy_id' column or a 'value' column (with 'price_year')", **raw.where(row=1),
+        found.add("needs a 'proxy_id' column or a 'value' column (with 'price_year')", **raw.where(row=raw.header_row),
                   fix="Add a proxy_id column to use the proxy library, or value and price_year columns for your own values.")
     label = lambda name: labels.get(name, name)  # noqa: E731
     for rec in records:
@@ -189,9 +212,8 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
                       fix="Write yes (or leave it blank) for a disbenefit, or give the value as 0 or more for a "
                       "benefit.")
         if has_proxy and (proxies is None or rec["proxy_id"] not in proxies):
-            close = difflib.get_close_matches(rec["proxy_id"], getattr(proxies, "ids", None) or [], n=1, cutoff=0.8)
             fix = ("No proxy library is loaded: give the value and price_year on the line instead."
-                   if proxies is None else (f"Did you mean '{close[0]}'? " if close else "")
+                   if proxies is None else did_you_mean(rec["proxy_id"], getattr(proxies, "ids", None) or [])
                    + "Check the id with `sroi proxies search`, or give a value and price_year instead.")
             found.add(f"proxy '{rec['proxy_id']}' is not in the proxy library", **where("proxy_id"), fix=fix)
     line_years = sum(rec["duration"] for rec in records if isinstance(rec["duration"], int))
@@ -209,18 +231,32 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
     return frame
 
 
+def _no_header(raw: RawTable, columns: tuple[Column, ...], what: str) -> Problem:
+    """One problem for a table whose header names fewer than two of its columns (a notes sheet, a wrong file),
+    instead of one for each required column."""
+    cells = [h for h in raw.header if h][:6]
+    found = ", ".join(f"'{h[:40]}'" for h in cells) or "nothing"
+    needed = [c.name for c in columns if c.required] + (["proxy_id (or value and price_year)"]
+                                                        if what == "impact map" else [])
+    return Problem(f"holds no {what} table: no row at the top names its columns (the header read, row "
+                   f"{raw.header_row}, holds {found})", **raw.where(row=raw.header_row),
+                   fix=f"Head the columns {', '.join(needed[:-1])} and {needed[-1]}."
+                   + (f" If the table is in another sheet, {SHEET_HELP}." if raw.sheet else ""))
+
+
 def _without_totals(raw: RawTable, found: Problems, **columns) -> RawTable:
     """``raw`` without its totals rows, each recorded in ``found`` (:mod:`sroi_lib.io.totals`)."""
     totals = find_totals_rows(raw, **columns)
     if not totals:
         return raw
     found.extend(totals.values())
-    return RawTable(file=raw.file, sheet=raw.sheet, header=raw.header, notes=raw.notes,
-                    rows=[(n, cells) for n, cells in raw.rows if n not in totals])
+    return replace(raw, rows=[(n, cells) for n, cells in raw.rows if n not in totals])
 
 
 def validate_inputs(raw: RawTable) -> pd.DataFrame:
     """Check an inputs table (``stakeholder, description, value[, year]``)."""
+    if not header_of(INPUT_COLUMNS)(raw.header):
+        raise InputError(_no_header(raw, INPUT_COLUMNS, "inputs"))
     found = Problems()
     raw = _without_totals(raw, found, text_columns=("stakeholder", "description"),
                           labels=("stakeholder", "description"), figures=("value",))

@@ -29,8 +29,13 @@ Nothing is read silently wrong (docs/limits.md lists the limits):
   never saved (refused, naming the cell: it would read as blank), merged
   cells (refused, naming the range), and hidden rows and columns (read like
   the others, with a note in :attr:`RawTable.notes` saying how many and which).
-  Only the first visible sheet is read; a note names the other sheets, hidden
-  or not. A row numbered beyond Excel's last row (1,048,576) is refused
+  One sheet is read: the one named (``--sheet NAME``, or ``FILE.xlsx#NAME``
+  for a path: :func:`split_sheet`; an unknown name is refused, listing the
+  sheets); without a name, the first visible sheet named like the table
+  (``Impact map``, ``impact-map``, ``IMPACT_MAP`` for an impact map), else the
+  first visible sheet whose top rows hold the table's header (so a "Notes"
+  sheet in front is passed over), else the first visible sheet. A note names
+  the other sheets, hidden or not. A row numbered beyond Excel's last row (1,048,576) is refused
   before it is walked to, and so is a CSV file of more lines than that,
   blank lines included. The sheet's XML is checked before its cells are
   read: rows out of order or given twice, or a cell stored in another row
@@ -38,6 +43,11 @@ Nothing is read silently wrong (docs/limits.md lists the limits):
   move such rows without a word), and so is a number cell whose stored text
   is not a finite number (``NaN``, ``INF``, ``1e400``, 5,000 digits),
   naming the cell.
+* **Title rows.** A reader that knows its columns (``header``) takes as the
+  header the first of the top :data:`MAX_TITLE_ROWS` rows that holds its
+  column names; rows above it (a title, a date) are skipped with a note naming
+  them. Rows keep the numbers the spreadsheet shows, header included
+  (:attr:`RawTable.header_row`).
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 from xml.etree import ElementTree
 
 from ..errors import InputError, Problem, Problems
@@ -56,7 +67,7 @@ from .filekinds import check_workbook
 from .limits import MAX_CELL_CHARS, MAX_TABLE_BYTES, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, check_readable_file
 
 __all__ = ["RawTable", "read_table", "is_blank", "SUPPORTED_EXTENSIONS", "SHEET_MAX_ROWS", "column_name", "SheetFacts",
-           "sheet_facts", "numbered_list", "check_sheet_structure"]
+           "sheet_facts", "numbered_list", "check_sheet_structure", "split_sheet", "MAX_TITLE_ROWS", "SHEET_HELP"]
 
 SUPPORTED_EXTENSIONS = (".csv", ".xlsx", ".xlsm")
 # The sheets sroi's impact map template adds after the table (the proxy list and the guide): reading the table,
@@ -64,6 +75,9 @@ SUPPORTED_EXTENSIONS = (".csv", ".xlsx", ".xlsm")
 TEMPLATE_SHEETS = ("Proxies", "How to fill this in")
 SHEET_MAX_ROWS = 1_048_576  # Excel's last row
 _OLD_EXCEL = (".xls", ".xlsb", ".ods", ".numbers")
+MAX_TITLE_ROWS = 10  # the top non-blank rows searched for the header row (the rest above it are titles)
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm")
+SHEET_HELP = "name it with --sheet NAME (or as FILE.xlsx#NAME in a parameters file)"
 
 
 @dataclass
@@ -77,12 +91,16 @@ class RawTable:
     sheet : str or None
         The worksheet read, for Excel files.
     header : list of str
-        The header cells as text (row 1).
+        The header cells as text.
     rows : list of (int, list)
         Each non-blank data row with its spreadsheet row number.
     notes : list of str
         What the user should know about how the file was read, though nothing
-        in it is wrong (hidden rows and columns, read like the others).
+        in it is wrong (hidden rows and columns, read like the others; title
+        rows skipped; the sheet chosen).
+    header_row : int
+        The header's row as the spreadsheet shows it (1 unless rows above it
+        are blank or were skipped as titles).
     """
 
     file: str
@@ -90,6 +108,7 @@ class RawTable:
     header: list[str]
     rows: list[tuple[int, list]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    header_row: int = 1
 
     def where(self, **kw) -> dict:
         """Location keywords for a :class:`~sroi_lib.errors.Problem` in this table."""
@@ -124,15 +143,59 @@ def numbered_list(numbers: list[int], most: int = 10) -> str:
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
 
 
-def read_table(path: str | Path) -> RawTable:
-    """Read the first visible sheet of an Excel file, or a CSV file, as a :class:`RawTable`.
+def split_sheet(path: str | Path) -> tuple[str, str | None]:
+    """``"map.xlsx#Impact map"`` → ``("map.xlsx", "Impact map")``: a workbook's path and the sheet named after
+    its last ``#``; ``(path, None)`` when there is no such name, or when a file of that whole name exists.
+
+    A CSV file has no sheets: ``"map.csv#x"`` gives ``("map.csv", "x")`` too, for :func:`read_table` to refuse.
+
+    Examples
+    --------
+    >>> split_sheet("data/map.xlsx#Impact map")
+    ('data/map.xlsx', 'Impact map')
+    >>> split_sheet("data/map.xlsx")
+    ('data/map.xlsx', None)
+    """
+    text = str(path)
+    if "#" not in text:
+        return text, None
+    file, name = text.rsplit("#", 1)
+    if Path(file).suffix.lower() not in SUPPORTED_EXTENSIONS or not name.strip():
+        return text, None
+    try:
+        if Path(text).exists():
+            return text, None
+    except (OSError, ValueError):
+        pass
+    return file, name
+
+
+def read_table(path: str | Path, *, sheet: str | None = None, header: Callable[[list], bool] | None = None,
+               named: str | None = None) -> RawTable:
+    """Read one sheet of an Excel file, or a CSV file, as a :class:`RawTable`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; ``FILE.xlsx#NAME`` names the sheet (:func:`split_sheet`).
+    sheet : str, optional
+        The sheet to read (its name, forgiving case, spaces, hyphens and underscores), instead of one named in
+        ``path``.
+    header : callable, optional
+        Whether a row's cells are the table's header: the first of the top :data:`MAX_TITLE_ROWS` rows for
+        which it is true is the header, the rows above it skipped as titles (with a note). Without it, or when
+        no row passes, the first non-blank row is the header. It also picks the sheet when none is named.
+    named : str, optional
+        What the table is called (``"impact map"``): without a sheet named, a visible sheet of that name is read.
 
     Raises
     ------
     InputError
         If the file is missing, of an unsupported kind, unreadable, empty,
-        beyond a limit, or read ambiguously (see the module's docstring).
+        beyond a limit, read ambiguously, or has no sheet of the name given (see the module's docstring).
     """
+    path, in_path = split_sheet(path)
+    sheet = sheet if sheet is not None else in_path
     label = str(path)
     p = Path(path)
     ext = p.suffix.lower()
@@ -146,18 +209,23 @@ def read_table(path: str | Path) -> RawTable:
         raise InputError(Problem(f"files ending '{p.suffix or '(none)'}' cannot be read", file=label, fix=fix))
     check_readable_file(p, limit=MAX_TABLE_BYTES, what="table", label=label)
     notes: list[str] = []
+    if ext == ".csv" and sheet is not None:
+        raise InputError(Problem(f"is a CSV file, which has no sheets, but the sheet '{sheet}' was asked for",
+                                 file=label, fix="Leave out the sheet's name (--sheet, or #NAME after the file), "
+                                 "or give the Excel workbook."))
     try:
         if ext == ".csv":
-            sheet, rows = None, _csv_rows(p, label)
-            return _collect(label, sheet, rows, notes)
+            return _collect(label, None, _csv_rows(p, label), notes, header)
         check_workbook(p, label)
-        return _read_xlsx(p, label, notes)
+        return _read_xlsx(p, label, notes, sheet, header, named)
     except PermissionError:
         raise InputError(Problem("cannot be opened (permission denied)", file=label)) from None
 
 
-def _collect(label: str, sheet: str | None, rows, notes: list[str]) -> RawTable:
-    """Number, bound and shape rows: ``rows`` yields ``(row number, cells)``, header first."""
+def _collect(label: str, sheet: str | None, rows, notes: list[str],
+             is_header: Callable[[list], bool] | None = None) -> RawTable:
+    """Number, bound and shape rows: ``rows`` yields ``(row number, cells)``, the header the first non-blank row,
+    or the first of the top :data:`MAX_TITLE_ROWS` for which ``is_header`` is true (the rows above it skipped)."""
     numbered: list[tuple[int, list]] = []
     header_cells: list | None = None
     for number, cells in rows:
@@ -199,24 +267,50 @@ def _collect(label: str, sheet: str | None, rows, notes: list[str]) -> RawTable:
     if not numbered:
         raise InputError(Problem("the file is empty", file=label, sheet=sheet,
                                  fix="Add a header row and at least one data row."))
-    # Rows keep their numbers from the top of the sheet, even below blank rows.
-    header = _header_text(numbered[0][1])
+    # Rows keep their numbers from the top of the sheet, even below blank rows and skipped titles.
+    at = _header_at(numbered, is_header)
+    if at:
+        notes.append(_titles_note(label, sheet, numbered[:at], numbered[at][0]))
+    header_row = numbered[at][0]
+    header = _header_text(numbered[at][1])
     while header and header[-1] == "":
         header.pop()
     width = len(header)
     out = []
-    for number, cells_ in numbered[1:]:
+    for number, cells_ in numbered[at + 1:]:
         extra = [c for c in cells_[width:] if not is_blank(c)]
         if extra:
             raise InputError(
                 Problem(
                     f"this row has {width + len(extra)} or more cells but the header has only {width} columns",
                     file=label, sheet=sheet, row=number,
-                    fix="Give every column a header in row 1, or remove the stray cells.",
+                    fix=f"Give every column a header in row {header_row}, or remove the stray cells.",
                 )
             )
         out.append((number, list(cells_[:width]) + [None] * (width - len(cells_))))
-    return RawTable(file=label, sheet=sheet, header=header, rows=out, notes=notes)
+    return RawTable(file=label, sheet=sheet, header=header, rows=out, notes=notes, header_row=header_row)
+
+
+def _header_at(numbered: list[tuple[int, list]], is_header: Callable[[list], bool] | None) -> int:
+    """The position in ``numbered`` of the header row: the first of the top :data:`MAX_TITLE_ROWS` that
+    ``is_header`` accepts; 0 (the first non-blank row) without ``is_header`` or when none is accepted."""
+    if is_header is None:
+        return 0
+    return next((i for i, (_, cells) in enumerate(numbered[:MAX_TITLE_ROWS]) if is_header(cells)), 0)
+
+
+def _titles_note(label: str, sheet: str | None, skipped: list[tuple[int, list]], header_row: int) -> str:
+    """The note saying which rows above the header were skipped, and what they held."""
+    where = Path(label).name + (f", sheet '{sheet}'" if sheet else "")
+    numbers = [n for n, _ in skipped]
+    held = "; ".join(_shorten(" ".join(str(c).strip() for c in cells if not is_blank(c))) for _, cells in skipped[:3])
+    rows = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbered_list(numbers)}"
+    return (f"{where}: {rows} above the header (row {header_row}) {'was' if len(numbers) == 1 else 'were'} skipped "
+            f"as {'a title' if len(numbers) == 1 else 'titles'} ({held}{'; ...' if len(skipped) > 3 else ''}).")
+
+
+def _shorten(text: str, most: int = 60) -> str:
+    return f"'{text}'" if len(text) <= most else f"'{text[:most - 3]}...'"
 
 
 def _header_text(cells) -> list[str]:
@@ -289,8 +383,8 @@ def _csv_rows(p: Path, label: str):
             if len(raw) > 1 or '"' in raw[0]:
                 _check_quotes(label, number, first_line, raw, record, width)
             first_line += len(raw)
-            if width is None and any(c.strip() for c in record):
-                width = len(record)
+            if any(c.strip() for c in record):  # the widest row so far: a title row above the header is narrow
+                width = max(width or 0, len(record))
             yield number, record
     except csv.Error as exc:  # pragma: no cover - the reader is non-strict; kept as a guard
         raise InputError(Problem(f"cannot be read as CSV ({exc})", file=label, fix="Save it again as CSV.")) from None
@@ -467,7 +561,59 @@ def sheet_facts(source) -> SheetFacts:
     return facts
 
 
-def _read_xlsx(p: Path, label: str, notes: list[str]) -> RawTable:
+def _squashed(name: str) -> str:
+    """A sheet's name for matching: lower case, without spaces, hyphens or underscores."""
+    return re.sub(r"[\s_\-]+", "", str(name)).lower()
+
+
+def _has_header(ws, is_header: Callable[[list], bool]) -> bool:
+    """Whether one of the sheet's top :data:`MAX_TITLE_ROWS` non-blank rows is the table's header (False when
+    the sheet cannot be read: it is then not chosen)."""
+    try:
+        ws.reset_dimensions()  # never trust the stored size (a wrong "A1" would read one cell)
+        seen = 0
+        for cells in ws.iter_rows(max_row=MAX_TITLE_ROWS * 10, values_only=True):
+            if all(is_blank(c) for c in cells):
+                continue
+            if is_header(list(cells)):
+                return True
+            seen += 1
+            if seen >= MAX_TITLE_ROWS:
+                break
+    except Exception:  # noqa: BLE001 - a damaged sheet is simply not the one with the table
+        return False
+    return False
+
+
+def _choose_sheet(wb, label: str, sheet: str | None, is_header, named: str | None):
+    """The worksheet to read and why it was chosen (for the note; "" when it is the first visible sheet or was
+    named by the user). See the module's docstring."""
+    visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+    if sheet is not None:
+        exact = [w for w in wb.worksheets if w.title == sheet] or [
+            w for w in wb.worksheets if _squashed(w.title) == _squashed(sheet)]
+        if not exact:
+            names = ", ".join(f"'{w.title}'" + ("" if w in visible else " (hidden)") for w in wb.worksheets[:30])
+            raise InputError(Problem(f"has no sheet named '{sheet}'; its sheets are {names}"
+                                     + (f" and {len(wb.worksheets) - 30} more" if len(wb.worksheets) > 30 else ""),
+                                     file=label, fix="Give one of those names (with --sheet, or as FILE.xlsx#NAME)."))
+        return exact[0], ""
+    if not visible:
+        return None, ""
+    if named:
+        like = next((w for w in visible if _squashed(w.title) == _squashed(named)), None)
+        if like is not None:
+            return like, "" if like is visible[0] else f" (its name says it holds the {named})"
+    if is_header is not None and len(visible) > 1 and not _has_header(visible[0], is_header):
+        holder = next((w for w in visible[1:] if _has_header(w, is_header)), None)
+        if holder is not None:
+            what = named or "table"
+            return holder, f" (the first sheet, '{visible[0].title}', has no {what} header in its top rows)"
+    return visible[0], ""
+
+
+def _read_xlsx(p: Path, label: str, notes: list[str], sheet_name: str | None = None,
+               is_header: Callable[[list], bool] | None = None, named: str | None = None) -> RawTable:
     from openpyxl import load_workbook
 
     resave = "Open it in Excel and save it again as .xlsx, or export it as CSV."
@@ -478,20 +624,21 @@ def _read_xlsx(p: Path, label: str, notes: list[str]) -> RawTable:
     except Exception as exc:  # a damaged part of an untrusted workbook: any parser error means the same
         raise InputError(Problem(f"is a damaged Excel workbook ({_damage(exc)})", file=label, fix=resave)) from None
     try:
-        ws = next((w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"), None)
-        if ws is None and not wb.worksheets:
+        if not wb.worksheets:
             raise InputError(Problem("is a damaged Excel workbook (it holds no worksheet, or its worksheet part "
                                      "is missing)", file=label, fix=resave))
+        ws, why = _choose_sheet(wb, label, sheet_name, is_header, named)
         if ws is None:
-            raise InputError(Problem("has no visible worksheet", file=label, fix="Unhide the sheet with the table."))
+            raise InputError(Problem("has no visible worksheet", file=label,
+                                     fix=f"Unhide the sheet with the table, or {SHEET_HELP}."))
         sheet = ws.title
         others = [w.title for w in wb.worksheets if w is not ws and w.title not in TEMPLATE_SHEETS]
-        if others:
+        if others and sheet_name is None:
             hidden = [w.title for w in wb.worksheets if getattr(w, "sheet_state", "visible") != "visible"]
-            notes.append(f"{p.name}: only sheet '{sheet}' was read; the workbook also has "
+            notes.append(f"{p.name}: only sheet '{sheet}' was read{why}; the workbook also has "
                          + ", ".join(f"'{t}'" + (" (hidden)" if t in hidden else "") for t in others[:10])
                          + (f" and {len(others) - 10} more" if len(others) > 10 else "")
-                         + ". Put the table in the first visible sheet if it is elsewhere.")
+                         + f". If the table is in another sheet, {SHEET_HELP}.")
         part = getattr(ws, "_worksheet_path", None)
         try:
             facts = SheetFacts()
@@ -501,7 +648,7 @@ def _read_xlsx(p: Path, label: str, notes: list[str]) -> RawTable:
             _check_structure(label, sheet, facts, _first_row(ws) if facts.bad_numbers else [])
             ws.reset_dimensions()  # never trust the stored size (a wrong "A1" would read one row)
             table = _collect(label, sheet, ((i, row) for i, row in enumerate(ws.iter_rows(values_only=True),
-                                                                                 start=1)), notes)
+                                                                                 start=1)), notes, is_header)
         except InputError:
             raise
         except Exception as exc:
@@ -614,7 +761,7 @@ def _check_facts(table: RawTable, facts: SheetFacts) -> None:
         found.add(f"{len(facts.merged) - _MOST:,} more ranges of cells are merged", **where(),
                   fix="Unmerge every merged range.")
     found.raise_if_any()
-    data_rows = {n for n, _ in table.rows} | {1}
+    data_rows = {n for n, _ in table.rows} | {table.header_row}
     hidden = [r for r in facts.hidden_rows if r in data_rows]
     if hidden:
         table.notes.append(f"{Path(table.file).name}, sheet '{table.sheet}': {len(hidden):,} hidden "

@@ -159,7 +159,7 @@ def _positions(raw: RawTable, wanted: dict[str, tuple[str, ...]]) -> tuple[dict[
     for name, aliases in wanted.items():
         pos = next((by_name[a] for a in aliases if a in by_name), None)
         if pos is None:
-            problems.append(Problem(f"the column '{aliases[0]}' is missing", **raw.where(row=1, column=aliases[0]),
+            problems.append(Problem(f"the column '{aliases[0]}' is missing", **raw.where(row=raw.header_row, column=aliases[0]),
                                     fix=f"The file needs a column headed {' or '.join(repr(a) for a in aliases)}."))
         else:
             positions[name] = pos
@@ -482,10 +482,10 @@ def import_mapped(path: str | Path, mapping: dict[str, str], deflators: Deflator
     header = []
     for h in raw.header:
         header.append(mapping.get(normalise_header(h), h) if h else h)
-    renamed = RawTable(file=raw.file, sheet=raw.sheet, header=header, rows=raw.rows)
+    renamed = RawTable(file=raw.file, sheet=raw.sheet, header=header, rows=raw.rows, header_row=raw.header_row)
     found = Problems()
     records, labels, _ = validate_rows(renamed, PROXY_COLUMNS, found)
-    header_problems = [p for p in found if p.row == 1]
+    header_problems = [p for p in found if p.row == raw.header_row]
     if header_problems:
         raise InputError(header_problems)
     bad_rows = {p.row for p in found}

@@ -22,9 +22,12 @@ Scenarios saved beside the parameters, in ``<stem>.scenarios.yaml`` (by the what
 read with them: a name given in both files is an error naming both, and the file is one of the contract's
 inputs (:meth:`ContractParams.input_files`), so the manifest hashes it and ``sroi audit`` covers it.
 
-Paths are relative to the parameters file. Unknown keys and wrong types are
-errors (papermill itself only warns about unknown parameters), each reported
-with the file, the line and the key. The file is read with YAML's safe loader.
+Paths are relative to the parameters file. Keys forgive case, spaces and hyphens as impact map columns do
+(``Price Year``, ``price-year`` and ``price year`` are all ``price_year``; :func:`~sroi_lib.io.cells.normalise_header`),
+and so do the keys inside the ``uncertainty`` and ``scenarios`` sections; one key written two ways in one file is an
+error naming both lines. Unknown keys and wrong types are errors (papermill itself only warns about unknown
+parameters), each reported with the file, the line and the key, the nearest known key suggested. The file is read
+with YAML's safe loader.
 """
 
 from __future__ import annotations
@@ -42,10 +45,11 @@ from ..core.quoting import shown
 from ..core.settings import DEFAULT_DISCOUNTING, check_settings
 from ..errors import InputError, Problem
 from ..paths import read_yaml
+from ..io.cells import normalise_header
 from ..io.limits import MAX_CELL_CHARS
-from ..io.tables import SUPPORTED_EXTENSIONS
+from ..io.tables import SUPPORTED_EXTENSIONS, split_sheet
 from .uncertainty_spec import (SCENARIOS_SUFFIX, is_scenarios_file, parse_scenarios_file, parse_uncertainty,
-                               scenarios_file_for, yaml_lines)
+                               renamed_lines, scenarios_file_for, yaml_lines)
 
 __all__ = ["ContractParams", "load_params", "parameters_files", "KEYS", "MAX_TEXT"]
 
@@ -128,7 +132,9 @@ class ContractParams:
 
     def input_files(self) -> dict[str, Path]:
         """The files this contract reads, by role."""
-        files = {"parameters": self.path, "impact_map": self.impact_map, "inputs": self.inputs}
+        files = {"parameters": self.path, "impact_map": Path(split_sheet(self.impact_map)[0]),
+                 "inputs": Path(split_sheet(self.inputs)[0])}  # the workbook, without a sheet named after '#'
+
         for key in ("proxies", "commitments", "returns"):
             if getattr(self, key):
                 files["user_proxies" if key == "proxies" else key] = getattr(self, key)
@@ -183,16 +189,19 @@ def load_params(path: str | Path) -> ContractParams:
                                  file=label, fix="Write one 'key: value' line per parameter, e.g. 'title: Care at "
                                                  "home' (see parameters/ for examples)."))
     lines = _lines(p.read_bytes())
-    problems: list[Problem] = []
+    raw, written, twice = known_keys(raw, KEYS, lines, label)
+    problems: list[Problem] = list(twice)
     bad: set[str] = set()  # keys already reported, so nothing that depends on them is reported again
+    lines.update({key: lines.get(text) for key, text in written.items()})
 
     def add(key, message, fix=""):
-        problems.append(Problem(message, file=label, row=lines.get(str(key)), column=str(key), fix=fix))
+        problems.append(Problem(message, file=label, row=lines.get(str(key)), column=written.get(str(key), str(key)),
+                                fix=fix))
         bad.add(str(key))
 
     for key in raw:
         if key not in KEYS:
-            close = difflib.get_close_matches(str(key).lower().replace(" ", "_"), KEYS, n=1, cutoff=0.75)
+            close = difflib.get_close_matches(normalise_header(key), KEYS, n=1, cutoff=0.75)
             add(key, f"{shown(str(key))} is not a parameter sroi knows",
                 fix=f"Did you mean '{close[0]}'?" if close else f"Known parameters: {', '.join(KEYS)}.")
     values = {}
@@ -235,7 +244,8 @@ def load_params(path: str | Path) -> ContractParams:
         values["analysis_type"] = values["analysis_type"].lower()
     for key in ("impact_map", "inputs", "proxies", "commitments", "returns"):
         if values.get(key):
-            target = base / values[key]
+            file, sheet = split_sheet(values[key]) if key in ("impact_map", "inputs") else (values[key], None)
+            target = base / file
             if not _is_file(target):
                 add(key, f"the file {shown(values[key], 200)} was not found (looked for {shown(str(target), 300)})",
                     fix="Paths are relative to the parameters file.")
@@ -245,20 +255,49 @@ def load_params(path: str | Path) -> ContractParams:
                     f"'{target.suffix or '(none)'}' cannot be read)",
                     fix="Give the commitments table as CSV (.csv) or Excel (.xlsx).")
                 values.pop(key)
-            else:
-                values[key] = _resolved(target)
+            else:  # a sheet named after '#' is kept on the path, for the reader (docs/parameters.md)
+                values[key] = _resolved(target) if sheet is None else Path(f"{_resolved(target)}#{sheet}")
     if "framework" in values and values["framework"].lower().endswith((".yaml", ".yml")):
         values["framework"] = str(_resolved(base / values["framework"]))
     settings = {k: values[k] for k in ("price_year", "discounting", "framework") if k in values}
-    _, found = check_settings(**settings, where=lambda key: {"file": label, "row": lines.get(key), "column": key})
+    _, found = check_settings(**settings, where=lambda key: {"file": label, "row": lines.get(key),
+                                                             "column": written.get(key, key)})
     problems.extend(found)
     if "discounting" in values:
         values["discounting"] = str(values["discounting"])
     _check_tracking(values, add, bad)
-    _check_uncertainty(p, values, problems)
+    _check_uncertainty(p, values, problems, written)
     if problems:
         raise InputError(problems)
     return ContractParams(path=p.resolve(), **{k: v for k, v in values.items()})
+
+
+def known_keys(raw: dict, known, lines: dict[str, int], label: str) -> tuple[dict, dict[str, str], list[Problem]]:
+    """``raw`` with each key that forgivingly names a ``known`` key (:func:`~sroi_lib.io.cells.normalise_header`:
+    ``Price Year`` → ``price_year``) renamed to it; other keys are kept as written, to be reported.
+
+    Returns
+    -------
+    (dict, dict, list of Problem)
+        The renamed mapping; each renamed key's spelling in the file, by its known name; and a problem for each
+        key written a second time in another spelling (naming both lines), which is left out.
+    """
+    out: dict = {}
+    written: dict[str, str] = {}
+    twice: list[Problem] = []
+    for key, value in raw.items():
+        name = normalise_header(key) if isinstance(key, str) else key
+        name = name if name in known else key
+        if name in out:
+            first = written.get(name, name)
+            twice.append(Problem(f"{shown(str(key))} (line {lines.get(str(key), '?')}) and {shown(first)} (line "
+                                 f"{lines.get(first, '?')}) are the same parameter, '{name}', given twice",
+                                 file=label, row=lines.get(str(key)), column=str(key), fix="Keep one of them."))
+            continue
+        out[name] = value
+        if name != key:
+            written[name] = key
+    return out, written, twice
 
 
 def parameters_files(folder: Path) -> list[Path]:
@@ -267,12 +306,12 @@ def parameters_files(folder: Path) -> list[Path]:
     return sorted(f for f in found if not is_scenarios_file(f))
 
 
-def _check_uncertainty(p: Path, values: dict, problems: list[Problem]) -> None:
+def _check_uncertainty(p: Path, values: dict, problems: list[Problem], written: dict[str, str]) -> None:
     """The form of the `uncertainty` and `scenarios` sections, and of the scenarios file beside the parameters
     (its rows are checked against the impact map when the contract is valued); a scenario named in both files
-    is an error naming both."""
+    is an error naming both. ``written``: how the file spells each top-level key that it spells another way."""
     label = str(p)
-    lines = yaml_lines(p.read_bytes())
+    lines = renamed_lines(yaml_lines(p.read_bytes()), written)
     try:
         parse_uncertainty(values, params_file=label, lines=lines)
     except InputError as exc:

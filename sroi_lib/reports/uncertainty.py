@@ -38,7 +38,7 @@ The format (docs/uncertainty.md)::
 
 Percentages are read as everywhere in sroi (:func:`~sroi_lib.io.cells.parse_fraction`): ``25%`` or
 ``0.25``, never a bare ``25``. Every problem is reported at once, each naming the file, its line and, as its
-column, the parameter's path: ``lcc.yaml, row 14, column 'uncertainty → monte_carlo → distributions → item 1 →
+key, the parameter's path: ``lcc.yaml, line 14, key 'uncertainty → monte_carlo → distributions → item 1 →
 deadweight': low 45% is above high 30%``.
 """
 

@@ -5,9 +5,13 @@ file saved beside them, ``<stem>.scenarios.yaml``) into the core's objects (:mod
 a row of the impact map becomes a line's position, a row of the inputs file an input's position. The format is
 in :mod:`sroi_lib.reports.uncertainty` and docs/uncertainty.md.
 
+Keys forgive case, spaces and hyphens, as the parameters' own keys and impact map columns do (``Monte Carlo`` is
+``monte_carlo``, ``Drop-off`` is ``drop_off``); one key written two ways in one mapping is an error naming both
+lines. Names the user chooses (scenarios, correlation groups) are kept as written.
+
 Percentages are read as everywhere in sroi (:func:`~sroi_lib.io.cells.parse_fraction`): ``25%`` or
 ``0.25``, never a bare ``25``. Every problem is reported at once, each naming the file, its line and, as its
-column, the parameter's path: ``lcc.yaml, row 14, column 'uncertainty → monte_carlo → distributions → item 1 →
+key, the parameter's path: ``lcc.yaml, line 14, key 'uncertainty → monte_carlo → distributions → item 1 →
 deadweight': low 45% is above high 30%``.
 
 This module is read by :mod:`~sroi_lib.reports.params` (the form of the sections, before the map is read) and by
@@ -29,12 +33,12 @@ from ..core.uncertainty import (ADJUSTMENTS, DEFAULT_CHUNK, DEFAULT_DRAWS, DEFAU
                                 LINE_ASSUMPTIONS, MAX_DRAWS, MAX_YEARS, Distribution, Scenario, Uncertain,
                                 assumption_label)
 from ..errors import CellError, InputError, Problem
-from ..io.cells import parse_fraction, parse_number
+from ..io.cells import normalise_header, parse_fraction, parse_number
 from ..io.limits import MAX_CELL_CHARS
 from ..paths import read_yaml, reference_file
 
-__all__ = ["UncertaintySpec", "parse_uncertainty", "parse_scenarios_file", "yaml_lines", "scenarios_file_for",
-           "is_scenarios_file",
+__all__ = ["UncertaintySpec", "parse_uncertainty", "parse_scenarios_file", "yaml_lines", "renamed_lines",
+           "scenarios_file_for", "is_scenarios_file",
            "DEFAULT_SEED", "MAX_CHUNK", "MAX_SEED", "MAX_MULTIPLIER", "SCENARIOS_SUFFIX", "OPTIMISM_BIAS_FILE"]
 
 DEFAULT_SEED = 20261130
@@ -122,11 +126,24 @@ def yaml_lines(data: bytes) -> dict[tuple, int]:
     return out
 
 
+def renamed_lines(lines: Mapping[tuple, int], written: Mapping[str, str], at: tuple = ()) -> dict[tuple, int]:
+    """``lines`` (:func:`yaml_lines`) with the paths under ``at + (written[name],)`` also found under
+    ``at + (name,)``: the lines of keys the file spells another way (``Monte Carlo`` for ``monte_carlo``), by the
+    name they are read as."""
+    out = dict(lines)
+    for name, text in written.items():
+        old, new = at + (text,), at + (name,)
+        for path, line in lines.items():
+            if path[:len(old)] == old:
+                out.setdefault(new + path[len(old):], line)
+    return out
+
+
 class _Reader:
     """Collects every problem of one file, each naming the file, the line and the parameter's path."""
 
     def __init__(self, file, lines: Mapping[tuple, int]):
-        self.file, self.lines, self.problems = str(file), lines, []
+        self.file, self.lines, self.problems = str(file), dict(lines), []
 
     def line(self, path: tuple) -> int | None:
         path = tuple(p if isinstance(p, _Item) else str(p) for p in path)
@@ -148,18 +165,42 @@ class _Reader:
             self.refuse(path, exc.message, exc.fix)
             return None
 
+    def renamed(self, path: tuple, raw: dict, known) -> dict:
+        """``raw`` with each key that forgivingly names a ``known`` key (``Drop-off`` → ``drop_off``:
+        :func:`~sroi_lib.io.cells.normalise_header`) renamed to it, its lines found under the new name; a key
+        written a second time in another spelling is reported, naming both lines, and left out."""
+        out: dict = {}
+        written: dict[str, str] = {}
+        for key, value in raw.items():
+            name = normalise_header(key) if isinstance(key, str) else key
+            name = name if name in known else key
+            if name in out:
+                first = written.get(name, name)
+                self.refuse(path + (key,), f"{shown(key)} (line {self.line(path + (key,)) or '?'}) and {shown(first)} "
+                            f"(line {self.line(path + (first,)) or '?'}) are the same key, '{name}', given twice",
+                            fix="Keep one of them.")
+                continue
+            out[name] = value
+            if name != key:
+                written[name] = key
+        if written:
+            self.lines = renamed_lines(self.lines, written, at=tuple(p if isinstance(p, _Item) else str(p)
+                                                                        for p in path))
+        return out
+
     def mapping(self, path: tuple, raw, known, what: str) -> dict | None:
-        """``raw`` as a dict whose keys are all ``known``; None (reported) when it is not a mapping. Unknown
-        keys are reported, with the nearest known key, and left out."""
+        """``raw`` as a dict whose keys are all ``known`` (forgiving their spelling: :meth:`renamed`); None
+        (reported) when it is not a mapping. Unknown keys are reported, with the nearest known key, and left
+        out."""
         if not isinstance(raw, dict):
             self.refuse(path, f"is {shown(raw)}, not 'key: value' lines", fix=f"Give {what}.")
             return None
         out = {}
-        for key, value in raw.items():
+        for key, value in self.renamed(path, raw, known).items():
             if key in known:
                 out[key] = value
                 continue
-            close = difflib.get_close_matches(str(key).strip().lower().replace(" ", "_"), known, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(normalise_header(key), known, n=1, cutoff=0.6)
             self.refuse(path + (key,), f"{shown(key)} is not a parameter sroi knows here",
                         fix=f"Did you mean '{close[0]}'?" if close else f"Known here: {', '.join(known)}.")
         return out
@@ -367,6 +408,9 @@ def parse_uncertainty(mapping: Mapping, *, params_file, impact_map_rows=None, in
             lines = yaml_lines(Path(params_file).read_bytes())
         except OSError:
             lines = {}
+        # the two sections as the file spells them ("Uncertainty", say), found by the names they are read as
+        lines = renamed_lines(lines, {normalise_header(p[0]): p[0] for p in lines if len(p) == 1 and isinstance(
+            p[0], str) and normalise_header(p[0]) in ("uncertainty", "scenarios") and normalise_header(p[0]) != p[0]})
     r = _Reader(label, lines)
     rows = None if impact_map_rows is None else [int(x) for x in impact_map_rows]
     position = {row: i for i, row in enumerate(rows)} if rows is not None else None
@@ -534,6 +578,8 @@ def _read_distribution(r: _Reader, path: tuple, raw, assumption: str):
         r.refuse(path, f"is {shown(raw)}, not a distribution",
                  fix=f"Write e.g. {{distribution: triangular, low: ..., mode: ..., high: ...}} ({kinds}).")
         return None, None
+    raw = r.renamed(path, raw, ("distribution", "group") + tuple(k for ks in (*SHAPES.values(), *TRUNCATION.values())
+                                                                 for k in ks))
     group = None
     if raw.get("group") is not None:
         group = r.cell(path + ("group",), _name, raw["group"])

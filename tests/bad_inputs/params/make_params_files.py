@@ -69,16 +69,23 @@ case("syntax-error", params(title="[unclosed"), "not valid YAML", "a YAML syntax
 case("wrong-suffix", params(), "must end .yaml or .yml", "only YAML files are parameters files", file="wrong-suffix.txt")
 case("missing-key", params(title=DROP), "the parameter 'title' is missing", "a required key left out is named")
 case("unknown-key", params(pricee_year="2024"), "Did you mean 'price_year'", "a misspelt key is named with the right one")
+case("forgiven-key-twice", params() + "Price Year: 2023\n",
+     ["key 'Price Year'", "'Price Year' (line 17) and 'price_year' (line 6) are the same parameter, 'price_year', "
+      "given twice", "Keep one of them."],
+     "one key written two ways (price_year and Price Year) is refused naming both lines, not one silently kept")
+case("forgiven-keys-read", params().replace("price_year:", "Price Year:").replace("analysis_type:", "Analysis-Type:"),
+     ["Returns workbook for bad-input-case written to"], "keys forgive case, spaces and hyphens, as columns do",
+     exit=0, command=["template", "returns", "--contract", "{file}", "-o", "{tmp}/returns.xlsx"])
 case("nul-in-text", params(title='"Bad\\0input"'), "holds a NUL character", "a NUL byte in a value is refused")
 case("description-too-long", params(description="x" * 33_000), "sroi takes at most 32,767",
      "text over Excel's cell limit is refused, not carried into the report")
 # -- wrong types ---------------------------------------------------------------------------------------------
-case("title-list", params(title="[Care, Home]"), ["column 'title'", "a list is not text"], "a list where text belongs")
-case("title-mapping", params(title="{name: Care}"), ["column 'title'", "is not text"], "a mapping where text belongs")
+case("title-list", params(title="[Care, Home]"), ["key 'title'", "a list is not text"], "a list where text belongs")
+case("title-mapping", params(title="{name: Care}"), ["key 'title'", "is not text"], "a mapping where text belongs")
 case("title-blank", params(title="''"), "'title' is empty", "a required key left blank")
 case("contract-id-unusable", params(contract_id="'Care At Home!'"), "is not a usable id",
      "an id that cannot name a report folder")
-case("analysis-type-bool", params(analysis_type="true"), ["column 'analysis_type'", "true is not text"],
+case("analysis-type-bool", params(analysis_type="true"), ["key 'analysis_type'", "true is not text"],
      "YAML reads true as true/false, not text")
 case("illustrative-text", params(illustrative="perhaps"), "'perhaps' is not true or false", "a flag that is text")
 case("price-year-text", params(price_year="twenty"), "'twenty' is not a whole number", "a year in words")
@@ -178,7 +185,7 @@ case("duplicate-key", params() + "title: A second title\n", ["gives the key 'tit
 
 FILES["commitments-not-a-table.txt"] = b"root:x:0:0:root:/root:/bin/bash\n"
 case("commitments-not-a-table", params(commitments="commitments-not-a-table.txt", returns=DROP),
-     ["column 'commitments'", "is not a table sroi reads", "Give the commitments table as CSV (.csv) or Excel (.xlsx)"],
+     ["key 'commitments'", "is not a table sroi reads", "Give the commitments table as CSV (.csv) or Excel (.xlsx)"],
      "a commitments file that is not a table is refused naming the parameters key, not only the file",
      command=TEMPLATE)
 

@@ -44,7 +44,7 @@ def item(text: str) -> str:
 
 
 case("low-above-high", item("        deadweight: {distribution: pert, low: 45%, mode: 35%, high: 30%}\n"),
-     ["column 'uncertainty → monte_carlo → distributions → item 1 → deadweight'", "low 45% is above high 30%"],
+     ["key 'uncertainty → monte_carlo → distributions → item 1 → deadweight'", "low 45% is above high 30%"],
      "a distribution whose low is above its high is refused naming the parameter")
 case("unknown-distribution", item("        quantity: {distribution: beta, low: 40, mode: 60, high: 70}\n"),
      ["'beta' is not a distribution sroi knows", "fixed, uniform, triangular, pert, normal, lognormal"],
@@ -77,7 +77,7 @@ case("correlation-one", "uncertainty:\n  monte_carlo:\n    correlations: {falls:
 case("unknown-key", "uncertainty:\n  monte_carlo: {draw: 100}\n", "Did you mean 'draws'?",
      "a misspelt key inside the section is named with the right one")
 case("scenario-row-not-in-map", "scenarios:\n  what-if: {lines: {12: {quantity: 45}}}\n",
-     ["column 'scenarios → what-if → lines → 12'", "row 12 is not a row of the impact map (its rows are 2 to 8)"],
+     ["key 'scenarios → what-if → lines → 12'", "row 12 is not a row of the impact map (its rows are 2 to 8)"],
      "a scenario naming a line that does not exist")
 case("scenario-inputs-row-missing", "scenarios:\n  in kind: {without_inputs: [3]}\n",
      "row 3 is not a row of the inputs file (its rows are 2)", "an inputs row that does not exist")
@@ -91,7 +91,7 @@ case("scenario-run-writes-nothing", "scenarios:\n  what-if: {lines: {12: {quanti
      command=RUN)
 FILES["twice.scenarios.yaml"] = "# saved by the what-if bench\nlower: {discounting: reduced-rate}\n"
 case("scenario-in-both-files", "scenarios:\n  lower: {quantity_change: -10%}\n",
-     ["twice.scenarios.yaml, row 2", "the scenario 'lower' is given twice: in twice.yaml (scenarios → lower) and in "
+     ["twice.scenarios.yaml, line 2", "the scenario 'lower' is given twice: in twice.yaml (scenarios → lower) and in "
       "twice.scenarios.yaml"], "a scenario named in the parameters and in the file beside them", file="twice.yaml")
 case("scenarios-file-as-parameters", None, "is a scenarios file, read with the parameters file beside it",
      "a scenarios file given where the parameters belong", file="twice.scenarios.yaml")

@@ -121,7 +121,7 @@ def test_bad_parameters_exit_2_with_the_parameter_named(capsys, tmp_path):
     (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
     code, out, err = sroi(capsys, "sensitivity", tmp_path / "bad.yaml", "--json")
     assert code == 2 and out == ""
-    assert "bad.yaml, row" in err and "column 'uncertainty → monte_carlo → draws': 0 is not a whole number" in err
+    assert "bad.yaml, line" in err and "key 'uncertainty → monte_carlo → draws': 0 is not a whole number" in err
 
 
 def test_sroi_value_json_has_tipping_points_without_heavy_imports(worked_map):

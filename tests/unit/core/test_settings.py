@@ -35,7 +35,7 @@ def test_every_problem_is_named_by_its_key():
 def test_callers_place_the_problems():
     # A parameters file gives the file and line; the command line names its options.
     _, in_file = check_settings(price_year=1985, where=lambda key: {"file": "p.yaml", "row": 6, "column": key})
-    assert str(in_file[0]).startswith("p.yaml, row 6, column 'price_year': 1985 is outside")
+    assert str(in_file[0]).startswith("p.yaml, line 6, key 'price_year': 1985 is outside")
     _, on_line = check_settings(price_year="soon", where=lambda key: {}, labels={"price_year": "--price-year "})
     assert str(on_line[0]) == "--price-year 'soon' is not a year. Give a year from 1990 to 2024."
 

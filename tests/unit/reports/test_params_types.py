@@ -155,7 +155,9 @@ def test_a_syntax_error_names_its_line(tmp_path):
     with pytest.raises(InputError) as exc:
         load_params(path)
     [problem] = exc.value.problems
-    assert "not valid YAML" in problem.message and problem.row in (3, 4) and "indentation" in problem.fix
+    assert "not valid YAML" in problem.message and problem.row == 2 and "Close it with ]" in problem.fix
+    assert str(problem).startswith("p.yaml, line 2, key 'title': the parameters file is not valid YAML (the list "
+                                   "opened with [ on this line is not closed")
 
 
 @pytest.mark.parametrize("name", ["params.txt", "params.json"])
@@ -174,13 +176,40 @@ def test_a_parameters_path_the_file_system_refuses(tmp_path, path):
 
 def test_unknown_keys_of_any_type_are_named(tmp_path):
     path = tmp_path / "p.yaml"
-    path.write_text(params_text("description", "x") + "2024: x\nnull: y\nPrice_Year: 2024\n")
+    path.write_text(params_text("description", "x") + "2024: x\nnull: y\nPrice Yeer: 2024\n")
     with pytest.raises(InputError) as exc:
         load_params(path)
     found = {p.column: p for p in exc.value.problems}
-    assert set(found) == {"2024", "None", "Price_Year"}
-    assert found["Price_Year"].fix == "Did you mean 'price_year'?" and found["Price_Year"].row == len(GOOD) + 3
+    assert set(found) == {"2024", "None", "Price Yeer"}
+    assert found["Price Yeer"].fix == "Did you mean 'price_year'?" and found["Price Yeer"].row == len(GOOD) + 3
     assert "Known parameters: contract_id" in found["2024"].fix
+
+
+@pytest.mark.parametrize("written", ["Price Year", "price-year", "price year", "PRICE_YEAR", "Price - Year"])
+def test_keys_forgive_case_spaces_and_hyphens(tmp_path, written):
+    path = tmp_path / "p.yaml"
+    path.write_text(params_text("description", "x").replace("price_year: 2024", f"{written}: 2019"))
+    assert load_params(path).price_year == 2019
+
+
+def test_a_forgiven_key_is_named_as_written_in_its_problems(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(params_text("description", "x").replace("price_year: 2024", "Price Year: 1900"))
+    with pytest.raises(InputError) as exc:
+        load_params(path)
+    [p] = exc.value.problems
+    assert str(p).startswith("p.yaml, line 6, key 'Price Year': 1900 is outside the GDP deflator series")
+
+
+def test_one_key_written_two_ways_names_both_lines(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(params_text("description", "x") + "Price-Year: 2023\n")
+    with pytest.raises(InputError) as exc:
+        load_params(path)
+    [p] = exc.value.problems
+    assert (p.row, p.column) == (len(GOOD) + 1, "Price-Year")
+    assert p.message == (f"'Price-Year' (line {len(GOOD) + 1}) and 'price_year' (line 6) are the same parameter, "
+                         "'price_year', given twice") and p.fix == "Keep one of them."
 
 
 @pytest.mark.parametrize("key, value, words", [
@@ -271,7 +300,7 @@ def test_sroi_run_refuses_a_wrong_parameters_file_and_writes_nothing(tmp_path, c
     out = tmp_path / "out"
     assert main(["run", str(path), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "column 'price_year'" in err and "outside the GDP deflator series" in err and "Traceback" not in err
+    assert "key 'price_year'" in err and "outside the GDP deflator series" in err and "Traceback" not in err
     assert not out.exists()
 
 

@@ -353,13 +353,13 @@ def test_bad_input_is_refused_naming_the_file_line_and_parameter(tmp_path, text,
         assert w in said, said
     assert mine[0].file == str(tmp_path / "p.yaml")
     assert mine[0].row == next(i for i, line in enumerate(text.splitlines(), 1) if at in line), said
-    assert said.startswith(f"p.yaml, row {mine[0].row}, column '{column}': ")
+    assert said.startswith(f"p.yaml, line {mine[0].row}, key '{column}': ")
 
 
 def test_the_brief_example_reads_as_the_docs_say(tmp_path):
     text = ITEM + "        deadweight: {distribution: pert, low: 45%, mode: 35%, high: 30%, group: falls}\n"
     [p] = refused(tmp_path, text)
-    assert str(p).startswith("p.yaml, row 6, column 'uncertainty → monte_carlo → distributions → item 1 → "
+    assert str(p).startswith("p.yaml, line 6, key 'uncertainty → monte_carlo → distributions → item 1 → "
                              "deadweight': low 45% is above high 30%.")
 
 
