@@ -22,6 +22,7 @@ import re
 import sys
 import traceback
 
+from .core.council import FRAMEWORK_VARIABLE, SETTINGS_FILE
 from .core.frameworks import DEFAULT_FRAMEWORK
 from .core.uncertainty import MAX_DRAWS
 from .errors import InputError, SroiError
@@ -121,6 +122,7 @@ VALUE_OPTIONS = {"price_year": "--price-year ", "discounting": "--discount: ", "
                  "investment": "--investment "}
 
 
+FRAMEWORK_SETTING = f"set in data/{SETTINGS_FILE} or the environment variable {FRAMEWORK_VARIABLE}"
 STRICT_HELP = "refuse the over-claiming guard's warnings too, not only its errors (exit 2): for batch runs"
 
 def _parser() -> argparse.ArgumentParser:
@@ -155,8 +157,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--drop-off-first-year", action="store_true",
                    help="apply drop-off from each outcome's first year (default: from its second)")
     p.add_argument("--framework", metavar="NAME", default=DEFAULT_FRAMEWORK,
-                   help="framework for the value-by-priority breakdown: a shipped name or a YAML file "
-                   f"(default: {DEFAULT_FRAMEWORK})")
+                   help=f"framework for the value-by-priority breakdown: a shipped name, a YAML file, or none "
+                   f"(default: the council's default, {FRAMEWORK_SETTING})")
     p.add_argument("--sheet", metavar="NAME", help="the impact map's sheet, for a workbook (default: a sheet named "
                    "like 'Impact map', else the first sheet holding the map's header); also FILE.xlsx#NAME")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
@@ -305,7 +307,8 @@ def _add_proxies_commands(sub) -> None:
     p.add_argument("--theme", help="only proxies with this theme, e.g. 'health and care'")
     p.add_argument("--value-type", choices=["fiscal", "economic", "social"], help="only this value type")
     p.add_argument("--pillar", help="only themes in this group of the framework, e.g. 'Zero carbon'")
-    p.add_argument("--framework", default=DEFAULT_FRAMEWORK, help=f"framework for --pillar (default {DEFAULT_FRAMEWORK})")
+    p.add_argument("--framework", default=DEFAULT_FRAMEWORK,
+                   help=f"framework for --pillar (default: the council's default, {FRAMEWORK_SETTING})")
     p.add_argument("--synonyms", metavar="FILE", help="your own synonyms file (YAML, as data/proxies/synonyms.yaml), "
                    "added to the shipped one")
     library_options(p)

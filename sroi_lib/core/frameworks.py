@@ -9,6 +9,14 @@ the total. Frameworks are YAML files in ``data/frameworks/`` (or anywhere)::
     title: Leeds Best City Ambition
     groups:
       Zero carbon: [environment and carbon]
+
+Two names are not files: ``none`` (:data:`NO_FRAMEWORK`) groups by no framework,
+and ``default`` (:data:`DEFAULT_FRAMEWORK`) is the council's default, set in the
+settings file ``data/settings.yaml`` or the environment variable
+``SROI_FRAMEWORK`` (:mod:`~sroi_lib.core.council`). :func:`choose_framework`
+gives the framework a valuation is grouped by (None for none);
+:func:`load_framework` always gives a :class:`Framework`, with no groups for
+none, for what only sorts themes (the proxy explorer, the portfolio).
 """
 
 from __future__ import annotations
@@ -20,12 +28,15 @@ import pandas as pd
 
 from ..errors import InputError, Problem, Problems, did_you_mean
 from ..paths import data_dir, read_yaml
+from .council import DefaultFramework, default_framework_setting
 from .quoting import mapping_problem, shown
 
-__all__ = ["Framework", "load_framework", "available_frameworks", "NOT_MAPPED", "DEFAULT_FRAMEWORK"]
+__all__ = ["Framework", "load_framework", "choose_framework", "default_framework", "available_frameworks",
+           "NOT_MAPPED", "DEFAULT_FRAMEWORK", "NO_FRAMEWORK", "NO_GROUPS"]
 
 NOT_MAPPED = "not mapped"
-DEFAULT_FRAMEWORK = "best_city_ambition"  # Leeds's Best City Ambition: the framework used unless another is named
+DEFAULT_FRAMEWORK = "default"  # the council's default framework (data/settings.yaml, or SROI_FRAMEWORK)
+NO_FRAMEWORK = "none"  # no framework: a valuation not grouped by any council's priorities
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,10 @@ class Framework:
 
     def themes_of(self, group: str) -> list[str]:
         """The themes in a group (case-insensitive group name)."""
+        if self is NO_GROUPS:
+            raise InputError(Problem(f"no framework is chosen, so there is no group {shown(group)}",
+                                     fix="Name a framework (--framework NAME on the command line, framework: "
+                                         "NAME in a contract's parameters), or leave out the group."))
         for g, themes in self.groups.items():
             if g.lower() == group.strip().lower():
                 return list(themes)
@@ -61,13 +76,68 @@ class Framework:
         return themes.astype(str).str.strip().str.lower().map(lookup).fillna(NOT_MAPPED)
 
 
+NO_GROUPS = Framework(name=NO_FRAMEWORK, title="no framework", groups={})  # every theme "not mapped"
+
+
 def available_frameworks() -> list[str]:
     """Names of the frameworks shipped in ``data/frameworks/``."""
     return sorted(p.stem for p in (data_dir() / "frameworks").glob("*.yaml"))
 
 
-def load_framework(name_or_path: str | Path) -> Framework:
-    """A shipped framework by name (such as :data:`DEFAULT_FRAMEWORK`) or a YAML file of one.
+def _is_none(name_or_path) -> bool:
+    return isinstance(name_or_path, str) and name_or_path.strip().lower() == NO_FRAMEWORK
+
+
+def _is_default(name_or_path) -> bool:
+    return name_or_path is None or isinstance(name_or_path, str) and name_or_path.strip().lower() == DEFAULT_FRAMEWORK
+
+
+def default_framework() -> Framework | None:
+    """The council's default framework (None when it is ``none``), as :mod:`~sroi_lib.core.council` finds it set.
+
+    Raises
+    ------
+    InputError
+        When the settings file cannot be read, or the framework it (or ``SROI_FRAMEWORK``) names cannot be
+        loaded; each problem placed where the default was set.
+    """
+    setting = default_framework_setting()
+    if _is_none(setting.value):
+        return None
+    if _is_default(setting.value):
+        raise InputError(setting.problem("'default' cannot be the default framework itself",
+                                         fix="Name a shipped framework, a framework YAML file, or none."))
+    return _load_setting(setting)
+
+
+def _load_setting(setting: DefaultFramework) -> Framework:
+    value = setting.value
+    if value.lower().endswith((".yaml", ".yml")) and setting.base is not None:
+        value = str(setting.base / value)
+    try:
+        return load_framework(value)
+    except InputError as exc:
+        raise InputError([p if p.file else setting.problem(p.message, p.fix or "") for p in exc.problems]) from None
+
+
+def choose_framework(name_or_path: str | Path | None = DEFAULT_FRAMEWORK) -> Framework | None:
+    """The framework a valuation is grouped by: None for ``none``; the council's default for ``default`` or None.
+
+    Raises
+    ------
+    InputError
+        As :func:`load_framework` and :func:`default_framework`.
+    """
+    if _is_default(name_or_path):
+        return default_framework()
+    if _is_none(name_or_path):
+        return None
+    return load_framework(name_or_path)
+
+
+def load_framework(name_or_path: str | Path | None) -> Framework:
+    """A shipped framework by name or a YAML file of one; ``default`` (or None) is the council's default, and
+    ``none`` (or a default of none) gives :data:`NO_GROUPS`, a framework with no groups.
 
     Raises
     ------
@@ -76,6 +146,10 @@ def load_framework(name_or_path: str | Path) -> Framework:
         framework: no ``groups``, a group without a list of themes, a theme
         that is not text or is in two groups, a name or title that is not text.
     """
+    if _is_default(name_or_path):
+        return default_framework() or NO_GROUPS
+    if _is_none(name_or_path):
+        return NO_GROUPS
     text = str(name_or_path)
     path = Path(name_or_path)
     if path.suffix.lower() not in (".yaml", ".yml"):
@@ -84,7 +158,8 @@ def load_framework(name_or_path: str | Path) -> Framework:
             raise InputError(Problem(f"There is no framework called {shown(text)}",
                                      fix=did_you_mean(text.strip().replace(" ", "_"), shipped, cutoff=0.6)
                                      + f"Use one of the shipped frameworks ({', '.join(shipped)}), "
-                                         "or give the path of a framework's YAML file."))
+                                       f"{NO_FRAMEWORK} (no framework), {DEFAULT_FRAMEWORK} (the council's "
+                                       "default), or give the path of a framework's YAML file."))
         path = data_dir() / "frameworks" / f"{text}.yaml"
     try:
         is_file = path.is_file()

@@ -3,6 +3,11 @@
 ``sroi value`` takes them as options and a contract's parameters file as keys;
 both check them here, so a price year, a discount rate or a framework is
 accepted or refused the same way, in the same words, wherever it is given.
+
+The framework is optional: ``none`` values a map grouped by no framework
+(:attr:`Settings.framework` is None), and ``default`` (what is used when none
+is named) is the council's default, set in ``data/settings.yaml`` or the
+environment variable ``SROI_FRAMEWORK`` (:mod:`~sroi_lib.core.council`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from typing import Callable, Mapping
 
 from ..errors import InputError, Problem
 from .discounting import DiscountSchedule, parse_discounting
-from .frameworks import DEFAULT_FRAMEWORK, Framework, load_framework
+from .frameworks import DEFAULT_FRAMEWORK, Framework, choose_framework, default_framework
 from .prices import DeflatorSeries, load_deflators, parse_price_year
 
 __all__ = ["Settings", "check_settings", "DEFAULT_DISCOUNTING"]
@@ -22,11 +27,12 @@ DEFAULT_DISCOUNTING = "green-book"
 
 @dataclass(frozen=True)
 class Settings:
-    """Checked settings: the analysis price year, the discount schedule, the framework and the deflator series."""
+    """Checked settings: the analysis price year, the discount schedule, the framework (None: grouped by no
+    framework) and the deflator series."""
 
     price_year: int
     discounting: DiscountSchedule
-    framework: Framework
+    framework: Framework | None
     deflators: DeflatorSeries
 
 
@@ -46,8 +52,9 @@ def check_settings(*, price_year=None, discounting=DEFAULT_DISCOUNTING, framewor
     discounting : str, float or DiscountSchedule
         ``green-book``, ``health``, ``none`` or a rate (see
         :func:`~sroi_lib.core.discounting.parse_discounting`).
-    framework : str or Path
-        A shipped framework's name or a framework YAML file.
+    framework : str, Path or None
+        A shipped framework's name, a framework YAML file, ``none`` (no
+        framework), or ``default`` / None for the council's default.
     deflators : DeflatorSeries, optional
         Default: the shipped GDP deflator.
     where : callable
@@ -60,7 +67,8 @@ def check_settings(*, price_year=None, discounting=DEFAULT_DISCOUNTING, framewor
 
     A problem found inside another file (a framework file, the deflator or the
     discount schedule file) keeps that file's name and place; ``where`` places
-    the others.
+    the others. A problem with the council's default framework is placed where
+    the default is set (the settings file, or ``SROI_FRAMEWORK``), not at ``framework``.
 
     Returns
     -------
@@ -85,7 +93,13 @@ def check_settings(*, price_year=None, discounting=DEFAULT_DISCOUNTING, framewor
     deflators = deflators or load_deflators()
     year = attempt("price_year", lambda: parse_price_year(price_year, deflators, label=""))
     schedule = attempt("discounting", lambda: parse_discounting(discounting))
-    chosen = attempt("framework", lambda: load_framework(framework))
+    if framework is None or str(framework).strip().lower() == DEFAULT_FRAMEWORK:
+        try:  # not given here: its problems are placed where the default is set
+            chosen = default_framework()
+        except InputError as exc:
+            problems.extend(exc.problems)
+    else:
+        chosen = attempt("framework", lambda: choose_framework(framework))
     if problems:
         return None, problems
     return Settings(price_year=year, discounting=schedule, framework=chosen, deflators=deflators), problems

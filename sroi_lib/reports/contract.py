@@ -53,7 +53,7 @@ class ValuedMap:
 
     valuation: Valuation
     library: ProxyLibrary
-    framework: Framework
+    framework: Framework | None  # None: grouped by no framework (framework: none)
     notes: list[str] = field(default_factory=list)  # how the files were read (e.g. hidden rows), for the user
     checks: pd.DataFrame | None = None  # the over-claiming guard's findings (warnings and notes)
 
@@ -64,7 +64,8 @@ class ValuedMap:
         were read (hidden rows and columns, other sheets), the same notes that
         are printed on the terminal; an empty list when there are none.
         """
-        return {**self.valuation.to_dict(frameworks=[self.framework]), "reading_notes": list(self.notes),
+        return {**self.valuation.to_dict(frameworks=[self.framework] if self.framework else []),
+                "reading_notes": list(self.notes),
                 "checks": json_records(self.checks) if self.checks is not None else [],
                 "tipping_points": json_records(tipping_points(Model.from_valuation(self.valuation), 1.0))}
 
@@ -158,7 +159,7 @@ class ContractRun:
 
     params: ContractParams
     library: ProxyLibrary
-    framework: Framework
+    framework: Framework | None  # None: grouped by no framework, so the report has no pillar table or chart
     valuation: Valuation
     checks: pd.DataFrame
     tracking: Tracking | None = None  # when the contract records commitments
@@ -175,7 +176,8 @@ class ContractRun:
                 files[f"proxies/{path.name}"] = path
         files["deflators"] = self.valuation.deflators.path
         files["discount_schedules"] = self.valuation.discounting.path
-        files["framework"] = self.framework.path
+        if self.framework is not None:
+            files["framework"] = self.framework.path
         if self.uncertainty is not None:
             files.update(self.uncertainty.spec.files)  # the optimism bias data, when a scenario uses it
         return {role: Path(path) for role, path in files.items() if path is not None}
@@ -230,8 +232,8 @@ def contract_results(run: ContractRun) -> dict:
     draws, so a re-run reproduces every figure)."""
     return {
         "contract": {k: getattr(run.params, k) for k in METADATA},
-        **run.valuation.to_dict(frameworks=[run.framework]),
-        "framework": {"name": run.framework.name, "title": run.framework.title},
+        **run.valuation.to_dict(frameworks=[run.framework] if run.framework else []),
+        "framework": {"name": run.framework.name, "title": run.framework.title} if run.framework else None,
         "overclaiming_checks": json_records(run.checks),
         "reading_notes": list(run.notes),
         "contract_period": {"start": run.params.contract_start, "end": run.params.contract_end},

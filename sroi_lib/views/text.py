@@ -22,7 +22,8 @@ def valuation_text(v, title: str, framework=None, checks=None) -> str:
     are any, with the gross benefits and disbenefits beside the net figure), the breakdowns and the checks.
 
     ``v`` is a :class:`~sroi_lib.core.valuation.Valuation`; ``framework``, when
-    given, adds the value by its groups (e.g. the Best City Ambition pillars);
+    given, adds the value by its groups (e.g. the Best City Ambition pillars); without one, a line says the
+    valuation is grouped by no framework;
     ``checks``, the over-claiming guard's findings
     (:func:`~sroi_lib.core.checks.overclaiming_checks`), each with its line, reason and what to do.
     """
@@ -83,6 +84,8 @@ def valuation_text(v, title: str, framework=None, checks=None) -> str:
              "Present value", "Share of benefits" if gross else "Share"],
             [[g, fmt.money(pv), fmt.percent(sh)] for g, pv, sh in zip(b[by], b["present_value"], b["share"])],
             right={1, 2})]
+    if framework is None:
+        out += ["", "Not grouped by any framework (framework: none), so there is no value by priority."]
     if checks is not None:
         out += ["", checks_text(checks)]
     return "\n".join(out)

@@ -7,12 +7,14 @@ from sroi_lib.core.settings import check_settings
 from tests.conftest import ROOT
 
 
-def test_defaults_are_the_latest_price_year_green_book_and_best_city_ambition():
+def test_defaults_are_the_latest_price_year_green_book_and_the_shipped_settings_framework(monkeypatch):
+    monkeypatch.delenv("SROI_FRAMEWORK", raising=False)
     settings, problems = check_settings()
     assert problems == []
     assert settings.price_year == settings.deflators.last_year == 2024
     assert settings.discounting.name == "green-book"
-    assert settings.framework.name == DEFAULT_FRAMEWORK == "best_city_ambition"
+    assert DEFAULT_FRAMEWORK == "default"  # the council's default: data/settings.yaml names Best City Ambition
+    assert settings.framework.name == "best_city_ambition"
     assert settings.framework.path == ROOT / "data" / "frameworks" / "best_city_ambition.yaml"
 
 

@@ -56,7 +56,7 @@ WRONG = {
 
 # The documented readings: a blank or null optional key is not given (its default applies); these values are
 # genuinely right for their key. Everything else must be refused naming the key.
-DEFAULTS = {"price_year": None, "discounting": "green-book", "framework": "best_city_ambition", "proxies": None,
+DEFAULTS = {"price_year": None, "discounting": "green-book", "framework": "default", "proxies": None,
             "illustrative": False, "returns": None, "rag_green": 0.95, "rag_amber": 0.8, "description": "",
             "first_year_discounted": True, "drop_off_first_year": False, "uncertainty": None, "scenarios": {}}
 ACCEPTED = {
