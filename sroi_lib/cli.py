@@ -167,10 +167,26 @@ def _parser() -> argparse.ArgumentParser:
                    "live formulas reproducing every figure, to check the arithmetic in Excel")
     p.set_defaults(handler=_cmd_value)
 
+    _add_new_command(sub)
     _add_proxies_commands(sub)
     _add_report_commands(sub)
     _add_sensitivity_command(sub)
     return parser
+
+
+def _add_new_command(sub) -> None:
+    p = sub.add_parser("new", help="start a new contract: its parameters, impact map and inputs files",
+                       description="Write a new contract's files to fill in: CONTRACT_ID.yaml (the parameters, every "
+                       "key explained in a comment), impact_map.xlsx (as `sroi template impact-map`) and inputs.csv "
+                       "(its header and an example row commented out). Nothing is replaced: if any of the files "
+                       "exists, nothing is written.")
+    p.add_argument("contract_id", metavar="CONTRACT_ID", help="lower-case letters, digits and hyphens, e.g. lcc-food-bank")
+    p.add_argument("--dir", metavar="DIR", default=None,
+                   help="the folder to write into, made if missing (default: a folder named CONTRACT_ID here)")
+    p.add_argument("--framework", metavar="NAME", default=None,
+                   help=f"write this framework into the parameters: a shipped name, a YAML file, or none "
+                   f"(default: leave it out, so the council's default applies, {FRAMEWORK_SETTING})")
+    p.set_defaults(handler=_cmd_new)
 
 
 def _add_sensitivity_command(sub) -> None:
@@ -441,6 +457,13 @@ def _cmd_value(args) -> int:
     if args.xlsx is not None:
         print(f"The valuation workbook, every figure a formula, is written to {path}.",
               file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_new(args) -> int:
+    from .reports.scaffold import new_contract, next_steps
+
+    print(next_steps(new_contract(args.contract_id, args.dir, framework=args.framework)))
     return EXIT_OK
 
 

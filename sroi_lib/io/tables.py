@@ -20,7 +20,9 @@ Nothing is read silently wrong (docs/limits.md lists the limits):
   but one that swallows lines looking like rows of their own is refused: a
   line inside a quoted cell that holds at least as many commas as a row of
   the table needs (one fewer than its columns, and at least two) is almost
-  certainly a row whose quote was left open above it, not text.
+  certainly a row whose quote was left open above it, not text. A line whose
+  first cell starts with ``#`` is a comment (``sroi new`` writes an example
+  row that way): it is left out, with a note in :attr:`RawTable.notes`.
 * **Excel.** The workbook's kind is checked first
   (:func:`sroi_lib.io.filekinds.check_workbook`). The sheet's stored size
   (its "dimension", which some programs write wrongly as ``A1``) is never
@@ -248,6 +250,9 @@ def _collect(label: str, sheet: str | None, rows, notes: list[str],
                 f"has a row numbered beyond {SHEET_MAX_ROWS:,}, the last row a spreadsheet has", file=label,
                 sheet=sheet, fix="Open it in Excel and save it again, or export it as CSV."))
         if all(is_blank(c) for c in cells):
+            continue
+        if sheet is None and isinstance(cells[0], str) and cells[0].lstrip().startswith("#"):
+            notes.append(f"{Path(label).name}: row {number} starts with '#', so it is a comment and was not read")
             continue
         if number > MAX_TABLE_ROWS + 1:
             raise InputError(Problem(
