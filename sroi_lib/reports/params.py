@@ -86,6 +86,7 @@ ANALYSIS_TYPES = ("forecast", "evaluation")
 _CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_TEXT = MAX_CELL_CHARS  # characters in one value: the most an Excel cell holds, as for a table's cell
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+CONTRACT_ID_RULE = _ID  # what a contract_id may be (also checked by `sroi new`)
 
 
 @dataclass(frozen=True)

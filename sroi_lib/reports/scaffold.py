@@ -38,8 +38,7 @@ from ..errors import InputError, Problem, Problems
 from ..io.impact_map import INPUT_COLUMNS
 from ..io.safe import write_atomically
 from ..proxies.library import shipped_library
-from .params import _ID as CONTRACT_ID_RULE
-from .params import KEYS, ContractParams
+from .params import CONTRACT_ID_RULE, KEYS, ContractParams
 
 __all__ = ["Scaffold", "new_contract", "check_contract_id", "parameters_text", "inputs_text", "next_steps",
            "MAP_FILE", "INPUTS_FILE", "EXAMPLE_INPUT"]

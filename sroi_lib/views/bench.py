@@ -18,6 +18,9 @@ writes it beside the parameters so the next report values it and its manifest re
 :func:`build_bench` and :func:`what_if_bench` are the ipywidgets controls of
 ``notebooks/explore_outcomes.ipynb``; they only call :class:`Bench`. See docs/what-if.md.
 
+:func:`explore_map` and :func:`proxies_used` are what ``notebooks/explore_impact_map.ipynb`` calls: a map
+valued as ``sroi value`` values it (the shipped proxy library, and the user's own merged over it).
+
 References
 ----------
 HM Treasury (2022). The Green Book, Annex A5 (sensitivity analysis and switching values).
@@ -34,15 +37,17 @@ import numpy as np
 import pandas as pd
 
 from ..core.discounting import DiscountSchedule, parse_discounting
+from ..core.frameworks import DEFAULT_FRAMEWORK
+from ..core.settings import DEFAULT_DISCOUNTING
 from ..core.uncertainty import ADJUSTMENTS, LINE_ASSUMPTIONS, Model, assumption_label, monte_carlo, one_way, tornado
 from ..errors import InputError, Problem, SroiError
-from ..paths import notebooks_dir
+from ..paths import data_dir, notebooks_dir
 from ..reports.uncertainty import TORNADO_SIZE, UncertaintySpec
 from .formatting import assumption_value, html_text, money, percent, ratio
 
 __all__ = ["Bench", "scenario_mapping", "contract_spec", "build_bench", "what_if_bench", "contract_choices",
            "tornado_html", "figures_html", "parameters_dir", "BENCH_ASSUMPTIONS", "SCHEDULES", "BENCH_DRAWS",
-           "MAX_SHOWN", "QUANTITY_SPAN"]
+           "MAX_SHOWN", "QUANTITY_SPAN", "explore_map", "proxies_used", "EXPLORE_EXAMPLE"]
 
 BENCH_ASSUMPTIONS = ("quantity", "deadweight", "displacement", "attribution", "drop_off")  # a slider each
 SCHEDULES = ("green-book", "health", "reduced-rate", "none", "3.5%")  # the discount schedules offered
@@ -50,6 +55,7 @@ BENCH_DRAWS = 2_000  # Monte Carlo draws on the bench (the report uses the param
 MAX_SHOWN = 50  # lines with sliders; the figures always include every line
 QUANTITY_SPAN = 3  # a quantity's slider runs from 0 to 3 × the contract's quantity
 DEFAULT_CONTRACT = "lcc-housing-retrofit.yaml"  # opened when no parameters file is given
+EXPLORE_EXAMPLE = "lcc-care-at-home"  # the map explore_impact_map.ipynb values when none is given (it uses proxies)
 
 
 def parameters_dir() -> Path:
@@ -465,3 +471,42 @@ def what_if_bench(params_file: str | Path | None = None):
     picker.observe(pick, names="value")
     pick()
     return w.VBox([picker, holder])
+
+
+def explore_map(impact_map: str | Path = "", inputs: str | Path = "", *, investment: str = "",
+                proxies: str | Path = "", price_year: int = 0, discounting: str = DEFAULT_DISCOUNTING,
+                framework: str = ""):
+    """Value an impact map for ``notebooks/explore_impact_map.ipynb``, with the shipped proxy library and the
+    user's own library file (``proxies``) merged over it, exactly as ``sroi value`` does
+    (:func:`~sroi_lib.reports.contract.value_files`).
+
+    Blank parameters take their defaults: no map, the illustrative example :data:`EXPLORE_EXAMPLE` (whose
+    lines are valued with proxies) with its inputs; no inputs, ``investment`` (pounds at year 0); no price
+    year (0), the deflator's latest; no framework, the council's default (``none`` for no framework).
+
+    Returns
+    -------
+    ValuedMap
+        The valuation, the library and framework used, the reading notes and the over-claiming findings.
+
+    Raises
+    ------
+    InputError
+        Every problem in the map, the inputs, the library files and the settings, as ``sroi value`` lists them.
+    """
+    from ..reports.contract import value_files
+
+    if not str(impact_map).strip():
+        example = data_dir() / "examples" / EXPLORE_EXAMPLE
+        impact_map, inputs = example / "impact_map.csv", inputs or example / "inputs.csv"
+    return value_files(impact_map, inputs or None, investment=investment or None,
+                       price_year=price_year or None, discounting=discounting or DEFAULT_DISCOUNTING,
+                       proxies=proxies or None, framework=framework or DEFAULT_FRAMEWORK)
+
+
+def proxies_used(valued) -> pd.DataFrame:
+    """The proxies a valued map uses (from :func:`explore_map`), each with its value, price year, source,
+    address and licence; empty when every line gives its own value."""
+    ids = [p for p in dict.fromkeys(valued.valuation.lines["proxy_id"]) if p]
+    columns = ["proxy_id", "name", "unit", "value", "price_year", "value_type", "source", "source_url", "licence"]
+    return valued.library.rows(ids)[columns].set_index("proxy_id")

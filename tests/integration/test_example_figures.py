@@ -167,8 +167,11 @@ def test_explore_notebook_headline_is_the_worked_check(tmp_path):
     import papermill as pm
 
     out = tmp_path / "explore.ipynb"
+    worked = ROOT / "data" / "examples" / "worked_check"
     pm.execute_notebook(str(ROOT / "notebooks" / "explore_impact_map.ipynb"), str(out), kernel_name="sroi",
-                        progress_bar=False, cwd=str(ROOT / "notebooks"))
+                        progress_bar=False, cwd=str(ROOT / "notebooks"),
+                        parameters={"impact_map": str(worked / "impact_map.csv"),
+                                    "inputs": str(worked / "inputs.csv")})
     headline = tagged_output(out, "headline")
     # The worked check: PV £152,215.01, inputs £100,000, ratio 1.52 (three years at 3.5%).
     assert "£152,215.01" in headline and "1.52 : 1" in headline and "£100,000.00" in headline
