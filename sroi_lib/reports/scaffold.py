@@ -114,14 +114,15 @@ def parameters_text(contract_id: str, *, framework: str | None = None, price_yea
                      else "the latest year of the GDP deflator series"}
     head = [
         f"# Parameters of the contract {contract_id}: the recorded settings of its valuation.",
-        "# Written by `sroi new`. A line starting with # is a comment: remove the # from an optional key to use it.",
+        "# Written by `sroi new`. A line starting with # is a comment: each key is explained on the line above it.",
+        "# To use an optional key, remove the # from the start of its 'key: value' line.",
         "# Paths are relative to this file. docs/getting-started.md goes through each step.",
         "",
         "# Required: replace each sentence with your contract's own words.",
     ]
     required, optional = [], ["", "# Optional: left out (or blank), the default applies."]
     for key, (_kind, needed, help_) in KEYS.items():
-        comment = f"# {key}: {help_.strip().rstrip('.')}."
+        comment = f"# {key} - {help_.strip().rstrip('.')}."
         if needed:
             value = contract_id if key == "contract_id" else _GIVEN.get(key, f"To fill in: {help_}")
             required += [comment, f"{key}: {_scalar(value)}"]
