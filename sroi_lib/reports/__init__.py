@@ -7,4 +7,5 @@
 * :mod:`~sroi_lib.reports.runner`: the report notebook run with papermill, one contract or a batch;
 * :mod:`~sroi_lib.reports.audit`: re-run a report and compare;
 * :mod:`~sroi_lib.reports.portfolio`: every contract's results together.
+* :mod:`~sroi_lib.reports.scaffold`: a new contract's files to fill in (``sroi new``).
 """

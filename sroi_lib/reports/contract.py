@@ -166,6 +166,17 @@ class ContractRun:
     notes: list[str] = field(default_factory=list)  # how the files were read (e.g. hidden rows), for the reader
     uncertainty: Analysis | None = None  # sensitivity, tipping points, Monte Carlo range and scenarios
 
+    def value_breakdowns(self) -> list[tuple[pd.DataFrame, str, str]]:
+        """The report's breakdowns of present value, each as (table, its group column, its title): by
+        stakeholder, by the framework's groups (left out when the contract is grouped by no framework, so the
+        report shows no empty pillar chart) and by value type."""
+        v = self.valuation
+        out = [(v.breakdown("stakeholder"), "stakeholder", "Present value by stakeholder")]
+        if self.framework is not None:
+            out.append((v.by_framework(self.framework), self.framework.name,
+                        f"Present value by {self.framework.title} pillar"))
+        return out + [(v.breakdown("value_type"), "value_type", "Present value by value type")]
+
     def files_used(self) -> dict[str, Path]:
         """Every file this valuation read, by role: the contract's own files, each proxy library file loaded,
         the deflator series, the discount schedule file (for a named schedule) and the framework."""

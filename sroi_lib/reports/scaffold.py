@@ -149,9 +149,7 @@ def inputs_text() -> str:
     """The inputs file of a new contract: the header, and an example row commented out with ``#``."""
     header = [c.name for c in INPUT_COLUMNS]
     example = [EXAMPLE_INPUT.get(name, "") for name in header]
-    return "\n".join([",".join(header),
-                      "# An example row follows: remove its # to use it. Year 0 is the start (not discounted).",
-                      "# " + ",".join(example)]) + "\n"
+    return "\n".join([",".join(header), "# " + ",".join(example)]) + "\n"
 
 
 def check_contract_id(contract_id: str) -> str:

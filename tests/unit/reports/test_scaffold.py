@@ -90,17 +90,19 @@ def test_the_scaffold_loads_and_values_once_one_line_is_filled(tmp_path, capsys)
     assert len(run.valuation.lines) == 1 and run.valuation.total_inputs == 85_000
     assert run.valuation.lines["proxy_id"].tolist() == ["hw-wellby-central"]
     assert run.framework.name == "best_city_ambition"  # the council's default
+    (table, column, title), = [b for b in run.value_breakdowns() if "pillar" in b[2]]
+    assert column == "best_city_ambition" and title == "Present value by Leeds Best City Ambition pillar"
+    assert table["present_value"].sum() == pytest.approx(run.valuation.present_value)
     code, out, err = sroi(capsys, "value", folder / MAP_FILE, "--inputs", folder / INPUTS_FILE)
     assert code == 0 and "SROI ratio" in out and "Value by Leeds Best City Ambition" in out
-    assert "inputs.csv: row 2 starts with '#', so it is a comment and was not read" in err
+    assert "comment" not in err  # the example row, its # removed, is the only row
 
 
 def test_the_inputs_file_has_the_header_and_a_commented_example(tmp_path):
     new_contract("x", tmp_path)
     lines = (tmp_path / INPUTS_FILE).read_text(encoding="utf-8").splitlines()
     assert lines[0] == ",".join(c.name for c in INPUT_COLUMNS)
-    assert lines[-1] == "# The council,Grant paid at the start of the contract,85000,0"
-    assert all(ln.startswith("#") for ln in lines[1:])
+    assert lines[1:] == ["# The council,Grant paid at the start of the contract,85000,0"]
 
 
 def test_framework_none_is_written_and_values_with_no_framework(tmp_path, capsys):
@@ -113,6 +115,8 @@ def test_framework_none_is_written_and_values_with_no_framework(tmp_path, capsys
     results = contract_results(run)
     assert results["framework"] is None and "best_city_ambition" not in results["breakdowns"]
     assert "framework" not in run.files_used()
+    assert [title for _, _, title in run.value_breakdowns()] == ["Present value by stakeholder",
+                                                                 "Present value by value type"]
     json.dumps(results, allow_nan=False)
 
 
