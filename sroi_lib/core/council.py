@@ -17,14 +17,13 @@ the file and line.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from ..errors import InputError, Problem, Problems
+from ..errors import InputError, Problem, Problems, did_you_mean
 from ..paths import data_dir, read_yaml
 from .quoting import shown
 
@@ -92,10 +91,9 @@ def default_framework_setting() -> DefaultFramework:
     problems = Problems()
     for key in raw:
         if key not in SETTINGS_KEYS:
-            close = difflib.get_close_matches(str(key).strip().lower(), SETTINGS_KEYS, n=1, cutoff=0.6)
             problems.add(f"{shown(str(key))} is not a setting sroi knows", file=label, row=lines.get(str(key)),
-                         column=str(key), fix=f"Did you mean '{close[0]}'?" if close
-                         else f"Known settings: {', '.join(SETTINGS_KEYS)}.")
+                         column=str(key), fix=did_you_mean(str(key).strip().lower(), SETTINGS_KEYS, cutoff=0.6)
+                         + f"Known settings: {', '.join(SETTINGS_KEYS)}.")
     value = raw.get("framework")
     if value is not None and (isinstance(value, bool) or not isinstance(value, str) or not value.strip()):
         problems.add(f"the framework is {shown(value)}, not a framework's name", file=label,

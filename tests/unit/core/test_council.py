@@ -79,13 +79,13 @@ def test_none_is_no_framework_whatever_the_default(monkeypatch):
 def test_a_wrong_settings_file_is_refused_naming_file_line_and_key(settings_file):
     settings_file.write_text("# ours\nframwork: national_toms\n")
     settings, problems = check_settings()
-    assert settings is None and str(problems[0]).startswith("settings.yaml, row 2, column 'framwork': 'framwork' is not a setting sroi "
-                                     "knows. Did you mean 'framework'?")
+    assert settings is None and str(problems[0]).startswith("settings.yaml, line 2, key 'framwork': 'framwork' is not a setting sroi "
+                                     "knows. Did you mean 'framework'? Known settings: framework.")
     settings_file.write_text("colour: blue\n")
     with pytest.raises(InputError, match="Known settings: framework"):
         default_framework()
     settings_file.write_text("framework: [best_city_ambition]\n")
-    with pytest.raises(InputError, match="row 1, column 'framework': the framework is a list, not a framework's"):
+    with pytest.raises(InputError, match="line 1, key 'framework': the framework is a list, not a framework's"):
         default_framework()
     settings_file.write_text("- framework\n")
     with pytest.raises(InputError, match="holds a list instead of 'key: value' lines"):
@@ -96,7 +96,8 @@ def test_an_unusable_default_is_placed_where_it_is_set(settings_file, monkeypatc
     settings_file.write_text("\n\nframework: best_city\n")
     _, problems = check_settings(where=lambda key: {"file": "p.yaml", "column": key})
     assert [str(p) for p in problems] == [
-        "settings.yaml, row 3, column 'framework': There is no framework called 'best_city'. Use one of the "
+        "settings.yaml, line 3, key 'framework': There is no framework called 'best_city'. Did you mean "
+        "'best_city_ambition'? Use one of the "
         "shipped frameworks (best_city_ambition, national_toms), none (no framework), default (the council's "
         "default), or give the path of a framework's YAML file."]
     settings_file.write_text("framework: default\n")
