@@ -150,12 +150,12 @@ def load_theme(path: str | Path) -> Theme:
                                  fix="Write a theme as 'name:', 'logo:', 'colours:' and 'fonts:' lines "
                                      f"(see {default_theme_file().name} in data/themes/)."))
     lines = _lines(p)
-    problems: list[Problem] = []
+    problems: list[tuple[int, Problem]] = []
 
     def add(keys: tuple, message: str, fix: str) -> None:
         line = lines.get(tuple(str(k) for k in keys))
         where = f"'{'.'.join(str(k) for k in keys)}'" + (f" (line {line})" if line else "")
-        problems.append(Problem(f"the key {where}: {message}", file=label, fix=fix))
+        problems.append((line or 0, Problem(f"the key {where}: {message}", file=label, fix=fix)))
 
     def unknown(keys: tuple, known: tuple) -> None:
         close = difflib.get_close_matches(str(keys[-1]).lower().replace(" ", "_"), known, n=1, cutoff=0.6)
@@ -201,7 +201,7 @@ def load_theme(path: str | Path) -> Theme:
         else:
             add(("logo",), *found)
     if problems:
-        raise InputError(problems)
+        raise InputError([problem for _, problem in sorted(problems, key=lambda found: found[0])])
     return replace(theme, path=p.resolve())
 
 
