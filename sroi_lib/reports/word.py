@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from .folder import HTML_FILE
 from .print_styles import WIDE_COLUMNS
 from .theme import DEFAULT_THEME, Theme
 
@@ -239,7 +240,7 @@ class _Writer:
         self.landscape = False
         self.doc.core_properties.title = title
         self.doc.core_properties.author = theme.name or "sroi"
-        self.doc.core_properties.comments = "Made by sroi from the report notebook; an editable copy of report.html."
+        self.doc.core_properties.comments = f"Made by sroi from the report notebook; an editable copy of {HTML_FILE}."
         normal = self.doc.styles["Normal"]
         normal.font.name = theme.first_font("body")
         normal.font.size = Pt(BODY_PT)
@@ -317,7 +318,7 @@ class _Writer:
         try:
             shape = self.doc.add_picture(io.BytesIO(data))
         except Exception:  # noqa: BLE001 - a picture Word cannot take is left out, with a line saying so
-            self.doc.add_paragraph("[a picture that cannot be put in a Word document: see report.html]")
+            self.doc.add_paragraph(f"[a picture that cannot be put in a Word document: see {HTML_FILE}]")
             return
         widest = Cm(self.text_width_cm())
         if shape.width > widest:
