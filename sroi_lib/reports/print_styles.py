@@ -61,8 +61,10 @@ body.jp-Notebook {{ font-family: {f['body']}; color: var(--sroi-text); }}
 .jp-RenderedHTMLCommon h4 {{ font-family: {f['headings']}; color: var(--sroi-headings); }}
 .jp-RenderedHTMLCommon a {{ color: var(--sroi-accent); }}
 .jp-RenderedHTMLCommon thead th, .jp-RenderedHTMLCommon thead td {{ background: var(--sroi-table-header); }}
+/* Markdown cells line up with the outputs (tables, charts, text) below them. */
+.jp-MarkdownCell .jp-RenderedMarkdown {{ padding-left: 0; padding-right: 0; }}
 .sroi-masthead {{ display: flex; align-items: center; gap: 1em; padding: 0.5em 0 0.6em;
-  margin: 0 var(--jp-notebook-padding, 10px) 0.5em; border-bottom: 3px solid var(--sroi-accent); }}
+  margin: 0 0 0.5em; border-bottom: 3px solid var(--sroi-accent); }}
 .sroi-masthead img {{ max-height: 64px; max-width: 260px; }}
 .sroi-masthead span {{ font-family: {f['headings']}; font-size: 1.25em; color: var(--sroi-headings); }}
 
@@ -87,7 +89,6 @@ body.jp-Notebook {{ font-family: {f['body']}; color: var(--sroi-text); }}
   .jp-OutputPrompt, .jp-InputPrompt {{ display: none !important; }}
   .jp-RenderedHTMLCommon table {{ table-layout: auto !important; width: auto !important; max-width: 100%;
     font-size: 7.5pt; margin: 0 0 1em !important; }}
-  .jp-MarkdownOutput, .jp-RenderedMarkdown {{ padding-left: 0 !important; padding-right: 0 !important; }}
   .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td {{ vertical-align: top !important; }}
   .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td {{ padding: 0.25em 0.4em !important; word-break: normal; }}
   .jp-RenderedHTMLCommon td {{ overflow-wrap: anywhere; }}
