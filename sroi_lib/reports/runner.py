@@ -78,7 +78,7 @@ def export_html(notebook: Path, html: Path, *, theme=None, title: str = "") -> N
     (:func:`~sroi_lib.reports.print_styles.decorate`): the ``theme``
     (:class:`~sroi_lib.reports.theme.Theme`; the neutral default when None), its
     logo, and the print styles, with ``title`` (the contract's) at the top of every
-    printed page and as the page's title.
+    printed page.
     """
     import nbformat
 
@@ -89,8 +89,7 @@ def export_html(notebook: Path, html: Path, *, theme=None, title: str = "") -> N
     theme = DEFAULT_THEME if theme is None else theme
     exporter = safe_html_exporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                                   exclude_output_prompt=True, embed_images=True)
-    resources = {"metadata": {"name": title}} if title else None
-    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4), resources=resources)
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
     # The report needs no scripts from the internet: drop every external or empty script tag.
     body = re.sub(r'<script[^>]*\bsrc="(https?:)?[^"]*"[^>]*>\s*</script>', "", body)
     html.write_text(decorate(body, theme, title), encoding="utf-8")
