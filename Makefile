@@ -39,6 +39,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/portfolio.py
 	$(BIN)/python benchmarks/uncertainty.py
+	$(BIN)/python benchmarks/print_copies.py
 
 # Serve the portfolio dashboard for the reports made by `make demo`.
 dashboard: setup

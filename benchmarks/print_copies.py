@@ -38,8 +38,8 @@ def timed(fn) -> float:
 def main() -> int:
     chromium = find_chromium()
     if chromium is None:
-        print("Chromium is not installed: the PDF cannot be measured", file=sys.stderr)
-        return 1
+        print("print_copies.py: Chromium is not installed, so the PDF cannot be measured; skipped", file=sys.stderr)
+        return 0
     with tempfile.TemporaryDirectory(prefix="sroi-bench-print-") as tmp:
         out = Path(tmp)
         run_contract(LARGEST, out / "warm")  # the kernel, matplotlib's font cache, the imports
