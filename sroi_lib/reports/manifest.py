@@ -182,10 +182,10 @@ def write_manifest(run, folder: Path, parameters: dict, kernel: str, theme: Path
     from .. import __version__
 
     used = run.files_used()
-    used.pop("theme", None)
+    named = used.pop("theme", None)  # the parameters' theme, recorded among the parameters even when --theme won
     if theme is not None:
         used["theme"] = Path(theme)
-    root = input_base(list(used.values()), run.params.path)
+    root = input_base(list(used.values()) + ([named] if named is not None else []), run.params.path)
     inputs = {role: _entry(p, root) for role, p in used.items()}
     top = git_root(root)
     commit = git_commit(root) if top is not None else None

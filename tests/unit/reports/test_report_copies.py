@@ -83,3 +83,24 @@ def test_a_theme_given_with_the_option_is_noted_not_a_difference(tmp_path):
     assert not any("theme" in d for d in result.differences), result.differences
     assert any(n.startswith("the report was styled with the theme parameters/other-theme.yaml (given with --theme)")
                for n in result.notes), result.notes
+
+
+def test_a_parameters_theme_outside_the_other_files_still_has_a_manifest_when_the_option_wins(tmp_path):
+    from sroi_lib.reports.contract import load_contract
+    from sroi_lib.reports.manifest import write_manifest
+
+    work = tmp_path / "work"
+    work.mkdir()
+    params = contract_with_theme(work)
+    far = tmp_path / "themes"
+    far.mkdir()
+    shutil.copy(ROOT / "data" / "themes" / "default.yaml", far / "far.yaml")
+    params.write_text(params.read_text().replace("theme: example-council.yaml", "theme: ../../themes/far.yaml"))
+    run = load_contract(params)
+    (work / "out").mkdir()
+    for name in OUTPUTS:
+        (work / "out" / name).write_text("x")
+    option = work / "parameters" / "example-council.yaml"
+    manifest = json.loads(write_manifest(run, work / "out", {}, "sroi", theme=option).read_text())
+    assert manifest["inputs"]["theme"]["path"] == "work/parameters/example-council.yaml"
+    assert manifest["parameters"]["theme"] == "themes/far.yaml"
