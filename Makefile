@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast benchmark dashboard strip clean
+.PHONY: setup demo test test-fast benchmark dashboard screenshots strip clean
 
 setup: $(STAMP)
 
@@ -39,10 +39,16 @@ benchmark: setup
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/portfolio.py
 	$(BIN)/python benchmarks/uncertainty.py
+	$(BIN)/python benchmarks/print_copies.py
 
 # Serve the portfolio dashboard for the reports made by `make demo`.
 dashboard: setup
 	$(BIN)/sroi dashboard --reports reports
+
+# The pictures in README.md and docs/reports.md: one report page, its PDF's first page and the dashboard
+# (needs Chromium: apt-get install chromium).
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py --out docs/img
 
 # Strip outputs from every notebook (the tests refuse committed outputs).
 strip: setup

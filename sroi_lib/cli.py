@@ -210,8 +210,15 @@ def _add_sensitivity_command(sub) -> None:
 
 
 def _add_report_commands(sub) -> None:
-    from .reports.folder import MANIFEST_FILE, OUTPUTS, PDF_FILE
+    from .reports.folder import DOCX_FILE, MANIFEST_FILE, OUTPUTS, PDF_FILE
     from .reports.runner import DEFAULT_KERNEL, DEFAULT_TIMEOUT
+
+    def copy_options(p):
+        p.add_argument("--pdf", action="store_true", help=f"also print {PDF_FILE} (A4) with headless Chromium")
+        p.add_argument("--docx", action="store_true", help=f"also write {DOCX_FILE}, an editable Word copy")
+        p.add_argument("--theme", default=None, metavar="FILE",
+                       help="a council theme file (name, logo, colours, fonts) to style the report with, in place "
+                       "of the parameters' theme (docs/reports.md)")
 
     def notebook_options(p):
         p.add_argument("--kernel", default=DEFAULT_KERNEL,
@@ -226,7 +233,7 @@ def _add_report_commands(sub) -> None:
                        f"papermill, and write reports/<contract_id>/ ({', '.join(OUTPUTS + (MANIFEST_FILE,))}).")
     p.add_argument("params", metavar="PARAMS.yaml")
     p.add_argument("--out", default="reports", metavar="DIR", help="folder for report folders (default: reports)")
-    p.add_argument("--pdf", action="store_true", help=f"also print {PDF_FILE} with headless Chromium")
+    copy_options(p)
     notebook_options(p)
     p.set_defaults(handler=_cmd_run)
 
@@ -239,7 +246,7 @@ def _add_report_commands(sub) -> None:
     p.add_argument("--workers", type=bounded("--workers"), default=None, metavar="N",
                    help=f"worker processes (default: the number of cores, at most 4; at most {BOUNDS['--workers'][1]})")
     p.add_argument("--out", default="reports", metavar="DIR")
-    p.add_argument("--pdf", action="store_true")
+    copy_options(p)
     notebook_options(p)
     p.set_defaults(handler=_cmd_batch)
 
@@ -603,7 +610,7 @@ def _cmd_run(args) -> int:
 
     try:
         result = run_contract(args.params, args.out, pdf=args.pdf, kernel=args.kernel, timeout=args.timeout,
-                              strict=args.strict)
+                              strict=args.strict, docx=args.docx, theme=args.theme)
     except RunFailed as exc:
         print(f"sroi run: the report for {args.params} was not written: {exc}", file=sys.stderr)
         if "previous report is unchanged" not in str(exc):  # a full disk's message says so already
@@ -618,7 +625,7 @@ def _cmd_batch(args) -> int:
     from .reports.runner import run_batch
 
     results = run_batch(args.params_dir, args.out, workers=args.workers, pdf=args.pdf, kernel=args.kernel,
-                        timeout=args.timeout, strict=args.strict)
+                        timeout=args.timeout, strict=args.strict, docx=args.docx, theme=args.theme)
     done = [r for r in results if r[1] == "done"]
     failed = [r for r in results if r[1] != "done"]
     print(f"{len(done)} of {len(results)} contracts done; reports are in {args.out}/")

@@ -53,7 +53,14 @@ with what is stored:
 4. **Hashes.** Each report file is also hashed against the manifest (a quick
    check, which names a file edited without rewriting the manifest). A file in
    the report folder that sroi did not write is a difference; a ``report.pdf``
-   is a note (it is not checked).
+   or ``report.docx`` is a note (they are copies for reading and editing, and
+   are not checked).
+
+The council theme file (logo, colours, fonts) is an input like the others: it
+is hashed against the manifest, and the HTML is made again with it. It may
+have been given with ``--theme`` rather than by the parameters, so the theme
+the manifest names is the one used (found in the checkout); a parameters file
+that names a theme the manifest does not list is a difference.
 
 The verdict is VERIFIED only if nothing differs. The result also says what the
 audit does not show (:data:`NOT_SHOWN`).
@@ -73,7 +80,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import InputError, Problem, RunFailed
 from ..paths import data_dir
-from .folder import (HTML_FILE, LINES_FILE, MANIFEST_FILE, NOTEBOOK_FILE, OUTPUTS, PDF_FILE, REPORT_NOTEBOOK,
+from .folder import (COPIES, HTML_FILE, LINES_FILE, MANIFEST_FILE, NOTEBOOK_FILE, OUTPUTS, REPORT_NOTEBOOK,
                      RESULTS_FILE, read_manifest, sha256, strict_json_loads)
 from .manifest import git_commit, git_root, git_uncommitted
 from .runner import DEFAULT_KERNEL, DEFAULT_TIMEOUT, execute, export_html
@@ -604,20 +611,24 @@ def _where_read(role: str, path: Path, found: dict[str, Path], checkout: Path, f
 _WRITTEN = frozenset(OUTPUTS) | {MANIFEST_FILE}
 
 
+_REMAKE = {".pdf": "print it again from {html} with `sroi run --pdf`",
+           ".docx": "make it again from the report with `sroi run --docx`"}
+
+
 def _check_folder_contents(folder: Path, result: AuditResult) -> None:
     """Files in the report folder that sroi did not write are a difference (a second, edited copy of the report
-    beside the audited one reads as audited too); a report.pdf is a note: it is not checked."""
+    beside the audited one reads as audited too); a report.pdf or report.docx is a note: it is not checked."""
     extra = []
     try:
         entries = sorted(folder.iterdir(), key=lambda p: p.name)
     except OSError:
         entries = []
     for entry in entries:
-        if entry.name == PDF_FILE and not entry.is_symlink() and entry.is_file():
-            result.notes.append(f"{PDF_FILE} is present and was not checked: print it again from {HTML_FILE} with "
-                                "`sroi run --pdf`")
-        elif entry.name == PDF_FILE:
-            extra.append(f"{PDF_FILE} (a link or folder, not a file)")
+        if entry.name in COPIES and not entry.is_symlink() and entry.is_file():
+            how = _REMAKE[Path(entry.name).suffix].format(html=HTML_FILE)
+            result.notes.append(f"{entry.name} is present and was not checked: {how}")
+        elif entry.name in COPIES:
+            extra.append(f"{entry.name} (a link or folder, not a file)")
         elif entry.name not in _WRITTEN:
             extra.append(entry.name + ("/" if entry.is_dir() and not entry.is_symlink() else ""))
         elif entry.name == MANIFEST_FILE and entry.is_symlink():
@@ -642,6 +653,7 @@ def _check_input_list(manifest: dict, params_file: Path, found: dict[str, Path],
     except InputError as exc:
         result.differences.append(f"the contract cannot be valued from the checkout: {exc.problems[0]}")
         return False
+    _check_theme_listed(own.pop("theme", None), manifest, found, result)
     for role, path in own.items():
         why = _where_read(role, Path(path), found, checkout, folder)
         if why:
@@ -655,7 +667,8 @@ def _check_input_list(manifest: dict, params_file: Path, found: dict[str, Path],
     except InputError as exc:
         result.differences.append(f"the contract cannot be valued from the checkout: {exc.problems[0]}")
         return False
-    listed = manifest["inputs"]
+    used.pop("theme", None)  # compared above: the manifest's theme may have been given with --theme
+    listed = {role: entry for role, entry in manifest["inputs"].items() if role != "theme"}
     # Each file read is the very file the manifest names for its role (_where_read), whose sha256 _check_inputs
     # has already compared with the manifest's: it is not hashed again here.
     whys = {role: _where_read(role, path, found, checkout, folder) for role, path in used.items()}
@@ -675,6 +688,21 @@ def _check_input_list(manifest: dict, params_file: Path, found: dict[str, Path],
         result.notes.append("the notebook was not re-run: the contract would read files other than the "
                             "checkout's files named in the manifest")
     return not outside
+
+
+def _check_theme_listed(named: Path | None, manifest: dict, found: dict[str, Path], result: AuditResult) -> None:
+    """The theme: the one the manifest lists is used (it may have been given with ``--theme``); a theme the
+    parameters name that the manifest does not list is a difference."""
+    listed = manifest["inputs"].get("theme")
+    if listed is None:
+        if named is not None:
+            result.differences.append(f"the manifest does not list the input theme ({named.name}), which the "
+                                      "contract's parameters name")
+        return
+    used = found.get("theme")
+    if named is not None and used is not None and named.resolve() != used.resolve():
+        result.notes.append(f"the report was styled with the theme {listed['path']} (given with --theme), not the "
+                            f"parameters' {named.name}; the HTML is made again with {listed['path']}")
 
 
 def _check_git(manifest: dict, checkout: Path, found: dict[str, Path], result: AuditResult) -> None:
@@ -720,16 +748,35 @@ def _check_git(manifest: dict, checkout: Path, found: dict[str, Path], result: A
             result.checked.append(f"the {len(rel)} inputs in the checkout's git repository are as committed there")
 
 
+def _style(manifest: dict, params_file: Path, theme_file: Path | None):
+    """The theme (from the manifest's theme file, found in the checkout; the default when it lists none) and the
+    contract's title, to make the HTML again as the run did."""
+    from .params import load_params
+    from .theme import DEFAULT_THEME, load_theme
+
+    theme = DEFAULT_THEME
+    if "theme" in manifest["inputs"]:
+        if theme_file is None or not theme_file.is_file():
+            raise InputError(Problem("the theme file the manifest lists is not in the checkout"))
+        theme = load_theme(theme_file)
+    return theme, load_params(params_file).title
+
+
 def _rerun(folder: Path, manifest: dict, params_file: Path, checkout: Path, kernel: str, timeout: int,
-           result: AuditResult) -> None:
+           result: AuditResult, found_theme: Path | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="sroi-audit-"))
     try:
         fresh_dir, runtime = work / "report", work / "runtime"
         fresh_dir.mkdir()
         runtime.mkdir()
         try:
+            theme, title = _style(manifest, params_file, found_theme)
+        except InputError as exc:
+            result.differences.append(f"the report's theme cannot be used: {exc.problems[0]}")
+            return
+        try:
             execute(params_file, fresh_dir, kernel, timeout, runtime=runtime)
-            export_html(fresh_dir / NOTEBOOK_FILE, fresh_dir / HTML_FILE)
+            export_html(fresh_dir / NOTEBOOK_FILE, fresh_dir / HTML_FILE, theme=theme, title=title)
         except RunFailed as exc:
             result.differences.append(f"re-running the notebook failed: {exc}")
             return
@@ -839,7 +886,7 @@ def audit_report(folder: str | Path, *, checkout: str | Path | None = None, kern
             except ValueError:
                 shown = str(params_file)
             result.checked.append(f"the parameters file re-run: {shown} (in the checkout {checkout})")
-            _rerun(folder, manifest, params_file, checkout, kernel, timeout, result)
+            _rerun(folder, manifest, params_file, checkout, kernel, timeout, result, found.get("theme"))
     else:
         result.not_shown.append("that re-running the notebook gives the same report (the re-run was skipped)")
     result.differences = list(dict.fromkeys(result.differences))  # one damaged file is named once

@@ -7,7 +7,12 @@
 * ``report.html``: the same without code cells, figures embedded, readable offline;
 * ``results.json`` and ``lines.csv``: written by the notebook itself;
 * ``manifest.json``: the sha256 of every input and output, and the versions used;
-* ``report.pdf`` when asked for and Chromium is installed.
+* ``report.pdf`` when asked for and Chromium is installed;
+* ``report.docx`` when asked for: an editable Word copy of the report.
+
+The PDF and the Word file are copies made from the report for reading and
+editing; they are not hashed in the manifest, and ``sroi audit`` notes that it
+has not checked them.
 
 Staging
 -------
@@ -49,6 +54,7 @@ from ..errors import InputError, Problem, Problems, RunFailed
 from ..paths import notebooks_dir
 
 __all__ = ["REPORT_NOTEBOOK", "NOTEBOOK_FILE", "HTML_FILE", "RESULTS_FILE", "LINES_FILE", "MANIFEST_FILE", "PDF_FILE",
+           "DOCX_FILE", "COPIES",
            "WRITTEN_BY_NOTEBOOK", "OUTPUTS", "STAGING_DIR", "MAX_MANIFEST_BYTES", "sha256", "strict_json_loads",
            "read_manifest",
            "ReportScan", "scan_reports", "report_folders", "Stage", "staging", "clean_staging", "replace_folder",
@@ -61,6 +67,8 @@ RESULTS_FILE = "results.json"
 LINES_FILE = "lines.csv"
 MANIFEST_FILE = "manifest.json"
 PDF_FILE = "report.pdf"
+DOCX_FILE = "report.docx"
+COPIES = (PDF_FILE, DOCX_FILE)  # made from the report when asked for; not hashed, and noted as unchecked by the audit
 WRITTEN_BY_NOTEBOOK = (RESULTS_FILE, LINES_FILE)
 OUTPUTS = (RESULTS_FILE, LINES_FILE, HTML_FILE, NOTEBOOK_FILE)  # hashed in the manifest, checked by the audit
 STAGING_DIR = ".sroi-staging"

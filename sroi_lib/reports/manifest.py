@@ -3,7 +3,8 @@
 The manifest records the sha256 of every file the valuation read (the
 parameters, impact map and inputs, each proxy library file loaded, the
 deflator series, the discount schedule file when a named schedule was used,
-the framework, and the commitments and returns when tracked), the sha256 of
+the framework, the commitments and returns when tracked, and the council theme
+file the report was styled with, from the parameters or ``--theme``), the sha256 of
 every report file, the parameters, the versions of sroi, Python, pandas, numpy
 and papermill, and the git state of the inputs.
 
@@ -166,11 +167,13 @@ def _entry(path: Path, root: Path, *, digest: bool = True) -> dict:
     return entry
 
 
-def write_manifest(run, folder: Path, parameters: dict, kernel: str) -> Path:
+def write_manifest(run, folder: Path, parameters: dict, kernel: str, theme: Path | None = None) -> Path:
     """Write manifest.json into ``folder`` for a :class:`~sroi_lib.reports.contract.ContractRun`.
 
     ``parameters`` are those passed to the notebook; the inputs are the files
-    the valuation actually read (:meth:`~sroi_lib.reports.contract.ContractRun.files_used`).
+    the valuation actually read (:meth:`~sroi_lib.reports.contract.ContractRun.files_used`),
+    with ``theme``, the theme file the report was styled with (role ``theme``), in
+    place of any the parameters name.
     """
     import numpy
     import pandas
@@ -179,7 +182,10 @@ def write_manifest(run, folder: Path, parameters: dict, kernel: str) -> Path:
     from .. import __version__
 
     used = run.files_used()
-    root = input_base(list(used.values()), run.params.path)
+    named = used.pop("theme", None)  # the parameters' theme, recorded among the parameters even when --theme won
+    if theme is not None:
+        used["theme"] = Path(theme)
+    root = input_base(list(used.values()) + ([named] if named is not None else []), run.params.path)
     inputs = {role: _entry(p, root) for role, p in used.items()}
     top = git_root(root)
     commit = git_commit(root) if top is not None else None

@@ -17,6 +17,7 @@ A parameters file is the recorded configuration of a valuation::
     description: ...
     uncertainty: {...}               # optional: sensitivity ranges, Monte Carlo distributions
     scenarios: {...}                 # optional: named scenarios (docs/uncertainty.md)
+    theme: ../themes/council.yaml    # optional: logo, colours and fonts of the report (reports/theme.py)
 
 Scenarios saved beside the parameters, in ``<stem>.scenarios.yaml`` (by the what-if bench, or by hand), are
 read with them: a name given in both files is an error naming both, and the file is one of the contract's
@@ -80,6 +81,7 @@ KEYS: dict[str, tuple[type | tuple, bool, str]] = {
                     "distributions, as 'key: value' lines (docs/uncertainty.md)"),
     "scenarios": ((dict, type(None)), False, "named scenarios valued beside the central case, as 'name: changes' "
                   "lines (docs/uncertainty.md)"),
+    "theme": ((str, type(None)), False, "a council theme file (name, logo, colours, fonts), relative to this file"),
 }
 ANALYSIS_TYPES = ("forecast", "evaluation")
 # Characters that are not text: C0 controls other than tab, line feed and carriage return, DEL, C1 controls.
@@ -119,6 +121,7 @@ class ContractParams:
     scenarios: dict = field(default_factory=dict)  # the `scenarios` section as written
     scenarios_file: Path | None = None  # <stem>.scenarios.yaml beside the parameters, when there is one
     saved_scenarios: dict = field(default_factory=dict)  # what that file holds
+    theme: Path | None = None  # the council theme file (reports.theme), when one is given
 
     @property
     def periods(self) -> list[str]:
@@ -135,8 +138,7 @@ class ContractParams:
         """The files this contract reads, by role."""
         files = {"parameters": self.path, "impact_map": Path(split_sheet(self.impact_map)[0]),
                  "inputs": Path(split_sheet(self.inputs)[0])}  # the workbook, without a sheet named after '#'
-
-        for key in ("proxies", "commitments", "returns"):
+        for key in ("proxies", "commitments", "returns", "theme"):
             if getattr(self, key):
                 files["user_proxies" if key == "proxies" else key] = getattr(self, key)
         if self.scenarios_file:
@@ -243,7 +245,7 @@ def load_params(path: str | Path) -> ContractParams:
             fix="Use forecast or evaluation.")
     elif "analysis_type" in values:
         values["analysis_type"] = values["analysis_type"].lower()
-    for key in ("impact_map", "inputs", "proxies", "commitments", "returns"):
+    for key in ("impact_map", "inputs", "proxies", "commitments", "returns", "theme"):
         if values.get(key):
             file, sheet = split_sheet(values[key]) if key in ("impact_map", "inputs") else (values[key], None)
             target = base / file

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem, RunFailed
-from .folder import (HTML_FILE, NOTEBOOK_FILE, PDF_FILE, REPORT_NOTEBOOK, WRITTEN_BY_NOTEBOOK, clean_staging,
-                     replace_folder, staging, write_error)
+from .folder import (DOCX_FILE, HTML_FILE, NOTEBOOK_FILE, PDF_FILE, REPORT_NOTEBOOK, WRITTEN_BY_NOTEBOOK,
+                     clean_staging, replace_folder, staging, write_error)
 from .manifest import write_manifest
 
 # nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyterlab brings it) and
@@ -67,25 +67,32 @@ def find_chromium() -> str | None:
     return None
 
 
-def export_html(notebook: Path, html: Path) -> None:
+def export_html(notebook: Path, html: Path, *, theme=None, title: str = "") -> None:
     """The executed notebook as HTML without code cells; images are embedded (readable offline).
 
     Markdown cells and every HTML or Markdown output pass through the allow-list
     sanitiser :func:`~sroi_lib.reports.safe_html.clean_html` (no ``<script>``,
     ``on*=`` handler or ``javascript:`` link survives from a cell), JavaScript
     outputs are left out, and external or empty script tags are dropped, so the
-    only scripts left are nbconvert's own.
+    only scripts left are nbconvert's own. Then sroi's own styles are added
+    (:func:`~sroi_lib.reports.print_styles.decorate`): the ``theme``
+    (:class:`~sroi_lib.reports.theme.Theme`; the neutral default when None), its
+    logo, and the print styles, with ``title`` (the contract's) at the top of every
+    printed page.
     """
     import nbformat
 
+    from .print_styles import decorate
     from .safe_html import safe_html_exporter
+    from .theme import DEFAULT_THEME
 
+    theme = DEFAULT_THEME if theme is None else theme
     exporter = safe_html_exporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                                   exclude_output_prompt=True, embed_images=True)
     body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
     # The report needs no scripts from the internet: drop every external or empty script tag.
     body = re.sub(r'<script[^>]*\bsrc="(https?:)?[^"]*"[^>]*>\s*</script>', "", body)
-    html.write_text(body, encoding="utf-8")
+    html.write_text(decorate(body, theme, title), encoding="utf-8")
 
 
 def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
@@ -217,11 +224,16 @@ def output_folder(out_root: str | Path) -> Path:
 
 
 def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, pdf: bool = False,
-                 kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT, strict: bool = False) -> RunResult:
+                 kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT, strict: bool = False,
+                 docx: bool = False, theme: str | Path | None = None) -> RunResult:
     """Value a contract and write ``<out_root>/<contract_id>/`` atomically.
 
-    The parameters and every input are checked first (an :class:`InputError`
-    lists every problem, and nothing is written). Then the report notebook runs
+    The parameters, every input and the theme are checked first (an :class:`InputError`
+    lists every problem, and nothing is written). ``theme``: a council theme file
+    (:mod:`~sroi_lib.reports.theme`) that wins over the parameters' ``theme``;
+    the report is styled with the one used, and the manifest hashes it as an
+    input. ``pdf`` also prints ``report.pdf``; ``docx`` also writes ``report.docx``
+    (:func:`~sroi_lib.reports.word.write_docx`). Then the report notebook runs
     in the run's staging folder (:func:`~sroi_lib.reports.folder.staging`);
     only when everything has been written is the folder moved into place,
     replacing any previous report. The staging folder, with the kernel's
@@ -238,9 +250,12 @@ def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, p
         disk is full.
     """
     from .contract import load_contract
+    from .theme import DEFAULT_THEME, load_theme
 
     started = time.perf_counter()
     run = load_contract(params_file, strict=strict)  # checks everything before any notebook runs
+    theme_file = Path(theme) if theme is not None else run.params.theme
+    style = load_theme(theme_file) if theme_file is not None else DEFAULT_THEME
     out_root = output_folder(out_root)
     notes = list(run.notes)  # how the files were read (hidden rows), then anything about the run itself
     chromium = find_chromium() if pdf else None
@@ -255,10 +270,14 @@ def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, p
             missing = [name for name in WRITTEN_BY_NOTEBOOK if not (tmp / name).exists()]
             if missing:
                 raise RunFailed(f"the report notebook did not write {', '.join(missing)}")
-            export_html(tmp / NOTEBOOK_FILE, tmp / HTML_FILE)
-            write_manifest(run, tmp, parameters, kernel)
+            export_html(tmp / NOTEBOOK_FILE, tmp / HTML_FILE, theme=style, title=run.params.title)
+            write_manifest(run, tmp, parameters, kernel, theme=theme_file)
             if chromium:
                 print_pdf(tmp / HTML_FILE, tmp / PDF_FILE, chromium)
+            if docx:
+                from .word import write_docx
+
+                write_docx(tmp / NOTEBOOK_FILE, tmp / DOCX_FILE, theme=style, title=run.params.title)
             replace_folder(tmp, final, stage.old)
     except OSError as exc:
         error = write_error(exc, out_root)
@@ -349,10 +368,11 @@ def _sigint_noted():
 def _run_one(args) -> tuple[str, str, object]:
     """Worker: run one contract; returns (file, status, detail) and never raises."""
     global _busy
-    params_file, out_root, pdf, kernel, timeout, strict = args
+    params_file, out_root, pdf, kernel, timeout, strict, docx, theme = args
     _busy = True
     try:
-        result = run_contract(params_file, out_root, pdf=pdf, kernel=kernel, timeout=timeout, strict=strict)
+        result = run_contract(params_file, out_root, pdf=pdf, kernel=kernel, timeout=timeout, strict=strict,
+                              docx=docx, theme=theme)
         return str(params_file), "done", result
     except InputError as exc:
         return str(params_file), "refused", "; ".join(str(p) for p in exc.problems)
@@ -366,7 +386,7 @@ def _run_one(args) -> tuple[str, str, object]:
 
 def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, workers: int | None = None,
               pdf: bool = False, kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT, progress: bool = True,
-              strict: bool = False):
+              strict: bool = False, docx: bool = False, theme: str | Path | None = None):
     """Run every ``*.yaml`` in ``params_dir`` in ``workers`` processes; one failure does not stop the rest.
 
     The scenarios files saved beside parameters (``*.scenarios.yaml``) are read with their parameters, not run.
@@ -376,7 +396,8 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
     is the :class:`RunResult`), ``refused`` (a problem in the contract's files,
     or an over-claiming finding that stops it: ``detail`` lists them) or
     ``failed`` (the run could not finish: ``detail`` says why). ``strict``: as
-    :func:`~sroi_lib.reports.contract.value_files`.
+    :func:`~sroi_lib.reports.contract.value_files`. ``docx`` and ``theme``: as :func:`run_contract` (a
+    theme file given here styles every contract's report; it is checked before any contract runs).
     """
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     import multiprocessing
@@ -392,9 +413,13 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
     files = parameters_files(folder)
     if not files:
         raise InputError(Problem("holds no parameters files (*.yaml)", file=str(folder)))
+    if theme is not None:
+        from .theme import load_theme
+
+        load_theme(theme)  # a bad theme file is refused once, not once per contract
     output_folder(out_root)
     clean_staging(out_root)  # left by a killed run or batch
-    jobs = [(f, out_root, pdf, kernel, timeout, strict) for f in files]
+    jobs = [(f, out_root, pdf, kernel, timeout, strict, docx, theme) for f in files]
     results = {}
     bar = _progress(len(jobs), progress)
     if workers <= 1:

@@ -108,6 +108,7 @@ def code_strings(path: Path) -> list[str]:
     ("report.html", "reports/folder.py"),
     ("report.ipynb", "reports/folder.py"),
     ("report.pdf", "reports/folder.py"),
+    ("report.docx", "reports/folder.py"),
     ("contract_report.ipynb", "reports/folder.py"),
     ("gdp_deflators.yaml", "core/prices.py"),
     ("discount_schedules.yaml", "core/discounting.py"),

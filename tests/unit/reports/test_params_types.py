@@ -29,6 +29,7 @@ GOOD = {
     "uncertainty": {"monte_carlo": {"draws": 100, "distributions": [{"row": 2, "quantity": {
         "distribution": "triangular", "low": 40, "mode": 60, "high": 70}}]}},
     "scenarios": {"lower rates": {"discounting": "reduced-rate"}},
+    "theme": str(EXAMPLES.parent / "themes" / "default.yaml"),
 }
 assert set(GOOD) == set(KEYS), "GOOD must give every key of the parameters contract"
 
@@ -58,7 +59,8 @@ WRONG = {
 # genuinely right for their key. Everything else must be refused naming the key.
 DEFAULTS = {"price_year": None, "discounting": "green-book", "framework": "default", "proxies": None,
             "illustrative": False, "returns": None, "rag_green": 0.95, "rag_amber": 0.8, "description": "",
-            "first_year_discounted": True, "drop_off_first_year": False, "uncertainty": None, "scenarios": {}}
+            "first_year_discounted": True, "drop_off_first_year": False, "uncertainty": None, "scenarios": {},
+            "theme": None}
 ACCEPTED = {
     **{(key, kind): value for key, value in DEFAULTS.items() for kind in ("null", "blank")},
     ("illustrative", "true"): True,
@@ -104,7 +106,7 @@ def test_the_good_file_is_read(tmp_path):
     assert {k: getattr(p, k) for k in ("contract_id", "price_year", "rag_amber")} == {
         "contract_id": "test-contract", "price_year": 2024, "rag_amber": 0.8}
     assert len(p.periods) == 8 and p.returns == CARE / "returns.xlsx"
-    assert set(p.input_files()) == {"parameters", "impact_map", "inputs", "commitments", "returns"}
+    assert set(p.input_files()) == {"parameters", "impact_map", "inputs", "commitments", "returns", "theme"}
     assert p.to_dict()["impact_map"] == str(CARE / "impact_map.csv")
 
 

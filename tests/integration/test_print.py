@@ -1,0 +1,147 @@
+"""The printed and Word copies of a real report, in a council's theme: `sroi run --pdf --docx --theme`.
+
+The PDF's text is read with pdftotext (poppler-utils) when it is installed, else with pypdfium2.
+"""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from sroi_lib.cli import main
+from sroi_lib.reports.audit import audit_report
+from sroi_lib.reports.runner import find_chromium
+from sroi_lib.reports.word import _columns, _rows, _tables, parse_html
+from tests.conftest import ROOT
+from tests.integration.test_reports import copy_contract
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not find_chromium(), reason="Chromium is not installed (apt-get install chromium); "
+                                                              "CI installs it")]
+CONTRACT = "lcc-housing-retrofit"  # the example with every section: uncertainty, scenarios and delivery
+A4 = (595.0, 842.0)  # points
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    """One real run of an example contract with --pdf --docx and the illustrative council theme."""
+    tmp = tmp_path_factory.mktemp("printed")
+    params = copy_contract(tmp, CONTRACT)
+    theme_dir = tmp / "themes"
+    shutil.copytree(ROOT / "data" / "themes", theme_dir)
+    code = main(["run", str(params), "--out", str(tmp / "reports"), "--pdf", "--docx",
+                 "--theme", str(theme_dir / "example-council.yaml")])
+    assert code == 0
+    return tmp, tmp / "reports" / CONTRACT
+
+
+def pdf_pages(pdf) -> list[str]:
+    """The text of each page of a PDF."""
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                              check=True, timeout=60).stdout
+        return text.split("\f")[:-1]  # pdftotext ends every page with a form feed
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(pdf))
+    return [page.get_textpage().get_text_range().replace("\ufffe", "-\n") for page in document]
+
+
+def pieces(text: str) -> list[str]:
+    """Words, split after hyphens (a heading such as Drop-off may break across lines at its hyphen)."""
+    return re.findall(r"[^\s-]+-?", text)
+
+
+def in_order(heading: str, words: list[str]) -> bool:
+    """Whether a heading's words are among ``words`` in their order. A heading broken at its hyphen may be read
+    as two words (Drop- off), or joined again without it (pdftotext's Dropoff)."""
+    for form in (heading, heading.replace("-", "")):
+        it = iter(words)
+        if all(piece in it for piece in pieces(form)):
+            return True
+    return False
+
+
+def impact_map_headings(html: str) -> list[str]:
+    """The column headings of the report's impact map: the widest table with a Stakeholder column."""
+    tables = [t for t in _tables(parse_html(html)) if any(c.text() == "Stakeholder" for c in _rows(t)[0])]
+    widest = max(tables, key=_columns)
+    return [c.text() for c in _rows(widest)[0] if c.text()]
+
+
+def test_the_pdf_holds_every_impact_map_column_heading(printed):
+    _, folder = printed
+    headings = impact_map_headings((folder / "report.html").read_text(encoding="utf-8"))
+    assert len(headings) >= 10 and {"Stakeholder", "Evidence"} <= set(headings), headings
+    found = []
+    for page in pdf_pages(folder / "report.pdf"):
+        words = pieces(page)
+        if "Stakeholder" not in words:
+            continue
+        start = words.index("Stakeholder")
+        row = words[start:start + 60]  # the heading row: each heading's words in order (other headings between)
+        missing = [heading for heading in headings if not in_order(heading, row)]
+        found.append(missing)
+    assert found and any(missing == [] for missing in found), (headings, found)
+
+
+def test_the_pdf_is_a4_and_every_page_has_the_title_and_its_number(printed):
+    import pypdfium2
+
+    _, folder = printed
+    document = pypdfium2.PdfDocument(str(folder / "report.pdf"))
+    sizes = [tuple(round(x) for x in sorted(page.get_size())) for page in document]
+    assert set(sizes) == {A4}, sizes  # portrait and landscape pages alike
+    widths = [round(page.get_size()[0]) for page in document]
+    assert 842 in widths and 595 in widths  # the impact map turned landscape
+    pages = pdf_pages(folder / "report.pdf")
+    assert len(pages) == len(document) >= 2
+    for number, text in enumerate(pages, start=1):
+        flat = " ".join(text.split())
+        assert "Housing retrofit programme" in flat, number
+        assert f"Page {number} of {len(pages)}" in flat, number
+        assert "Example Borough Council (illustrative)" in flat, number
+
+
+def test_the_first_page_is_not_half_blank(printed):
+    """Jupyter's print style kept each output whole, so a tall one was pushed to page 2 and left page 1 half
+    blank; page 1 now runs on into the report's second section."""
+    _, folder = printed
+    first = pdf_pages(folder / "report.pdf")[0]
+    assert "Headline figures" in first and "How sure is this figure?" in first
+
+
+def test_the_word_copy_has_the_same_tables_pictures_and_headings(printed):
+    import docx
+
+    _, folder = printed
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    document = docx.Document(str(folder / "report.docx"))
+    headings = impact_map_headings(html)
+    word_tables = [[c.text for c in t.rows[0].cells] for t in document.tables]
+    assert any([h for h in row if h] == headings for row in word_tables), word_tables
+    assert len(document.tables) == len(list(_tables(parse_html(html))))
+    pictures = html.count('src="data:image/png')  # the charts and the logo
+    assert len(document.inline_shapes) == pictures >= 4
+    styles = {p.style.name for p in document.paragraphs}
+    assert {"Heading 1", "Heading 2"} <= styles
+    assert document.sections[0].header.paragraphs[0].text.startswith("Housing retrofit programme")
+
+
+def test_the_audit_verifies_the_report_notes_the_copies_and_covers_the_theme(printed):
+    tmp, folder = printed
+    result = audit_report(folder, checkout=tmp)
+    assert result.verified, result.differences
+    assert any(n.startswith("report.docx is present and was not checked") for n in result.notes)
+    assert any(n.startswith("report.pdf is present and was not checked") for n in result.notes)
+
+    theme = tmp / "themes" / "example-council.yaml"
+    saved = theme.read_text()
+    theme.write_text(saved.replace("#b0413e", "#00aa00"))
+    try:
+        result = audit_report(folder, checkout=tmp, rerun=False)
+    finally:
+        theme.write_text(saved)
+    assert "input theme (themes/example-council.yaml) has changed since the report was made (its sha256 differs)" \
+        in result.differences
