@@ -53,6 +53,7 @@ import pandas as pd
 
 from ..control.periods import parse_period
 from ..core.frameworks import DEFAULT_FRAMEWORK, load_framework
+from ..core.quoting import shown
 from ..errors import InputError, Problem
 from .folder import MANIFEST_FILE, RESULTS_FILE, scan_reports
 
@@ -228,9 +229,9 @@ class Portfolio:
         if chosen:
             try:
                 end = parse_period(as_of)
-            except InputError as exc:
-                raise InputError(Problem(f"the quarter 'to date' ends with: {exc.problems[0].message}",
-                                         fix="Give a quarter like 2025-Q4.")) from None
+            except InputError:
+                raise InputError(Problem(f"'to date' is {shown(as_of)}, which is not a quarter like 2025-Q4",
+                                         fix="Give the quarter that 'to date' ends with, like 2025-Q4.")) from None
             as_of = f"{end[0]}-Q{end[1]}"
         else:
             as_of = self.latest_return()

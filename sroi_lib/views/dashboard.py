@@ -549,8 +549,11 @@ def portfolio_dashboard(portfolio):
         ctl.observe(refresh, names="value")
     refresh()
     values = list(controls.values())
-    return w.VBox([w.HTML(STYLE), w.HBox(values[:4]), w.HBox(values[4:]), headline, export, delivery_box, charts,
-                   table])
+    box = w.VBox([w.HTML(STYLE), w.HBox(values[:4]), w.HBox(values[4:]), headline, export, delivery_box, charts,
+                  table])
+    box.controls = controls  # each filter by name, and each part of the page, for tests and notebooks
+    box.parts = {"headline": headline, "export": export, "delivery": delivery_box, "charts": charts, "table": table}
+    return box
 
 
 def dashboard_for(reports_dir):
