@@ -78,6 +78,9 @@ def headline_html(h: dict) -> str:
     the figures come from report folders, which are files.
     """
     e = html_text
+    if not h["contracts"]:
+        return ('<div class="sroi-headline" data-present-value="0.00" data-contracts="0" data-mixed-kinds="false">'
+                "<b>0</b> contracts match these filters.</div>")
     kinds = h.get("kinds") or []
     rows = "".join(
         f"<tr><td>{e(k['kind'])}</td><td>{e(k['contracts'])}</td><td>{e(money(k['present_value'], pence=False))}</td>"
@@ -278,7 +281,8 @@ def ratio_intervals(ax, contracts: pd.DataFrame, title: str, labels=None) -> Non
         handles.append(Line2D([], [], color=PALETTE[0], marker="o", markerfacecolor="white", linestyle="none",
                               label="Ratio only: no Monte Carlo in its report"))
     handles.append(Line2D([], [], color="#c0392b", linestyle="--", linewidth=1.2, label="Ratio of 1"))
-    ax.legend(handles=handles, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=1)
+    ax.legend(handles=handles, frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0),
+              ncol=len(handles), borderaxespad=0.2)  # above the chart, beside its title: never over the axis
 
 
 RANKED = 5  # the ranking shows every contract up to 2 × RANKED, else the RANKED highest and the RANKED lowest
@@ -328,7 +332,7 @@ def _delivery_panel(ax, delivery) -> None:
     ax.set_xlim(0, top * 1.25)
     ax.xaxis.set_major_formatter(FuncFormatter(pounds))
     ax.grid(axis="y", visible=False)
-    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=2)
+    ax.legend(frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, borderaxespad=0.2)
 
 
 def _rag_panel(ax, counts: dict) -> None:
@@ -359,7 +363,7 @@ def portfolio_figure(p, delivery=None):
     use_style()
     delivery = p.delivery_to_date() if delivery is None else delivery
     ranked, labels, title = _ranking(p)
-    heights = [2.9, max(1.6, 0.62 * len(delivery.contracts) + 1.1), 0.42 * len(ranked) + 1.9]
+    heights = [2.9, max(1.6, 0.62 * len(delivery.contracts) + 1.1), 0.42 * len(ranked) + 1.5]
     fig = plt.figure(figsize=(12, sum(heights) + 0.8))
     grid = fig.add_gridspec(3, 2, height_ratios=heights)
     pillar_ax, rag_ax = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
