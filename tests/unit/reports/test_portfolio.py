@@ -349,3 +349,36 @@ def test_export_keeps_formulas_from_files_as_text(tmp_path):
     row = [c for c in next(wb["Contracts"].iter_rows(min_row=2))]
     assert row[4].value == '=HYPERLINK("http://evil")' and row[4].data_type == "s"
     assert row[3].value == "@SUM(1)" and row[3].data_type == "s"
+
+
+def test_sroi_portfolio_gives_each_kind_and_expected_by_now(kinds_folder, capsys):
+    from sroi_lib.cli import main
+
+    assert main(["portfolio", str(kinds_folder), "--json", "--to-date", "2025-Q4"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["headline"]["sroi_ratio"] is None and data["headline"]["mixed_kinds"] is True
+    assert {k["kind"]: k["sroi_ratio"] for k in data["headline"]["kinds"]} == {
+        "Real evaluation": 4.0, "Real forecast": 2.0, "Illustrative forecast": 9.0}
+    d = data["delivery_to_date"]
+    assert (d["as_of"], d["chosen"], d["value_expected"], d["value_delivered"], d["gap"]) == (
+        "2025-Q4", True, 5000.0, 1600.0, -3400.0)
+    assert {r["contract_id"]: r["quarters_elapsed"] for r in d["contracts"]} == {"works": 4, "meals": 2}
+    assert {r["contract_id"]: (r["kind"], r["illustrative"], r["report_folder"]) for r in data["contracts"]}["demo"] \
+        == ("Illustrative forecast", True, "demo")
+
+    assert main(["portfolio", str(kinds_folder)]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("  ")[0]: line.split() for line in out.splitlines()}
+    assert rows["Real forecast"][-3:] == ["2.00", ":", "1"] and rows["Illustrative forecast"][-3:] == ["9.00", ":", "1"]
+    assert rows["All kinds added together"][-3:] == ["none:", "mixes", "kinds"]
+    assert "No single SROI ratio" in out
+    assert "'to date' means to the end of 2025-Q2 (the latest quarter with a supplier's return)" in out
+    assert rows["Expected by now"][-1] == "£2,000" and rows["Gap (delivered - expected)"][-1] == "-£400"
+
+
+def test_sroi_portfolio_refuses_a_to_date_that_is_not_a_quarter(kinds_folder, capsys):
+    from sroi_lib.cli import main
+
+    assert main(["portfolio", str(kinds_folder), "--to-date", "Q4 2025"]) == 2
+    err = capsys.readouterr().err
+    assert "'to date' is 'Q4 2025', which is not a quarter like 2025-Q4" in err and "Traceback" not in err
