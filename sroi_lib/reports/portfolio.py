@@ -57,8 +57,8 @@ from ..core.quoting import shown
 from ..errors import InputError, Problem
 from .folder import MANIFEST_FILE, RESULTS_FILE, scan_reports
 
-__all__ = ["Portfolio", "DeliveryToDate", "load_portfolio", "kind_label", "contract_kinds", "CONTRACT_GROUPS", "LINE_GROUPS",
-           "RAG_ORDER", "RANGE_COLUMNS", "PERIOD_COLUMNS"]
+__all__ = ["Portfolio", "DeliveryToDate", "load_portfolio", "kind_label", "contract_kinds", "CONTRACT_GROUPS",
+           "LINE_GROUPS", "RAG_ORDER", "RANGE_COLUMNS", "PERIOD_COLUMNS"]
 
 CONTRACT_GROUPS = ("directorate", "supplier", "analysis_type", "rag", "start_year")
 LINE_GROUPS = ("pillar", "theme", "ward", "value_type")
@@ -384,7 +384,8 @@ def load_portfolio(reports_dir: str | Path, framework: str = DEFAULT_FRAMEWORK, 
         lines += its_lines
         quarters += its_quarters
     c = pd.DataFrame(contracts, columns=["contract_id", "title", "report_folder", "supplier", "directorate",
-                                         "analysis_type", "illustrative", "start_year", "present_value", "total_inputs", "sroi_ratio",
+                                         "analysis_type", "illustrative", "start_year", "present_value",
+                                         "total_inputs", "sroi_ratio",
                                          "npv", "rag", "value_committed_to_date", "value_delivered_to_date",
                                          "value_forecast_to_end", "value_committed_total", *RANGE_COLUMNS])
     c["start_year"] = c["start_year"].astype("Int64")

@@ -129,8 +129,9 @@ def delivery_html(d) -> str:
                    f"{int(r.quarters_elapsed)} of {int(r.quarters_total)} "
                    f"({int(r.quarters_returned)} with a return)")
         share = "nothing due yet" if pd.isna(r.delivery_rate) else percent(r.delivery_rate)
-        rows.append(f"<tr><td>{e(r.title)}</td><td>{e(elapsed)}</td><td>{e(money(r.value_committed_total, pence=False))}"
-                    f"</td><td>{e(money(r.value_expected, pence=False))}</td>"
+        rows.append(f"<tr><td>{e(r.title)}</td><td>{e(elapsed)}</td>"
+                    f"<td>{e(money(r.value_committed_total, pence=False))}</td>"
+                    f"<td>{e(money(r.value_expected, pence=False))}</td>"
                     f"<td>{e(money(r.value_delivered, pence=False))}</td><td>{e(money(r.gap, pence=False))}</td>"
                     f"<td>{e(share)}</td></tr>")
     head = "".join(f"<th>{h}</th>" for h in ["Contract", "Quarters ended", "Committed over the contract",
@@ -194,7 +195,8 @@ def contracts_html(p, delivery=None) -> str:
         if r.rag == "not tracked":
             delivered = "not tracked"
         elif d is None:
-            delivered = f"{money(r.value_delivered_to_date, pence=False)} of {money(r.value_committed_to_date, pence=False)}"
+            delivered = (f"{money(r.value_delivered_to_date, pence=False)} of "
+                         f"{money(r.value_committed_to_date, pence=False)}")
         else:
             delivered = f"{money(d.value_delivered, pence=False)} of {money(d.value_expected, pence=False)}"
         rows.append(f"<tr><td>{report_link(r)}</td><td>{e(r.contract_id)}</td><td>{e(r.kind)}</td>"
@@ -456,8 +458,9 @@ def portfolio_workbook(p, delivery, filters: dict) -> bytes:
         rows.append(["Total", "", None, None, None, t["value_committed_total"], t["value_expected"],
                      t["value_delivered"], t["gap"], t["delivery_rate"]])
     sheet(wb.create_sheet("Expected and delivered"),
-          ["Contract", "Title", "Quarters", "Quarters ended", "Quarters with a return", "Committed over the contract (£)",
-           "Expected by now (£)", "Delivered (£)", "Gap (£)", "Delivered of expected"], rows,
+          ["Contract", "Title", "Quarters", "Quarters ended", "Quarters with a return",
+           "Committed over the contract (£)", "Expected by now (£)", "Delivered (£)", "Gap (£)",
+           "Delivered of expected"], rows,
           money_columns={5, 6, 7, 8})
     about = [["Filters", "; ".join(f"{k}: {v}" for k, v in filters.items()) or "none (every contract)"],
              ["Contracts", len(p.contracts)],
@@ -523,7 +526,8 @@ def portfolio_dashboard(portfolio):
         "rag": w.Dropdown(options=[(ALL, ALL)] + [(RAG_WORDS[k], k) for k in RAG_ORDER if (c["rag"] == k).any()],
                           description="RAG"),
         "year": w.Dropdown(options=options(c["start_year"]), description="Start year"),
-        "illustrative": w.Dropdown(options=[(ALL, ALL), ("Real", False), ("Illustrative", True)], description="Real or not"),
+        "illustrative": w.Dropdown(options=[(ALL, ALL), ("Real", False), ("Illustrative", True)],
+                                   description="Real or not"),
         "analysis_type": w.Dropdown(options=options(c["analysis_type"]), description="Analysis"),
         "as_of": w.Dropdown(options=[(f"{LATEST} ({latest or 'none yet'})", LATEST)] + [(q, q) for q in quarters],
                             description="To date"),

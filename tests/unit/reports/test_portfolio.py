@@ -222,7 +222,8 @@ def test_kinds_are_totalled_apart_and_never_pooled_into_one_ratio(kinds_folder):
     assert [x["kind"] for x in h["kinds"]] == list(k.index)
     real_forecasts = p.filter(illustrative=False, analysis_type="forecast")
     assert set(real_forecasts.contracts["contract_id"]) == {"works", "meals"}
-    assert real_forecasts.headline()["sroi_ratio"] == pytest.approx(2.0) and not real_forecasts.headline()["mixed_kinds"]
+    one_kind = real_forecasts.headline()
+    assert one_kind["sroi_ratio"] == pytest.approx(2.0) and not one_kind["mixed_kinds"]
     assert p.filter(illustrative=True).contracts["contract_id"].tolist() == ["demo"]
     assert p.filter(analysis_type="evaluation").contracts["contract_id"].tolist() == ["grant"]
     html = headline_html(h)
