@@ -306,6 +306,9 @@ def _add_report_commands(sub) -> None:
                        "and why. Two folders for one contract are refused.")
     p.add_argument("reports", metavar="REPORTS_DIR")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.add_argument("--to-date", metavar="QUARTER", default=None,
+                   help="the quarter 'expected by now' runs to, like 2025-Q4 (default: the latest quarter with a "
+                   "supplier's return)")
     p.set_defaults(handler=_cmd_portfolio)
 
 
@@ -653,10 +656,10 @@ def _cmd_portfolio(args) -> int:
 
     portfolio = load_portfolio(args.reports, require_reports=True)
     if args.json:
-        print(json.dumps(portfolio_json(portfolio), indent=2, allow_nan=False))
+        print(json.dumps(portfolio_json(portfolio, args.to_date), indent=2, allow_nan=False))
     else:
         _skipped_notes("portfolio", portfolio)
-        print(portfolio_text(portfolio, args.reports))
+        print(portfolio_text(portfolio, args.reports, args.to_date))
     return EXIT_OK
 
 

@@ -19,6 +19,27 @@ groupings work on those tables, so a dashboard recomputes in milliseconds.
   ratio (``sroi_ratio_p5``, ``sroi_ratio_p50``, ``sroi_ratio_p95``: results.json's
   ``uncertainty.monte_carlo``); missing (NaN) for a contract whose parameters give
   no distributions, and for reports made before results.json carried them.
+* **Kinds of contract are never pooled into one ratio.** Each contract is of one
+  kind: illustrative or real (the parameters' ``illustrative``), forecast or
+  evaluation (``analysis_type``). :meth:`Portfolio.kinds` totals each kind apart;
+  the headline gives one SROI ratio only when every contract in view is of the
+  same kind (a forecast's ratio is an estimate, an evaluation's a measure; an
+  illustrative contract's figures are made up).
+* **Expected by now against delivered** (:meth:`Portfolio.delivery_to_date`), for
+  the contracts with commitments, at a quarter ``A`` ("to date"): by default the
+  latest quarter in which any contract in view has a supplier's return, else the
+  quarter chosen. For a contract of ``N`` quarters of which ``n`` end by ``A``
+  (the quarters of :mod:`sroi_lib.control.tracking`, results.json's
+  ``tracking.by_period``)::
+
+      expected by A   = Σ value committed in its quarters up to A
+                      = value committed over the contract × n ÷ N
+      delivered by A  = Σ value delivered in its quarters up to A   (a quarter with no return counts £0)
+      gap             = delivered by A − expected by A
+
+  The portfolio's figures are the sums over those contracts; its delivery rate
+  is Σ delivered ÷ Σ expected. Commitments are valued at the proxies' full value
+  (before deadweight, displacement and attribution), as tracking values them.
 """
 
 from __future__ import annotations
@@ -30,16 +51,82 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..control.periods import parse_period
 from ..core.frameworks import DEFAULT_FRAMEWORK, load_framework
+from ..core.quoting import shown
 from ..errors import InputError, Problem
 from .folder import MANIFEST_FILE, RESULTS_FILE, scan_reports
 
-__all__ = ["Portfolio", "load_portfolio", "CONTRACT_GROUPS", "LINE_GROUPS", "RAG_ORDER", "RANGE_COLUMNS"]
+__all__ = ["Portfolio", "DeliveryToDate", "load_portfolio", "kind_label", "contract_kinds", "CONTRACT_GROUPS",
+           "LINE_GROUPS", "RAG_ORDER", "RANGE_COLUMNS", "PERIOD_COLUMNS"]
 
 CONTRACT_GROUPS = ("directorate", "supplier", "analysis_type", "rag", "start_year")
 LINE_GROUPS = ("pillar", "theme", "ward", "value_type")
 RAG_ORDER = ["red", "amber", "green", "no data", "not tracked"]
 RANGE_COLUMNS = ("sroi_ratio_p5", "sroi_ratio_p50", "sroi_ratio_p95")
+#: The ``periods`` table: one row per contract and quarter (results.json's ``tracking.by_period``); a quarter
+#: without a supplier's return has ``value_delivered`` NaN.
+PERIOD_COLUMNS = ("contract_id", "period", "value_committed", "value_delivered")
+
+
+def kind_label(illustrative, analysis_type) -> str:
+    """A contract's kind in words: ``"Illustrative forecast"``, ``"Real evaluation"``.
+
+    >>> kind_label(True, "forecast"), kind_label(False, "evaluation"), kind_label(False, "")
+    ('Illustrative forecast', 'Real evaluation', 'Real, analysis type not stated')
+    """
+    real = "Illustrative" if bool(illustrative) is True else "Real"
+    kind = str(analysis_type or "").strip()
+    return f"{real} {kind}" if kind else f"{real}, analysis type not stated"
+
+
+def contract_kinds(c: pd.DataFrame) -> pd.Series:
+    """Each contract's kind (:func:`kind_label`); a table without the columns is of real contracts, type not stated."""
+    illustrative = c["illustrative"] if "illustrative" in c else pd.Series(False, index=c.index)
+    analysis = c["analysis_type"] if "analysis_type" in c else pd.Series("", index=c.index)
+    return pd.Series([kind_label(i, a) for i, a in zip(illustrative, analysis)], index=c.index, dtype=object)
+
+
+def _quarter(period) -> tuple[int, int]:
+    return parse_period(str(period))
+
+
+@dataclass
+class DeliveryToDate:
+    """Expected by now against delivered, for the contracts with commitments (module notes for the formulas).
+
+    ``as_of`` is the quarter "to date" ends with (None when no contract in view has a return and none was
+    chosen); ``chosen`` says whether it was chosen (else it is the latest quarter with a return). ``contracts``
+    has one row per contract with commitments: ``contract_id``, ``title``, ``quarters_total``,
+    ``quarters_elapsed`` (its quarters ending by ``as_of``), ``quarters_returned`` (of those, the ones with a
+    return), ``value_committed_total``, ``value_expected``, ``value_delivered``, ``gap`` and ``delivery_rate``
+    (NaN when nothing was expected yet), largest shortfall first.
+    """
+
+    as_of: str | None
+    chosen: bool
+    contracts: pd.DataFrame
+
+    @property
+    def basis(self) -> str:
+        """What "to date" means, in words, for the page and the terminal."""
+        if self.as_of is None:
+            return "no contract in view has a supplier's return yet, so nothing is due by the latest return"
+        if self.chosen:
+            return f"to the end of {self.as_of} (the quarter chosen)"
+        return f"to the end of {self.as_of} (the latest quarter with a supplier's return)"
+
+    @property
+    def totals(self) -> dict:
+        """Σ expected, Σ delivered, the gap (delivered − expected) and the rate (delivered ÷ expected, None if
+        nothing was expected), over the contracts with commitments."""
+        c = self.contracts
+        expected, delivered = float(c["value_expected"].sum()), float(c["value_delivered"].sum())
+        return {"as_of": self.as_of, "chosen": self.chosen, "contracts": int(len(c)),
+                "value_committed_total": float(c["value_committed_total"].sum()),
+                "value_expected": expected, "value_delivered": delivered, "gap": delivered - expected,
+                "delivery_rate": delivered / expected if expected else None,
+                "quarters_without_return": int((c["quarters_elapsed"] - c["quarters_returned"]).fillna(0).sum())}
 
 
 @dataclass
@@ -49,38 +136,128 @@ class Portfolio:
     contracts: pd.DataFrame
     lines: pd.DataFrame
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    periods: pd.DataFrame | None = None  # PERIOD_COLUMNS; None: no quarter-by-quarter figures
 
-    def filter(self, *, directorate=None, pillar=None, supplier=None, rag=None, year=None) -> "Portfolio":
-        """Keep contracts matching every filter given (None = any); ``pillar`` also keeps only that pillar's lines."""
+    def filter(self, *, directorate=None, pillar=None, supplier=None, rag=None, year=None, illustrative=None,
+               analysis_type=None) -> "Portfolio":
+        """Keep contracts matching every filter given (None = any); ``pillar`` also keeps only that pillar's lines.
+
+        ``illustrative`` is True (illustrative contracts only) or False (real ones only); ``analysis_type`` is
+        ``"forecast"`` or ``"evaluation"``.
+        """
         c = self.contracts
         keep = np.ones(len(c), dtype=bool)
-        for col, wanted in (("directorate", directorate), ("supplier", supplier), ("rag", rag), ("start_year", year)):
+        for col, wanted in (("directorate", directorate), ("supplier", supplier), ("rag", rag), ("start_year", year),
+                            ("analysis_type", analysis_type)):
             if wanted is not None:
                 keep &= (c[col] == wanted).to_numpy()
+        if illustrative is not None:
+            keep &= (c["illustrative"].astype(bool) == bool(illustrative)).to_numpy()
         lines = self.lines
         if pillar is not None:
             lines = lines[lines["pillar"].to_numpy() == pillar]
             keep &= c["contract_id"].isin(set(lines["contract_id"])).to_numpy()
         contracts = c[keep]
-        lines = lines[lines["contract_id"].isin(set(contracts["contract_id"]))]
-        return Portfolio(contracts, lines, self.skipped)
+        ids = set(contracts["contract_id"])
+        lines = lines[lines["contract_id"].isin(ids)]
+        periods = None if self.periods is None else self.periods[self.periods["contract_id"].isin(ids)]
+        return Portfolio(contracts, lines, self.skipped, periods)
+
+    def kinds(self) -> pd.DataFrame:
+        """Totals for each kind of contract in view (:func:`kind_label`), never pooled: ``kind``, ``contracts``,
+        ``present_value``, ``total_inputs`` and ``sroi_ratio`` (Σ present value ÷ Σ inputs of that kind; NaN
+        without inputs), real before illustrative, then by name."""
+        c = self.contracts
+        pv = self.lines.groupby("contract_id")["present_value"].sum()
+        frame = pd.DataFrame({"kind": contract_kinds(c), "contract_id": c["contract_id"],
+                              "present_value": c["contract_id"].map(pv).fillna(0.0).astype(float),
+                              "total_inputs": c["total_inputs"].astype(float)})
+        out = frame.groupby("kind", as_index=False).agg(contracts=("contract_id", "size"),
+                                                        present_value=("present_value", "sum"),
+                                                        total_inputs=("total_inputs", "sum"))
+        out["sroi_ratio"] = out["present_value"] / out["total_inputs"].replace(0, np.nan)
+        out["_order"] = out["kind"].str.startswith("Illustrative")
+        return out.sort_values(["_order", "kind"], kind="stable").drop(columns="_order").reset_index(drop=True)
 
     def headline(self) -> dict:
-        """Totals for the contracts in view."""
+        """Totals for the contracts in view.
+
+        ``sroi_ratio`` is Σ present value ÷ Σ inputs when every contract in view is of one kind, else None:
+        ``kinds`` then gives each kind's own totals and ratio (:meth:`kinds`), and ``mixed_kinds`` is True.
+        """
         c = self.contracts
         pv = float(self.lines["present_value"].sum())
         inputs = float(c["total_inputs"].sum())
         tracked = c[c["rag"] != "not tracked"]
         committed = float(tracked["value_committed_to_date"].sum())
         delivered = float(tracked["value_delivered_to_date"].sum())
+        kinds = self.kinds()
         return {
             "contracts": int(len(c)), "present_value": pv, "total_inputs": inputs,
-            "sroi_ratio": pv / inputs if inputs else None,
+            "sroi_ratio": pv / inputs if inputs and len(kinds) <= 1 else None,
+            "mixed_kinds": len(kinds) > 1,
+            "kinds": [{"kind": r.kind, "contracts": int(r.contracts), "present_value": float(r.present_value),
+                       "total_inputs": float(r.total_inputs),
+                       "sroi_ratio": None if pd.isna(r.sroi_ratio) else float(r.sroi_ratio)}
+                      for r in kinds.itertuples()],
             "value_committed_to_date": committed, "value_delivered_to_date": delivered,
             "delivery_gap": delivered - committed,
             "delivery_rate": delivered / committed if committed else None,
             "rag_counts": {k: int((c["rag"] == k).sum()) for k in RAG_ORDER},
         }
+
+    def latest_return(self) -> str | None:
+        """The latest quarter in which a contract in view has a supplier's return, or None."""
+        if self.periods is None or not len(self.periods):
+            return None
+        returned = self.periods.loc[self.periods["value_delivered"].notna(), "period"]
+        return max(returned, key=_quarter) if len(returned) else None
+
+    def delivery_to_date(self, as_of: str | None = None) -> DeliveryToDate:
+        """Expected by now against delivered for each contract with commitments, at ``as_of`` (a quarter like
+        ``2025-Q4``; None: the latest quarter with a return, :meth:`latest_return`). Formulas in the module notes.
+
+        A contract whose results.json has no quarter-by-quarter figures (made by an older sroi) keeps its own
+        tracking's figures (committed and delivered to its latest return).
+
+        Raises
+        ------
+        InputError
+            When ``as_of`` is not a quarter like 2025-Q4.
+        """
+        chosen = as_of is not None
+        if chosen:
+            try:
+                end = parse_period(as_of)
+            except InputError:
+                raise InputError(Problem(f"'to date' is {shown(as_of)}, which is not a quarter like 2025-Q4",
+                                         fix="Give the quarter that 'to date' ends with, like 2025-Q4.")) from None
+            as_of = f"{end[0]}-Q{end[1]}"
+        else:
+            as_of = self.latest_return()
+            end = _quarter(as_of) if as_of else None
+        c = self.contracts[self.contracts["rag"] != "not tracked"]
+        periods = self.periods if self.periods is not None else pd.DataFrame(columns=PERIOD_COLUMNS)
+        by_contract = {cid: g for cid, g in periods.groupby("contract_id")}
+        rows = []
+        for r in c.itertuples():
+            g = by_contract.get(r.contract_id)
+            if g is None or not len(g):  # an older results.json: its own tracking's figures
+                rows.append((r.contract_id, r.title, np.nan, np.nan, np.nan, float(r.value_committed_total),
+                             float(r.value_committed_to_date), float(r.value_delivered_to_date)))
+                continue
+            due = np.array([end is not None and _quarter(p) <= end for p in g["period"]], dtype=bool)
+            delivered = g["value_delivered"].to_numpy(float)
+            rows.append((r.contract_id, r.title, len(g), int(due.sum()), int((due & ~np.isnan(delivered)).sum()),
+                         float(g["value_committed"].sum()), float(g["value_committed"].to_numpy(float)[due].sum()),
+                         float(np.nansum(delivered[due]))))
+        out = pd.DataFrame(rows, columns=["contract_id", "title", "quarters_total", "quarters_elapsed",
+                                          "quarters_returned", "value_committed_total", "value_expected",
+                                          "value_delivered"])
+        out["gap"] = out["value_delivered"] - out["value_expected"]
+        out["delivery_rate"] = out["value_delivered"] / out["value_expected"].where(out["value_expected"] > 0)
+        out = out.sort_values("gap", kind="stable").reset_index(drop=True)
+        return DeliveryToDate(as_of=as_of, chosen=chosen, contracts=out)
 
     def by(self, group: str) -> pd.DataFrame:
         """Totals by a contract group (directorate, supplier, analysis_type, rag, start_year) or a line
@@ -132,13 +309,14 @@ def _ratio_range(r: dict) -> dict:
     return {f"sroi_ratio_{k}": float(mc[k]) for k in ("p5", "p50", "p95")}
 
 
-def _records(r: dict, path: Path) -> tuple[str, dict, list[tuple]]:
-    """One results file as (contract id, its contracts row, its lines rows)."""
+def _records(r: dict, path: Path) -> tuple[str, dict, list[tuple], list[tuple]]:
+    """One results file as (contract id, its contracts row, its lines rows, its quarters rows)."""
     meta = r.get("contract") or {}
     cid = str(meta.get("contract_id") or path.parent.name)
     t = r.get("tracking") or {}
     contract = {
-        "contract_id": cid, "title": meta.get("title", cid), "supplier": meta.get("supplier", ""),
+        "contract_id": cid, "title": str(meta.get("title") or cid), "report_folder": path.parent.name,
+        "supplier": meta.get("supplier", ""),
         "directorate": meta.get("directorate", ""), "analysis_type": meta.get("analysis_type", ""),
         "illustrative": bool(meta.get("illustrative", False)),
         "start_year": _start_year((r.get("contract_period") or {}).get("start")),
@@ -152,7 +330,12 @@ def _records(r: dict, path: Path) -> tuple[str, dict, list[tuple]]:
     }
     lines = [(cid, ln.get("stakeholder", ""), ln.get("outcome", ""), ln.get("theme") or "", ln.get("ward") or "",
               ln.get("value_type") or "", ln["present_value"]) for ln in r["lines"]]
-    return cid, contract, lines
+    quarters = [(cid, str(q["period"]), float(q["value_committed"]),
+                 np.nan if q.get("value_delivered") is None else float(q["value_delivered"]))
+                for q in (t.get("by_period") or [])] if r.get("tracking") else []
+    for q in quarters:
+        _quarter(q[1])  # a quarter that is not one is a results file sroi did not write
+    return cid, contract, lines, quarters
 
 
 def load_portfolio(reports_dir: str | Path, framework: str = DEFAULT_FRAMEWORK, *,
@@ -180,7 +363,7 @@ def load_portfolio(reports_dir: str | Path, framework: str = DEFAULT_FRAMEWORK, 
         why = f" ({len(scan.skipped)} incomplete or edited folders skipped)" if scan.skipped else ""
         raise InputError(Problem(f"holds no complete reports (a folder with {RESULTS_FILE} and a {MANIFEST_FILE} "
                                  f"that matches it){why}", file=str(folder), fix="Run `sroi batch parameters/` first."))
-    contracts, lines = [], []
+    contracts, lines, quarters = [], [], []
     seen: dict[str, Path] = {}
     for path in (f / RESULTS_FILE for f in found):
         try:
@@ -188,8 +371,8 @@ def load_portfolio(reports_dir: str | Path, framework: str = DEFAULT_FRAMEWORK, 
         except (OSError, ValueError, RecursionError):
             raise InputError(Problem("cannot be read as JSON", file=str(path))) from None
         try:
-            cid, contract, its_lines = _records(r, path)
-        except (KeyError, TypeError, AttributeError, ValueError):
+            cid, contract, its_lines, its_quarters = _records(r, path)
+        except (KeyError, TypeError, AttributeError, ValueError, InputError):
             raise InputError(Problem("does not hold the figures `sroi run` writes", file=str(path),
                                      fix="Run `sroi run` again for this contract.")) from None
         if cid in seen:
@@ -199,12 +382,15 @@ def load_portfolio(reports_dir: str | Path, framework: str = DEFAULT_FRAMEWORK, 
         seen[cid] = path.parent
         contracts.append(contract)
         lines += its_lines
-    c = pd.DataFrame(contracts, columns=["contract_id", "title", "supplier", "directorate", "analysis_type",
-                                         "illustrative", "start_year", "present_value", "total_inputs", "sroi_ratio",
+        quarters += its_quarters
+    c = pd.DataFrame(contracts, columns=["contract_id", "title", "report_folder", "supplier", "directorate",
+                                         "analysis_type", "illustrative", "start_year", "present_value",
+                                         "total_inputs", "sroi_ratio",
                                          "npv", "rag", "value_committed_to_date", "value_delivered_to_date",
                                          "value_forecast_to_end", "value_committed_total", *RANGE_COLUMNS])
     c["start_year"] = c["start_year"].astype("Int64")
     ln = pd.DataFrame(lines, columns=["contract_id", "stakeholder", "outcome", "theme", "ward", "value_type",
                                       "present_value"])
     ln["pillar"] = fw.assign(ln["theme"]).to_numpy()
-    return Portfolio(c, ln, scan.skipped)
+    periods = pd.DataFrame(quarters, columns=list(PERIOD_COLUMNS))
+    return Portfolio(c, ln, scan.skipped, periods)

@@ -5,29 +5,48 @@ functions only lay them out and wire the filters to it. Every string shown
 comes from report folders (files), so each is escaped. :func:`serve` runs the
 server (:mod:`sroi_lib.views.dashboard_server`) and stops it, with every kernel
 it started, on SIGTERM, Ctrl+C or SIGHUP (docs/dashboard.md).
+
+What the page shows for the contracts the filters keep (docs/dashboard.md):
+
+* totals for each kind of contract (illustrative or real, forecast or
+  evaluation), never one ratio pooled over kinds
+  (:meth:`~sroi_lib.reports.portfolio.Portfolio.kinds`);
+* value expected by now against value delivered, "to date" being the latest
+  quarter with a supplier's return or a quarter chosen
+  (:meth:`~sroi_lib.reports.portfolio.Portfolio.delivery_to_date`);
+* four charts (:func:`portfolio_figure`), or a plain "no contract matches"
+  when the filters keep none;
+* a table of contracts, each title linking to its report
+  (``reports/FOLDER/report.html``, served by the dashboard's server);
+* an "Export to Excel" link: the tables in view as an .xlsx file
+  (:func:`portfolio_workbook`).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import io
 import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
 from ..errors import Problems
 from ..paths import notebooks_dir
-from ..reports.folder import report_folders
-from ..reports.portfolio import load_portfolio
-from .formatting import delivered_of_committed, html_text, money, ratio, ratio_range
+from ..reports.folder import HTML_FILE, report_folders
+from ..reports.portfolio import RAG_ORDER, contract_kinds, load_portfolio
+from .formatting import html_text, money, percent, ratio, ratio_range
 
-__all__ = ["headline_html", "contracts_html", "range_text", "ratio_intervals", "portfolio_figure", "portfolio_dashboard",
-           "dashboard_for",
-           "dashboard_limits", "dashboard_command", "serve", "stop_server", "DASHBOARD_NOTEBOOK", "MAX_PAGES",
-           "IDLE_SECONDS"]
+__all__ = ["headline_html", "delivery_html", "contracts_html", "empty_html", "export_html", "report_link",
+           "range_text", "ratio_intervals", "portfolio_figure", "figure_html", "portfolio_workbook",
+           "portfolio_dashboard", "dashboard_for", "dashboard_limits", "dashboard_command", "serve", "stop_server",
+           "DASHBOARD_NOTEBOOK", "MAX_PAGES", "IDLE_SECONDS", "REPORTS_ROUTE", "NO_MATCH"]
 
 DASHBOARD_NOTEBOOK = notebooks_dir() / "portfolio_dashboard.ipynb"
 
@@ -35,28 +54,103 @@ DASHBOARD_NOTEBOOK = notebooks_dir() / "portfolio_dashboard.ipynb"
 MAX_PAGES = 5
 #: A page's kernel is shut down after this many seconds with no activity and no browser connected.
 IDLE_SECONDS = 600
+#: Where the dashboard's server serves each contract's report: ``reports/FOLDER/report.html``.
+REPORTS_ROUTE = "reports"
 
 ALL = "(all)"
+LATEST = "latest return"
+NO_MATCH = "No contract matches these filters."
+RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green", "no data": "No data (no return yet)",
+             "not tracked": "Not tracked (no commitments)"}
+RAG_COLOURS = {"red": "#c0392b", "amber": "#f2a33a", "green": "#3a9d5d", "no data": "#9aa0a8",
+               "not tracked": "#d5d8dc"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def headline_html(h: dict) -> str:
-    """The dashboard's headline numbers as HTML (with data attributes a test can read).
+    """The dashboard's headline as HTML (with data attributes a test can read): how many contracts, each kind's
+    totals and ratio, and one ratio only when every contract in view is of one kind.
 
     Everything shown is escaped (:func:`~sroi_lib.views.formatting.html_text`):
     the figures come from report folders, which are files.
     """
     e = html_text
-    rate = "n/a" if h["delivery_rate"] is None else f"{h['delivery_rate']:.0%}"
-    rags = " · ".join(f"{e(k)}: {e(v)}" for k, v in h["rag_counts"].items() if v)
+    if not h["contracts"]:
+        return ('<div class="sroi-headline" data-present-value="0.00" data-contracts="0" data-mixed-kinds="false">'
+                "<b>0</b> contracts match these filters.</div>")
+    kinds = h.get("kinds") or []
+    rows = "".join(
+        f"<tr><td>{e(k['kind'])}</td><td>{e(k['contracts'])}</td><td>{e(money(k['present_value'], pence=False))}</td>"
+        f"<td>{e(money(k['total_inputs'], pence=False))}</td><td><b>{e(ratio(k['sroi_ratio']))}</b></td></tr>"
+        for k in kinds)
+    table = ("<table class='sroi-kinds'><thead><tr><th>Kind of contract</th><th>Contracts</th><th>Present value</th>"
+             f"<th>Inputs</th><th>SROI ratio</th></tr></thead><tbody>{rows}</tbody></table>") if rows else ""
+    if h.get("mixed_kinds"):
+        ratio_words = ("<p class='sroi-pooling'>No single SROI ratio: the contracts in view are of "
+                       f"{len(kinds)} kinds, totalled apart above. A ratio over all of them would mix forecasts "
+                       "(estimates before delivery) with evaluations (measured after it), or made-up illustrative "
+                       "figures with real ones. Choose one kind with the filters to see it alone.</p>")
+    else:
+        kind = f" (all {e(kinds[0]['kind'].lower())})" if kinds else ""
+        ratio_words = f"SROI ratio <b>{e(ratio(h['sroi_ratio']))}</b>{kind}"
+    rags = " · ".join(f"{e(RAG_WORDS.get(k, k))}: {e(v)}" for k, v in h["rag_counts"].items() if v)
     return (
         f'<div class="sroi-headline" data-present-value="{h["present_value"]:.2f}" '
-        f'data-contracts="{e(h["contracts"])}">'
-        f'<b>{e(h["contracts"])}</b> contract{"" if h["contracts"] == 1 else "s"} · present value '
-        f'<b class="sroi-pv">{e(money(h["present_value"], pence=False))}</b>'
-        f' · inputs {e(money(h["total_inputs"], pence=False))} · SROI ratio <b>{e(ratio(h["sroi_ratio"]))}</b><br>'
-        f'Delivered to date {e(money(h["value_delivered_to_date"], pence=False))} of '
-        f'{e(money(h["value_committed_to_date"], pence=False))} committed ({e(rate)}) · gap '
-        f'{e(money(h["delivery_gap"], pence=False))}<br>RAG {rags or "none"}</div>')
+        f'data-contracts="{e(h["contracts"])}" data-mixed-kinds="{str(bool(h.get("mixed_kinds"))).lower()}">'
+        f'<b>{e(h["contracts"])}</b> contract{"" if h["contracts"] == 1 else "s"}'
+        + (f', of {len(kinds)} kinds: each kind is totalled apart below<br>' if h.get("mixed_kinds") else
+           f' · present value <b class="sroi-pv">{e(money(h["present_value"], pence=False))}</b>'
+           f' · inputs {e(money(h["total_inputs"], pence=False))} · {ratio_words}<br>') +
+        f'RAG (each report\'s own delivery status): {rags or "none"}{table}'
+        f'{ratio_words if h.get("mixed_kinds") else ""}</div>')
+
+
+def delivery_html(d) -> str:
+    """Value expected by now against value delivered (a :class:`~sroi_lib.reports.portfolio.DeliveryToDate`):
+    the portfolio's gap in one sentence, saying what "to date" means, then one row per contract."""
+    e = html_text
+    t = d.totals
+    if not t["contracts"]:
+        return ("<div class='sroi-delivery' data-contracts='0'><h3>Expected by now against delivered</h3>"
+                "<p>No contract in view records commitments, so there is no delivery to compare.</p></div>")
+    rate = "" if t["delivery_rate"] is None else f" ({e(percent(t['delivery_rate']))} of what was expected)"
+    gap = t["gap"]
+    gap_words = (f"a shortfall of <b>{e(money(-gap, pence=False))}</b>" if gap < 0 else
+                 f"<b>{e(money(gap, pence=False))}</b> ahead" if gap > 0 else "no gap")
+    missing = t["quarters_without_return"]
+    missing_words = (f" {_plural(missing, 'quarter')} ended with no return from the supplier; each counts as £0 "
+                     "delivered." if missing else "")
+    rows = []
+    for r in d.contracts.itertuples():
+        elapsed = ("its own latest return (an older report)" if pd.isna(r.quarters_total) else
+                   f"{int(r.quarters_elapsed)} of {int(r.quarters_total)} "
+                   f"({int(r.quarters_returned)} with a return)")
+        share = "nothing due yet" if pd.isna(r.delivery_rate) else percent(r.delivery_rate)
+        rows.append(f"<tr><td>{e(r.title)}</td><td>{e(elapsed)}</td>"
+                    f"<td>{e(money(r.value_committed_total, pence=False))}</td>"
+                    f"<td>{e(money(r.value_expected, pence=False))}</td>"
+                    f"<td>{e(money(r.value_delivered, pence=False))}</td><td>{e(money(r.gap, pence=False))}</td>"
+                    f"<td>{e(share)}</td></tr>")
+    head = "".join(f"<th>{h}</th>" for h in ["Contract", "Quarters ended", "Committed over the contract",
+                                               "Expected by now", "Delivered", "Gap", "Delivered of expected"])
+    as_of = "" if d.as_of is None else e(d.as_of)
+    return (
+        f"<div class='sroi-delivery' data-as-of='{as_of}' data-expected='{t['value_expected']:.2f}' "
+        f"data-delivered='{t['value_delivered']:.2f}' data-contracts='{t['contracts']}'>"
+        f"<h3>Expected by now against delivered</h3>"
+        f"<p class='sroi-to-date'><b>To date</b> means {e(d.basis)}.</p>"
+        f"<p class='sroi-gap'>Across {_plural(t['contracts'], 'contract')} with commitments "
+        f"({e(money(t['value_committed_total'], pence=False))} committed over their whole terms): "
+        f"<b>{e(money(t['value_expected'], pence=False))}</b> of social value was expected by now, "
+        f"<b>{e(money(t['value_delivered'], pence=False))}</b> was delivered{rate}: {gap_words}.{missing_words}</p>"
+        f"<p class='sroi-note'>Expected by now = each contract's commitment × the share of its quarters ended "
+        f"(what was committed for those quarters); delivered = the suppliers' returns for them. Both at the "
+        f"proxies' full value, before deadweight, displacement and attribution.</p>"
+        f"<table class='sroi-delivery-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"</div>")
 
 
 NO_RANGE = "no range (no distributions)"
@@ -73,58 +167,114 @@ def range_text(row) -> str:
     return NO_RANGE if pd.isna(low) or pd.isna(high) else ratio_range(low, high)
 
 
-def contracts_html(p) -> str:
-    """The contracts in view as an HTML table; every cell is escaped, so names from files show as text.
+def report_link(row) -> str:
+    """A contract's title as a link to its report (``reports/FOLDER/report.html``, opened in a new tab), or the
+    title alone when the table does not say which folder holds it. Title and address are escaped."""
+    folder = getattr(row, "report_folder", None)
+    if not isinstance(folder, str) or not folder:
+        return html_text(row.title)
+    href = f"{REPORTS_ROUTE}/{quote(folder, safe='')}/{HTML_FILE}"
+    return (f'<a class="sroi-report-link" href="{html_text(href)}" target="_blank" rel="noopener noreferrer" '
+            f'title="Open this contract\'s report">{html_text(row.title)}</a>')
 
-    The range is the Monte Carlo's 5th to 95th percentile of the ratio, where the contract's report has one."""
+
+def contracts_html(p, delivery=None) -> str:
+    """The contracts in view as an HTML table, highest ratio first; every cell is escaped, so names from files show
+    as text. Each title links to its report (:func:`report_link`).
+
+    The range is the Monte Carlo's 5th to 95th percentile of the ratio, where the contract's report has one. With
+    ``delivery`` (a :class:`~sroi_lib.reports.portfolio.DeliveryToDate`), each contract with commitments shows
+    what it delivered of what was expected by then."""
     e = html_text
-    rows = "".join(
-        f"<tr><td>{e(r.contract_id)}</td><td>{e(r.title)}</td><td>{e(r.supplier)}</td>"
-        f"<td>{e(r.directorate)}</td><td>{e(ratio(r.sroi_ratio))}</td><td class='sroi-range'>{e(range_text(r))}</td>"
-        f"<td>{e(money(r.present_value, pence=False))}</td>"
-        f"<td>{e(delivered_of_committed(r.value_delivered_to_date, r.value_committed_to_date, r.rag))}</td>"
-        f"<td>{e(r.rag)}</td></tr>" for r in p.contracts.itertuples())
-    head = "".join(f"<th>{h}</th>" for h in ["Contract", "Title", "Supplier", "Directorate", "SROI ratio",
-                                               "Range (5th to 95th percentile)", "Present value",
-                                               "Delivered of committed to date", "RAG"])
-    return f"<table class='sroi-contracts'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    due = {} if delivery is None else {r.contract_id: r for r in delivery.contracts.itertuples()}
+    when = "" if delivery is None or delivery.as_of is None else f" by {delivery.as_of}"
+    c = p.contracts.assign(kind=contract_kinds(p.contracts)).sort_values("sroi_ratio", ascending=False, kind="stable")
+    rows = []
+    for r in c.itertuples():
+        d = due.get(r.contract_id)
+        if r.rag == "not tracked":
+            delivered = "not tracked"
+        elif d is None:
+            delivered = (f"{money(r.value_delivered_to_date, pence=False)} of "
+                         f"{money(r.value_committed_to_date, pence=False)}")
+        else:
+            delivered = f"{money(d.value_delivered, pence=False)} of {money(d.value_expected, pence=False)}"
+        rows.append(f"<tr><td>{report_link(r)}</td><td>{e(r.contract_id)}</td><td>{e(r.kind)}</td>"
+                    f"<td>{e(r.supplier)}</td><td>{e(r.directorate)}</td><td>{e(ratio(r.sroi_ratio))}</td>"
+                    f"<td class='sroi-range'>{e(range_text(r))}</td><td>{e(money(r.present_value, pence=False))}</td>"
+                    f"<td>{e(delivered)}</td><td>{e(RAG_WORDS.get(r.rag, r.rag))}</td></tr>")
+    head = "".join(f"<th>{h}</th>" for h in ["Contract (opens its report)", "Id", "Kind", "Supplier", "Directorate",
+                                               "SROI ratio", "Range (5th to 95th percentile)", "Present value",
+                                               f"Delivered of expected{e(when)}", "RAG"])
+    return f"<table class='sroi-contracts'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def ratio_intervals(ax, contracts: pd.DataFrame, title: str) -> None:
-    """Each contract's SROI ratio as a point on ``ax``, with a line from its 5th to its 95th percentile where its
-    report has a Monte Carlo (a hollow point where it has none, as the legend says), and a line at a ratio of 1.
-    ``contracts`` is drawn bottom to top."""
+def empty_html() -> str:
+    """What the charts and tables show when the filters keep no contract."""
+    return (f"<div class='sroi-empty' role='status'><b>{NO_MATCH}</b> Set a filter back to {ALL} to see "
+            "more contracts.</div>")
+
+
+def _short(text, width: int = 36) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _chart_labels(contracts: pd.DataFrame) -> pd.Series:
+    """Each contract's title for a chart, shortened, with its kind where the contracts are of several kinds."""
+    from .plots import plain_label
+
+    titles = contracts["title"].map(_short)
+    tags = pd.Series("", index=contracts.index)
+    if "illustrative" in contracts and contracts["illustrative"].astype(bool).nunique() > 1:
+        tags += contracts["illustrative"].map(lambda x: "illustrative" if bool(x) else "real")
+    if "analysis_type" in contracts and contracts["analysis_type"].nunique() > 1:
+        tags = (tags + " " + contracts["analysis_type"].fillna("").astype(str)).str.strip()
+    titles = titles.where(tags == "", titles + " (" + tags + ")")
+    return titles.map(plain_label)
+
+
+def ratio_intervals(ax, contracts: pd.DataFrame, title: str, labels=None) -> None:
+    """Each contract's SROI ratio as a point on ``ax``, labelled with its value, with a line from its 5th to its
+    95th percentile where its report has a Monte Carlo (a hollow point where it has none, as the legend says),
+    and a line at a ratio of 1. ``contracts`` is drawn bottom to top, labelled with ``labels`` (default: the
+    contract ids)."""
     from matplotlib.lines import Line2D
 
     from .plots import PALETTE, plain_label
 
-    ids = [plain_label(c) for c in contracts["contract_id"]]
+    labels = [plain_label(c) for c in contracts["contract_id"]] if labels is None else list(labels)
     y = list(range(len(contracts)))
     has_range = False
     no_range = False
+    ends = []
     for i, r in enumerate(contracts.itertuples()):
         low, high = _range(r)
         if pd.isna(low) or pd.isna(high):
             no_range = True
             ax.plot([r.sroi_ratio], [i], "o", markersize=7, markerfacecolor="white", markeredgecolor=PALETTE[0],
                     markeredgewidth=1.6, zorder=3)
+            ends.append(r.sroi_ratio)
             continue
         has_range = True
         ax.plot([low, high], [i, i], color=PALETTE[0], linewidth=2.4, solid_capstyle="butt", zorder=2)
         ax.plot([low, low], [i - 0.18, i + 0.18], color=PALETTE[0], linewidth=1.4)
         ax.plot([high, high], [i - 0.18, i + 0.18], color=PALETTE[0], linewidth=1.4)
         ax.plot([r.sroi_ratio], [i], "o", markersize=7, color=PALETTE[0], zorder=3)
+        ends.append(max(high, r.sroi_ratio))
     ax.axvline(1.0, color="#c0392b", linestyle="--", linewidth=1.2)
     shown = [1.0] + [float(x) for c in ("sroi_ratio", "sroi_ratio_p5", "sroi_ratio_p95") if c in contracts
                      for x in contracts[c] if pd.notna(x) and abs(float(x)) != float("inf")]
     low, high = min(shown), max(shown)
     pad = 0.08 * (high - low or 1.0)
-    ax.set_xlim(low - pad, high + pad)
+    ax.set_xlim(low - pad, high + 3.5 * pad)  # room for the value labels
+    for i, (r, end) in enumerate(zip(contracts.itertuples(), ends)):
+        ax.text(end + pad * 0.4, i, ratio(r.sroi_ratio), va="center", fontsize=8.5, color="#333333")
     ax.set_yticks(y)
-    ax.set_yticklabels(ids)
+    ax.set_yticklabels(labels)
     ax.set_ylim(-0.7, len(contracts) - 0.3)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("SROI ratio")
+    ax.set_xlabel("SROI ratio (£ of social value for each £1 of inputs)")
     ax.set_title(title, loc="left")
     handles = []
     if has_range:
@@ -134,79 +284,285 @@ def ratio_intervals(ax, contracts: pd.DataFrame, title: str) -> None:
         handles.append(Line2D([], [], color=PALETTE[0], marker="o", markerfacecolor="white", linestyle="none",
                               label="Ratio only: no Monte Carlo in its report"))
     handles.append(Line2D([], [], color="#c0392b", linestyle="--", linewidth=1.2, label="Ratio of 1"))
-    ax.legend(handles=handles, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=1)
+    ax.legend(handles=handles, frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0),
+              ncol=len(handles), borderaxespad=0.2)  # above the chart, beside its title: never over the axis
 
 
-def portfolio_figure(p):
-    """Value by pillar, committed against delivered, RAG counts, best and worst contracts."""
+RANKED = 5  # the ranking shows every contract up to 2 × RANKED, else the RANKED highest and the RANKED lowest
+
+
+def _ranking(p) -> tuple[pd.DataFrame, list[str], str]:
+    """The contracts for the ranking panel (lowest at the bottom), their labels (``1. Title``) and its title."""
+    c = p.contracts.sort_values("sroi_ratio", ascending=False, kind="stable").reset_index(drop=True)
+    labels = _chart_labels(c)
+    ranks = pd.Series(range(1, len(c) + 1))
+    if len(c) > 2 * RANKED:
+        keep = list(range(RANKED)) + list(range(len(c) - RANKED, len(c)))
+        c, labels, ranks = c.iloc[keep], labels.iloc[keep], ranks.iloc[keep]
+        title = f"SROI ratios: the {RANKED} highest and the {RANKED} lowest of {len(p.contracts)}"
+    else:
+        title = "SROI ratios, highest first"
+    named = [f"{n}. {label}" for n, label in zip(ranks, labels)]
+    return c.iloc[::-1], named[::-1], title
+
+
+def _delivery_panel(ax, delivery) -> None:
+    """Expected by now (grey) and delivered (blue) for each contract with commitments, largest shortfall at the
+    top, each bar labelled with its pounds."""
+    from matplotlib.ticker import FuncFormatter
+
+    from .plots import PALETTE, pounds
+
+    d = delivery.contracts if delivery is not None else pd.DataFrame()
+    when = "" if delivery is None or delivery.as_of is None else f" by {delivery.as_of}"
+    ax.set_title(f"Expected{when} against delivered", loc="left")
+    if not len(d):
+        ax.text(0.5, 0.5, "No contract in view records commitments", ha="center", va="center",
+                transform=ax.transAxes, color="#555555")
+        ax.set_axis_off()
+        return
+    d = d.iloc[::-1]  # largest shortfall at the top
+    y = list(range(len(d)))
+    h = 0.38
+    ax.barh([i + h / 2 for i in y], d["value_expected"], h, color=PALETTE[6], label="Expected by now")
+    ax.barh([i - h / 2 for i in y], d["value_delivered"], h, color=PALETTE[0], label="Delivered")
+    top = max(1.0, float(d[["value_expected", "value_delivered"]].to_numpy().max()))
+    for i, (exp, got) in enumerate(zip(d["value_expected"], d["value_delivered"])):
+        ax.text(exp + top * 0.01, i + h / 2, pounds(exp), va="center", fontsize=8.5, color="#333333")
+        ax.text(got + top * 0.01, i - h / 2, pounds(got), va="center", fontsize=8.5, color="#333333")
+    ax.set_yticks(y)
+    ax.set_yticklabels(_chart_labels(d))
+    ax.set_xlim(0, top * 1.25)
+    ax.xaxis.set_major_formatter(FuncFormatter(pounds))
+    ax.grid(axis="y", visible=False)
+    ax.legend(frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, borderaxespad=0.2)
+
+
+def _rag_panel(ax, counts: dict) -> None:
+    """Contracts by RAG status: one labelled horizontal bar per status, so the names never collide."""
+    from matplotlib.ticker import MaxNLocator
+
+    statuses = [k for k in RAG_ORDER if k in counts][::-1]  # red at the top
+    values = [counts[k] for k in statuses]
+    ax.barh([RAG_WORDS[k] for k in statuses], values, color=[RAG_COLOURS[k] for k in statuses])
+    top = max(1, max(values, default=0))
+    for i, v in enumerate(values):
+        ax.text(v + top * 0.02, i, f"{v:,}", va="center", fontsize=9)
+    ax.set_xlim(0, top * 1.15)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a count of contracts
+    ax.set_xlabel("Contracts")
+    ax.grid(axis="y", visible=False)
+    ax.set_title("Contracts by RAG status", loc="left")
+
+
+def portfolio_figure(p, delivery=None):
+    """Value by pillar and RAG counts side by side, then expected against delivered (``delivery``: a
+    :class:`~sroi_lib.reports.portfolio.DeliveryToDate`; by default to the latest return) and the SROI ratios
+    ranked, each across the width; contracts named by their titles, bars and points labelled with their values."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    from .plots import PALETTE, bars, plain_label, pounds, use_style
+    from .plots import bars, use_style
 
     use_style()
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.2))
+    delivery = p.delivery_to_date() if delivery is None else delivery
+    ranked, labels, title = _ranking(p)
+    heights = [2.9, max(1.6, 0.62 * len(delivery.contracts) + 1.1), 0.42 * len(ranked) + 1.5]
+    fig = plt.figure(figsize=(12, sum(heights) + 0.8))
+    grid = fig.add_gridspec(3, 2, height_ratios=heights)
+    pillar_ax, rag_ax = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
     pillar = p.by("pillar")
     if len(pillar):
-        bars(axes[0, 0], pillar, "pillar", "Present value by pillar")
+        bars(pillar_ax, pillar, "pillar", "Present value by pillar")
     else:
-        axes[0, 0].set_title("Present value by pillar (none in view)", loc="left")
-    gap = p.gap()
-    ax = axes[0, 1]
-    ids = gap["contract_id"].map(plain_label)
-    ax.barh(ids, gap["value_committed_to_date"], color=PALETTE[6], label="Committed to date")
-    ax.barh(ids, gap["value_delivered_to_date"], height=0.4, color=PALETTE[0], label="Delivered")
-    ax.xaxis.set_major_formatter(FuncFormatter(pounds))
-    ax.set_title("Committed against delivered", loc="left")
-    ax.legend(frameon=False, fontsize=8)
-    h = p.headline()["rag_counts"]
-    colours = {"red": "#c0392b", "amber": "#f2a33a", "green": "#3a9d5d", "no data": "#9aa0a8", "not tracked": "#d5d8dc"}
-    axes[1, 0].bar([k.replace(" ", "\n") for k in h], list(h.values()), color=[colours[k] for k in h])
-    axes[1, 0].yaxis.set_major_locator(MaxNLocator(integer=True))  # a count of contracts
-    axes[1, 0].set_title("Contracts by RAG status", loc="left")
-    best, worst = p.ranked(3)
-    both = pd.concat([best, worst]).drop_duplicates("contract_id").sort_values("sroi_ratio", kind="stable")
-    ratio_intervals(axes[1, 1], both, "Best and worst SROI ratios")  # highest at the top
-    fig.tight_layout()
+        pillar_ax.set_title("Present value by pillar (none in view)", loc="left")
+    _rag_panel(rag_ax, p.headline()["rag_counts"])
+    _delivery_panel(fig.add_subplot(grid[1, :]), delivery)
+    ratio_intervals(fig.add_subplot(grid[2, :]), ranked, title, labels)
+    fig.tight_layout(h_pad=1.5, w_pad=3.0)
     return fig
 
 
-def portfolio_dashboard(portfolio):
-    """Filters (directorate, pillar, supplier, RAG, year) driving headline numbers, charts and a table."""
-    import ipywidgets as w
+def figure_html(p, delivery=None) -> str:
+    """The charts as one PNG image in HTML (with alternative text naming the charts and the contracts), or the
+    plain "no contract matches" when there are none in view."""
     import matplotlib.pyplot as plt
-    from IPython.display import display
+
+    if not len(p.contracts):
+        return empty_html()
+    fig = portfolio_figure(p, delivery)
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", dpi=100)
+    finally:
+        plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    alt = ("Charts for " + _plural(len(p.contracts), "contract") + ": present value by pillar; expected against "
+           "delivered; contracts by RAG status; SROI ratios ranked. Contracts: " + "; ".join(p.contracts["title"]))
+    return (f'<img class="sroi-charts" alt="{html_text(alt)}" src="data:image/png;base64,{data}" '
+            'style="max-width: 100%; height: auto">')
+
+
+def portfolio_workbook(p, delivery, filters: dict) -> bytes:
+    """The tables in view as an Excel workbook (openpyxl): *Contracts*, *Totals by kind*, *Expected and
+    delivered*, and *About* (the filters chosen and what "to date" means). Text that a spreadsheet would run as a
+    formula is stored as text (:func:`~sroi_lib.io.safe.safe_xlsx_cell`)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from ..io.safe import safe_xlsx_cell
+
+    def sheet(ws, headers, rows, money_columns=()):
+        for j, h in enumerate(headers, start=1):
+            safe_xlsx_cell(ws.cell(row=1, column=j), h)
+            ws.cell(row=1, column=j).font = Font(bold=True)
+        for i, row in enumerate(rows, start=2):
+            for j, value in enumerate(row, start=1):
+                if isinstance(value, float) and pd.isna(value):
+                    value = None
+                cell = ws.cell(row=i, column=j)
+                safe_xlsx_cell(cell, value)
+                if j - 1 in money_columns and value is not None:
+                    cell.number_format = "£#,##0"
+        for j, h in enumerate(headers, start=1):
+            ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = max(12, min(45, len(h) + 4))
+        ws.freeze_panes = "A2"
+
+    def number(x):
+        return None if x is None or pd.isna(x) else float(x)
+
+    wb = Workbook()
+    c = p.contracts.assign(kind=contract_kinds(p.contracts)).sort_values("sroi_ratio", ascending=False, kind="stable")
+    due = {r.contract_id: r for r in delivery.contracts.itertuples()}
+    rows = []
+    for r in c.itertuples():
+        d = due.get(r.contract_id)
+        rows.append([r.contract_id, r.title, r.kind, r.supplier, r.directorate,
+                     None if pd.isna(r.start_year) else int(r.start_year), number(r.present_value),
+                     number(r.total_inputs), number(r.sroi_ratio), number(getattr(r, "sroi_ratio_p5", None)),
+                     number(getattr(r, "sroi_ratio_p95", None)), r.rag,
+                     None if d is None else number(d.value_expected), None if d is None else number(d.value_delivered),
+                     f"{getattr(r, 'report_folder', '')}/{HTML_FILE}" if getattr(r, "report_folder", "") else None])
+    sheet(wb.active, ["Contract", "Title", "Kind", "Supplier", "Directorate", "Start year", "Present value (£)",
+                      "Inputs (£)", "SROI ratio", "Ratio, 5th percentile", "Ratio, 95th percentile", "RAG",
+                      "Expected by now (£)", "Delivered (£)", "Report"], rows, money_columns={6, 7, 12, 13})
+    wb.active.title = "Contracts"
+    sheet(wb.create_sheet("Totals by kind"), ["Kind of contract", "Contracts", "Present value (£)", "Inputs (£)",
+                                              "SROI ratio"],
+          [[k.kind, int(k.contracts), number(k.present_value), number(k.total_inputs), number(k.sroi_ratio)]
+           for k in p.kinds().itertuples()], money_columns={2, 3})
+    t = delivery.totals
+    rows = [[r.contract_id, r.title, number(r.quarters_total), number(r.quarters_elapsed), number(r.quarters_returned),
+             number(r.value_committed_total), number(r.value_expected), number(r.value_delivered), number(r.gap),
+             number(r.delivery_rate)] for r in delivery.contracts.itertuples()]
+    if rows:
+        rows.append(["Total", "", None, None, None, t["value_committed_total"], t["value_expected"],
+                     t["value_delivered"], t["gap"], t["delivery_rate"]])
+    sheet(wb.create_sheet("Expected and delivered"),
+          ["Contract", "Title", "Quarters", "Quarters ended", "Quarters with a return",
+           "Committed over the contract (£)", "Expected by now (£)", "Delivered (£)", "Gap (£)",
+           "Delivered of expected"], rows,
+          money_columns={5, 6, 7, 8})
+    about = [["Filters", "; ".join(f"{k}: {v}" for k, v in filters.items()) or "none (every contract)"],
+             ["Contracts", len(p.contracts)],
+             ["To date", f"means {delivery.basis}"],
+             ["Expected by now", "each contract's commitment × the share of its quarters ended (what was committed "
+                                 "for those quarters); a quarter with no return counts as £0 delivered"],
+             ["Valued at", "the proxies' full value, before deadweight, displacement and attribution (as committed)"],
+             ["SROI ratios", "one per kind of contract: illustrative and real, forecasts and evaluations are never "
+                             "pooled"]]
+    sheet(wb.create_sheet("About"), ["About this export", ""], about)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_html(p, delivery, filters: dict) -> str:
+    """An "Export to Excel" link that downloads :func:`portfolio_workbook` for the contracts in view."""
+    if not len(p.contracts):
+        return "<span class='sroi-export-none'>Nothing to export: no contract matches these filters.</span>"
+    data = base64.b64encode(portfolio_workbook(p, delivery, filters)).decode("ascii")
+    return (f'<a class="sroi-export" download="sroi-portfolio.xlsx" href="data:{XLSX};base64,{data}" '
+            f'style="display: inline-block; padding: 6px 14px; border: 1px solid #1b6b93; border-radius: 4px; '
+            f'color: #1b6b93; text-decoration: none; font-weight: bold">Export to Excel '
+            f'({_plural(len(p.contracts), "contract")} in view)</a>')
+
+
+STYLE = """<style>
+.sroi-headline table, .sroi-delivery table, .sroi-contracts { border-collapse: collapse; margin: 6px 0 10px; }
+.sroi-headline th, .sroi-headline td, .sroi-delivery th, .sroi-delivery td, .sroi-contracts th, .sroi-contracts td {
+  border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; vertical-align: top; }
+.sroi-headline td:nth-child(n+2), .sroi-delivery td:nth-child(n+3) { text-align: right; }
+.sroi-contracts th, .sroi-delivery th, .sroi-headline th { background: #f2f4f6; }
+.sroi-pooling, .sroi-note { color: #555; max-width: 60em; }
+.sroi-gap { font-size: 1.1em; max-width: 60em; }
+.sroi-empty { padding: 24px; margin: 8px 0; background: #f7f7f7; border: 1px dashed #999; font-size: 1.1em; }
+.sroi-delivery h3 { margin: 14px 0 4px; }
+a.sroi-report-link { color: #1b6b93; text-decoration: underline; }
+</style>"""
+
+
+def portfolio_dashboard(portfolio):
+    """Filters (directorate, pillar, supplier, RAG, start year, illustrative or real, forecast or evaluation, and
+    the quarter "to date" ends with) driving the headline, expected against delivered, the charts, the table and
+    the export."""
+    import ipywidgets as w
+
+    from ..control.periods import parse_period
 
     c = portfolio.contracts
 
     def options(values):
-        return [ALL] + sorted({v for v in values if pd.notna(v)}, key=str)
+        return [(ALL, ALL)] + [(str(v), v) for v in sorted({v for v in values if pd.notna(v) and v != ""}, key=str)]
 
+    latest = portfolio.latest_return()
+    quarters = [] if portfolio.periods is None else sorted(set(portfolio.periods["period"]), key=parse_period)
     controls = {
         "directorate": w.Dropdown(options=options(c["directorate"]), description="Directorate"),
         "pillar": w.Dropdown(options=options(portfolio.lines["pillar"]), description="Pillar"),
         "supplier": w.Dropdown(options=options(c["supplier"]), description="Supplier"),
-        "rag": w.Dropdown(options=options(c["rag"]), description="RAG"),
+        "rag": w.Dropdown(options=[(ALL, ALL)] + [(RAG_WORDS[k], k) for k in RAG_ORDER if (c["rag"] == k).any()],
+                          description="RAG"),
         "year": w.Dropdown(options=options(c["start_year"]), description="Start year"),
+        "illustrative": w.Dropdown(options=[(ALL, ALL), ("Real", False), ("Illustrative", True)],
+                                   description="Real or not"),
+        "analysis_type": w.Dropdown(options=options(c["analysis_type"]), description="Analysis"),
+        "as_of": w.Dropdown(options=[(f"{LATEST} ({latest or 'none yet'})", LATEST)] + [(q, q) for q in quarters],
+                            description="To date"),
     }
-    headline, table, charts = w.HTML(), w.HTML(), w.Output()
+    for ctl in controls.values():
+        ctl.style = {"description_width": "90px"}
+    headline, delivery_box, export, charts, table = w.HTML(), w.HTML(), w.HTML(), w.HTML(), w.HTML()
 
     def refresh(_=None):
-        chosen = {k: (None if ctl.value == ALL else ctl.value) for k, ctl in controls.items()}
+        chosen = {k: (None if isinstance(ctl.value, str) and ctl.value in (ALL, LATEST) else ctl.value)
+                  for k, ctl in controls.items()}
+        as_of = chosen.pop("as_of")
         view = portfolio.filter(**chosen)
+        # "to date" is the whole portfolio's latest return whatever the filters, unless a quarter is chosen
+        delivery_view = replace(view.delivery_to_date(as_of or latest), chosen=as_of is not None)
+        words = {ctl.description: ctl.label for ctl in controls.values() if ctl.index != 0}
         headline.value = headline_html(view.headline())
-        table.value = contracts_html(view)
-        charts.clear_output(wait=True)
-        with charts:
-            if len(view.contracts):
-                fig = portfolio_figure(view)
-                display(fig)
-                plt.close(fig)
+        if len(view.contracts):
+            delivery_box.value = delivery_html(delivery_view)
+            table.value = contracts_html(view, delivery_view)
+        else:
+            delivery_box.value = ""
+            table.value = ""
+        charts.value = figure_html(view, delivery_view)
+        export.value = export_html(view, delivery_view, words)
 
     for ctl in controls.values():
         ctl.observe(refresh, names="value")
     refresh()
-    return w.VBox([w.HBox(list(controls.values())[:3]), w.HBox(list(controls.values())[3:]), headline, charts, table])
+    values = list(controls.values())
+    box = w.VBox([w.HTML(STYLE), w.HBox(values[:4]), w.HBox(values[4:]), headline, export, delivery_box, charts,
+                  table])
+    box.controls = controls  # each filter by name, and each part of the page, for tests and notebooks
+    box.parts = {"headline": headline, "export": export, "delivery": delivery_box, "charts": charts, "table": table}
+    return box
 
 
 def dashboard_for(reports_dir):

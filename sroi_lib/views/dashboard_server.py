@@ -21,6 +21,13 @@
   kernel. Idle kernels with no page connected are shut down after
   ``MappingKernelManager.cull_idle_timeout`` seconds (jupyter_server's own
   culler, switched on by the command line);
+* **serves each contract's report** at ``/reports/FOLDER/report.html``
+  (:class:`ReportPageHandler`), the link the dashboard's table gives each
+  title: only the ``report.html`` of a complete report folder in the folder
+  being served (the portfolio's own list, :func:`~sroi_lib.reports.folder.scan_reports`)
+  whose sha256 matches its manifest, nothing else. It is sent with
+  ``Content-Security-Policy: sandbox``, so the page runs in an origin of its
+  own and cannot reach the dashboard's kernels;
 * **reads no configuration file** from the current folder (Voilà would run a
   ``voila.py`` found there) or from Jupyter's folders: its command line is its
   whole configuration.
@@ -41,7 +48,12 @@ from tornado import web
 from traitlets import Integer, List, default
 from voila.app import Voila
 
-__all__ = ["host_is_loopback", "DashboardRefusal", "CappedKernelManager", "DashboardServer", "main"]
+from ..paths import reports_dir
+from ..reports.folder import HTML_FILE, read_manifest, scan_reports, sha256
+from .dashboard import REPORTS_ROUTE
+
+__all__ = ["host_is_loopback", "DashboardRefusal", "CappedKernelManager", "ReportPageHandler", "DashboardServer",
+           "main"]
 
 _LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?")
 
@@ -109,6 +121,37 @@ class CappedKernelManager(AsyncMappingKernelManager):
             self._starting -= 1
 
 
+class ReportPageHandler(web.RequestHandler):
+    """A contract's ``report.html``, from a complete report folder of the folder served (``$SROI_REPORTS_DIR``).
+
+    The folder must be one the portfolio reads (:func:`~sroi_lib.reports.folder.scan_reports`) and its
+    report.html must match the sha256 in its manifest: anything else is refused (404 or 409) with a page saying
+    why. The page is sent sandboxed (``Content-Security-Policy: sandbox``, scripts allowed for the report's own
+    diagrams, no same-origin access), so it can never act as the dashboard.
+    """
+
+    def get(self, name: str):  # noqa: D102 - the class says it
+        root = reports_dir()
+        folder = {f.name: f for f in scan_reports(root).folders}.get(name)
+        if folder is None:
+            raise DashboardRefusal(404, "No such report", f"There is no complete report folder named '{name}' in "
+                                   f"{root}. Reload the dashboard: the report may have been made again or removed.")
+        page = folder / HTML_FILE
+        try:
+            matches = sha256(page) == read_manifest(folder)["outputs"].get(HTML_FILE)
+        except Exception:  # noqa: BLE001 - an unreadable manifest or page is refused like an edited one
+            matches = False
+        if not matches:
+            raise DashboardRefusal(409, "This report was changed after it was made",
+                                   f"{page} does not match the sha256 in its manifest, so the dashboard does not "
+                                   "show it. Run `sroi run` again for this contract, or check it with `sroi audit`.")
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("Content-Security-Policy", "sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(page.read_bytes())
+
+
 def _duration(seconds: int) -> str:
     if seconds % 60 == 0 and seconds >= 60:
         minutes = seconds // 60
@@ -162,8 +205,14 @@ class DashboardServer(Voila):
         return settings
 
     def init_handlers(self):
-        """Voilà's handlers, each behind :func:`host_is_loopback`."""
-        return [(route[0], _loopback_only(route[1], self.port), *route[2:]) for route in super().init_handlers()]
+        """Each contract's report (:class:`ReportPageHandler`), then Voilà's handlers, each behind
+        :func:`host_is_loopback`."""
+        from jupyter_server.utils import url_path_join
+
+        reports = (url_path_join(self.server_url, rf"/{REPORTS_ROUTE}/([^/]+)/{re.escape(HTML_FILE)}"),
+                   ReportPageHandler)
+        return [(route[0], _loopback_only(route[1], self.port), *route[2:])
+                for route in [reports, *super().init_handlers()]]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 
-from sroi_lib.views.dashboard import dashboard_command
 from sroi_lib.reports.portfolio import load_portfolio
+from sroi_lib.views.dashboard import NO_MATCH, dashboard_command
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -147,7 +147,10 @@ def test_a_contract_named_with_markup_shows_as_text(reports, tmp_path):
                 flat = " ".join(" ".join(PAYLOADS).split())
                 for key in ("Title", "Supplier", "Directorate"):
                     assert f"{key}: {flat}" in row, key
-                assert table.locator("script, img, svg, a").count() == 0
+                assert table.locator("script, img, svg, a:not(.sroi-report-link)").count() == 0
+                link = table.locator("tr").filter(has_text="hostile-names").locator("a.sroi-report-link")
+                assert link.get_attribute("href") == "reports/hostile-names/report.html"
+                assert " ".join(link.inner_text().split()) == f"Title: {flat}"
                 supplier = page.locator(".widget-dropdown").filter(has_text="Supplier").locator("select")
                 labels = supplier.locator("option").all_inner_texts()
                 assert any(" ".join(label.split()) == f"Supplier: {flat}" for label in labels), labels
@@ -163,3 +166,120 @@ def test_a_contract_named_with_markup_shows_as_text(reports, tmp_path):
         proc.wait(30)
     assert "pwned" not in title and pwned is None
     assert seen["dialogs"] == [] and not [m for m in seen["console"] if "pwned" in m]
+
+
+def choose(page, label: str, option: str) -> None:
+    page.locator(".widget-dropdown").filter(has_text=label).locator("select").select_option(label=option)
+
+
+def charts(page) -> tuple[str, str]:
+    """The charts image's alternative text (naming every contract drawn) and its bytes (base64)."""
+    img = page.locator("img.sroi-charts")
+    return img.get_attribute("alt"), img.get_attribute("src")
+
+
+def test_every_filter_redraws_the_charts_down_to_none(server, reports):
+    """Choosing a filter redraws the charts (new image, new contracts named); filtering to no contract replaces
+    them with a plain "no contract matches", and setting the filter back brings them back."""
+    from playwright.sync_api import expect, sync_playwright
+
+    titles = load_portfolio(reports).contracts.set_index("contract_id")["title"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2400})
+            open_page(page, server)
+            expect(page.locator("img.sroi-charts")).to_be_visible(timeout=90_000)
+            alt, src = charts(page)
+            assert all(t in alt for t in titles) and "lcc-" not in alt  # titles, not ids
+            headline = page.locator(".sroi-headline")
+            assert headline.get_attribute("data-mixed-kinds") == "true"  # forecasts and an evaluation: no pooled ratio
+            expect(headline).to_contain_text("No single SROI ratio")
+
+            choose(page, "Analysis", "evaluation")
+            expect(page.locator("img.sroi-charts")).not_to_have_attribute("src", src, timeout=30_000)
+            alt2, src2 = charts(page)
+            assert titles["lcc-employment-support-grant"] in alt2 and titles["lcc-care-at-home"] not in alt2
+            expect(headline).to_have_attribute("data-mixed-kinds", "false")
+            expect(headline).to_contain_text("SROI ratio 3.09 : 1 (all illustrative evaluation)")
+
+            choose(page, "Directorate", "Adults and Health")  # its one contract is a forecast: none left
+            empty = page.locator(".sroi-empty")
+            expect(empty).to_contain_text(NO_MATCH, timeout=30_000)
+            assert page.locator("img.sroi-charts").count() == 0
+            assert page.locator(".sroi-contracts tbody tr").count() == 0
+            expect(headline).to_have_attribute("data-contracts", "0")
+            page.screenshot(path=str(reports.parent / "dashboard-none.png"), full_page=True)
+
+            choose(page, "Analysis", "(all)")
+            expect(page.locator("img.sroi-charts")).to_be_visible(timeout=30_000)
+            alt3, src3 = charts(page)
+            assert titles["lcc-care-at-home"] in alt3 and src3 not in (src, src2)
+            assert page.locator(".sroi-empty").count() == 0
+        finally:
+            browser.close()
+
+
+def test_each_contract_links_to_its_report(server, reports):
+    """Each title in the table links to its report.html, which the dashboard's server serves (sandboxed); an
+    address that is not a complete report folder is refused."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page()
+            open_page(page, server)
+            link = page.locator("a.sroi-report-link", has_text="Care at home")
+            expect(link).to_be_visible(timeout=90_000)
+            assert page.locator("a.sroi-report-link").count() == 5
+            assert link.get_attribute("href") == "reports/lcc-care-at-home/report.html"
+            with page.expect_popup() as opened:
+                link.click()
+            report = opened.value
+            report.wait_for_load_state()
+            assert report.url == server + "reports/lcc-care-at-home/report.html"
+            expect(report.locator("body")).to_contain_text("Care at home")
+            expect(report.locator("body")).to_contain_text("SROI ratio")
+            answer = page.request.get(server + "reports/lcc-care-at-home/report.html")
+            assert answer.status == 200 and answer.headers["content-security-policy"].startswith("sandbox")
+            assert answer.body() == (reports / "lcc-care-at-home" / "report.html").read_bytes()
+            for path in ("reports/no-such-contract/report.html", "reports/..%2Fmanifest.json/report.html"):
+                answer = page.request.get(server + path)
+                assert answer.status == 404 and "No such report" in answer.text(), path
+            answer = page.request.get(server + "reports/lcc-care-at-home/results.json")  # only report.html is served
+            assert answer.status == 403 and '"present_value"' not in answer.text()
+        finally:
+            browser.close()
+
+
+def test_export_to_excel_gives_the_rows_in_view(server, reports, tmp_path):
+    """The "Export to Excel" link downloads an .xlsx whose rows are the contracts the filters keep."""
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect, sync_playwright
+
+    directorate = "Communities, Housing and Environment"
+    wanted = sorted(load_portfolio(reports).filter(directorate=directorate).contracts["contract_id"])
+    assert len(wanted) == 2
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(accept_downloads=True)
+            open_page(page, server)
+            export = page.locator("a.sroi-export")
+            expect(export).to_contain_text("5 contracts in view", timeout=90_000)
+            choose(page, "Directorate", directorate)
+            expect(export).to_contain_text("2 contracts in view", timeout=30_000)
+            with page.expect_download() as got:
+                export.click()
+            download = got.value
+            assert download.suggested_filename == "sroi-portfolio.xlsx"
+            saved = tmp_path / "export.xlsx"
+            download.save_as(saved)
+        finally:
+            browser.close()
+    wb = load_workbook(saved)
+    rows = list(wb["Contracts"].iter_rows(values_only=True))
+    assert sorted(r[0] for r in rows[1:]) == wanted
+    about = dict(r for r in wb["About"].iter_rows(values_only=True, min_row=2))
+    assert about["Filters"] == f"Directorate: {directorate}"

@@ -41,6 +41,7 @@ def test_the_dashboard_shows_each_contracts_range(tmp_path):
                                                    {"seed": 1, "draws": 10_000, "mean": 1.9, "p5": 1.25,
                                                     "p50": 1.88, "p95": 2.5, "prob_below_1": 0.01}))
     write_report_folder(folder / "older", results("older", "City", 300.0, 100.0))  # written before ranges
+    (folder / "older" / "report.html").write_text("<html>edited</html>")  # no longer matches its manifest
     port = free_port()
     cmd, env = dashboard_command(str(folder), port)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -61,12 +62,16 @@ def test_the_dashboard_shows_each_contracts_range(tmp_path):
                 table = page.locator(".sroi-contracts")
                 expect(table).to_be_visible(timeout=90_000)
                 head = table.locator("th").all_inner_texts()
-                assert head[4:6] == ["SROI ratio", "Range (5th to 95th percentile)"]
-                cells = {table.locator("tr").filter(has_text=cid).locator("td").first.inner_text():
+                assert head[5:7] == ["SROI ratio", "Range (5th to 95th percentile)"]
+                cells = {table.locator("tr").filter(has_text=cid).locator("td").nth(1).inner_text():
                          table.locator("tr").filter(has_text=cid).locator("td.sroi-range").inner_text()
                          for cid in ("ranged", "older")}
                 assert cells == {"ranged": "1.25 to 2.50", "older": "no range (no distributions)"}
-                assert page.locator(".widget-output img").count() == 1  # the figure, with its intervals
+                assert page.locator("img.sroi-charts").count() == 1  # the figure, with its intervals
+                # a report whose report.html no longer matches its manifest is not served
+                assert page.request.get(f"http://127.0.0.1:{port}/reports/ranged/report.html").status == 200
+                answer = page.request.get(f"http://127.0.0.1:{port}/reports/older/report.html")
+                assert answer.status == 409 and "changed after it was made" in answer.text()
                 select = page.locator(".widget-dropdown").filter(has_text="Directorate").locator("select")
                 select.select_option(label="Adults")
                 expect(table.locator("tbody tr")).to_have_count(1, timeout=30_000)

@@ -143,6 +143,8 @@ def test_only_loopback_host_headers_are_answered(dashboard):
     # a rebinding page reaching for the dashboard, the kernel API or its WebSocket starts nothing
     evil = f"evil.example:{d.port}"
     assert d.get("/", evil)[0] == 403
+    assert d.get("/reports/lcc-housing-retrofit/report.html", evil)[0] == 403  # a contract's report, too
+    assert d.get("/reports/lcc-housing-retrofit/report.html")[0] == 200
     assert d.get("/api/kernels/00000000-0000-0000-0000-000000000000", evil)[0] == 403
     ws = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
           "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": f"http://{evil}"}

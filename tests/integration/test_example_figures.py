@@ -155,7 +155,7 @@ def test_dashboard_notebook_over_the_example_reports(example_reports, tmp_path):
                         parameters={"reports_dir": str(example_reports)}, progress_bar=False)
     state = json.loads(out.read_text())["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]
     headlines = [m["state"]["value"] for m in state["state"].values()
-                 if "sroi-headline" in str(m["state"].get("value", ""))]
+                 if '<div class="sroi-headline"' in str(m["state"].get("value", ""))]
     assert len(headlines) == 1
     total = sum(c["present_value"] for c in GOLDEN.values())
     assert f'data-present-value="{total:.2f}"' in headlines[0]

@@ -1,12 +1,17 @@
 """The portfolio: results.json files in one table, filtered and grouped."""
 
 import json
+import re
 
-import pytest
+import matplotlib
 
-from sroi_lib.errors import InputError
-from sroi_lib.reports.portfolio import load_portfolio
-from sroi_lib.views.dashboard import headline_html, portfolio_dashboard
+matplotlib.use("Agg")
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from sroi_lib.errors import InputError  # noqa: E402
+from sroi_lib.reports.portfolio import load_portfolio  # noqa: E402
+from sroi_lib.views.dashboard import delivery_html, headline_html, portfolio_dashboard  # noqa: E402
 from tests.conftest import write_report_folder
 
 
@@ -80,8 +85,8 @@ def test_gap_and_ranking(folder):
 
 def test_dashboard_widget_filters(folder):
     box = portfolio_dashboard(load_portfolio(folder))
-    directorate = box.children[0].children[0]
-    headline = box.children[2]
+    directorate = box.controls["directorate"]
+    headline = box.parts["headline"]
     assert 'data-present-value="1100.00"' in headline.value
     directorate.value = "City"
     assert 'data-present-value="500.00"' in headline.value and "<b>1</b> contract ·" in headline.value
@@ -155,12 +160,226 @@ def test_a_folder_of_only_incomplete_reports_says_so(tmp_path):
 def test_headline_html_words():
     h = {"contracts": 2, "present_value": 1500.0, "total_inputs": 1000.0, "sroi_ratio": 1.5, "delivery_rate": None,
          "value_delivered_to_date": 0.0, "value_committed_to_date": 0.0, "delivery_gap": 0.0,
-         "rag_counts": {"red": 0, "green": 2}}
+         "rag_counts": {"red": 0, "green": 2}, "mixed_kinds": False,
+         "kinds": [{"kind": "Real evaluation", "contracts": 2, "present_value": 1500.0, "total_inputs": 1000.0,
+                    "sroi_ratio": 1.5}]}
     text = headline_html(h)
-    assert "£1,500" in text and "1.50 : 1" in text and "green: 2" in text and "(n/a)" in text
+    assert "£1,500" in text and "SROI ratio <b>1.50 : 1</b> (all real evaluation)" in text and "Green: 2" in text
+    assert "Red" not in text  # a status no contract has is not listed
 
 
 def test_dashboard_without_reports_says_so(tmp_path):
     from sroi_lib.views.dashboard import dashboard_for
 
     assert "No reports in" in dashboard_for(tmp_path).value
+
+
+# --- kinds of contract, expected by now against delivered, the page's parts and its export ---------------------------
+
+def quarters(start_year, first_quarter, count, committed, delivered):
+    """``tracking.by_period`` as results.json holds it: ``delivered`` lists the returns made (None: no return)."""
+    out, y, q = [], start_year, first_quarter
+    for i in range(count):
+        out.append({"period": f"{y}-Q{q}", "value_committed": committed,
+                    "value_delivered": delivered[i] if i < len(delivered) else None})
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    return out
+
+
+@pytest.fixture
+def kinds_folder(tmp_path):
+    """Four contracts of three kinds. "works" commits £1,000 a quarter for 2025-Q1 to 2025-Q4 and returned £900 and
+    £700 for its first two; "meals" commits £500 a quarter for 2025-Q3 to 2026-Q2 and has returned nothing."""
+    def one(cid, kind, illustrative, pv, inputs, directorate, tracking=None):
+        r = results(cid, directorate, "S", [("health and care", "", pv)], inputs, tracking)
+        r["contract"].update(analysis_type=kind, illustrative=illustrative, title=f"The {cid} contract")
+        return r
+
+    works = {"rag": "red", "value_committed_to_date": 2000.0, "value_delivered_to_date": 1600.0,
+             "value_forecast_to_end": 3200.0, "value_committed_total": 4000.0,
+             "by_period": quarters(2025, 1, 4, 1000.0, [900.0, 700.0])}
+    meals = {"rag": "no data", "value_committed_to_date": 0.0, "value_delivered_to_date": 0.0,
+             "value_forecast_to_end": None, "value_committed_total": 2000.0,
+             "by_period": quarters(2025, 3, 4, 500.0, [])}
+    for r in (one("works", "forecast", False, 3000.0, 1000.0, "City", works),
+              one("meals", "forecast", False, 1000.0, 1000.0, "Children", meals),
+              one("grant", "evaluation", False, 800.0, 200.0, "City"),
+              one("demo", "forecast", True, 9000.0, 1000.0, "City")):
+        write_report_folder(tmp_path / r["contract"]["contract_id"], r)
+    return tmp_path
+
+
+def test_kinds_are_totalled_apart_and_never_pooled_into_one_ratio(kinds_folder):
+    p = load_portfolio(kinds_folder)
+    k = p.kinds().set_index("kind")
+    assert list(k.index) == ["Real evaluation", "Real forecast", "Illustrative forecast"]
+    assert k.loc["Real forecast", "present_value"] == 4000 and k.loc["Real forecast", "total_inputs"] == 2000
+    assert k.loc["Real forecast", "sroi_ratio"] == pytest.approx(2.0)       # 4,000 / 2,000
+    assert k.loc["Real evaluation", "sroi_ratio"] == pytest.approx(4.0)     # 800 / 200
+    assert k.loc["Illustrative forecast", "sroi_ratio"] == pytest.approx(9.0)
+    h = p.headline()
+    assert h["mixed_kinds"] and h["sroi_ratio"] is None  # 12,800 / 3,200 = 4.0 would pool three kinds
+    assert [x["kind"] for x in h["kinds"]] == list(k.index)
+    real_forecasts = p.filter(illustrative=False, analysis_type="forecast")
+    assert set(real_forecasts.contracts["contract_id"]) == {"works", "meals"}
+    one_kind = real_forecasts.headline()
+    assert one_kind["sroi_ratio"] == pytest.approx(2.0) and not one_kind["mixed_kinds"]
+    assert p.filter(illustrative=True).contracts["contract_id"].tolist() == ["demo"]
+    assert p.filter(analysis_type="evaluation").contracts["contract_id"].tolist() == ["grant"]
+    html = headline_html(h)
+    assert "No single SROI ratio" in html and "4.00 : 1" in html and "2.00 : 1" in html and "9.00 : 1" in html
+    assert "present value <b" not in html  # no pooled headline figure either
+
+
+def test_expected_by_now_against_delivered_worked_by_hand(kinds_folder):
+    p = load_portfolio(kinds_folder)
+    assert p.latest_return() == "2025-Q2"
+    d = p.delivery_to_date()
+    assert d.as_of == "2025-Q2" and not d.chosen and "latest quarter with a supplier's return" in d.basis
+    rows = d.contracts.set_index("contract_id")
+    assert set(rows.index) == {"works", "meals"}  # the contracts with commitments
+    # works: 2 of 4 quarters ended: expected 4,000 x 2/4 = 2,000; delivered 900 + 700 = 1,600
+    assert rows.loc["works", ["quarters_elapsed", "quarters_returned", "value_expected", "value_delivered"]].tolist() \
+        == [2, 2, 2000.0, 1600.0]
+    # meals starts in 2025-Q3: nothing due yet
+    assert rows.loc["meals", ["quarters_elapsed", "value_expected", "value_delivered"]].tolist() == [0, 0.0, 0.0]
+    assert pd.isna(rows.loc["meals", "delivery_rate"])
+    t = d.totals
+    assert (t["value_expected"], t["value_delivered"], t["gap"]) == (2000.0, 1600.0, -400.0)
+    assert t["delivery_rate"] == pytest.approx(0.8) and t["quarters_without_return"] == 0
+
+    # to the end of 2025-Q4: works expected 4,000, delivered still 1,600 (no return for Q3 and Q4: £0);
+    # meals expected 500 x 2 = 1,000, delivered 0. Portfolio: 5,000 expected, 1,600 delivered, gap -3,400, 32%.
+    d = p.delivery_to_date("2025-q4")
+    assert d.as_of == "2025-Q4" and d.chosen and "the quarter chosen" in d.basis
+    rows = d.contracts.set_index("contract_id")
+    assert rows.loc["works", ["value_expected", "value_delivered", "gap"]].tolist() == [4000.0, 1600.0, -2400.0]
+    assert rows.loc["meals", ["quarters_elapsed", "value_expected", "gap"]].tolist() == [2, 1000.0, -1000.0]
+    t = d.totals
+    assert (t["value_expected"], t["value_delivered"], t["gap"]) == (5000.0, 1600.0, -3400.0)
+    assert t["delivery_rate"] == pytest.approx(0.32) and t["quarters_without_return"] == 4
+    assert d.contracts["contract_id"].tolist() == ["works", "meals"]  # largest shortfall first
+    html = delivery_html(d)
+    assert "£5,000</b> of social value was expected by now" in html and "a shortfall of <b>£3,400</b>" in html
+    assert "to the end of 2025-Q4 (the quarter chosen)" in html and "4 quarters ended with no return" in html
+
+
+def test_a_to_date_that_is_not_a_quarter_is_refused(kinds_folder):
+    with pytest.raises(InputError, match=r"'to date' is '2025-13', which is not a quarter like 2025-Q4"):
+        load_portfolio(kinds_folder).delivery_to_date("2025-13")
+
+
+def test_older_results_without_quarters_keep_their_own_tracking(folder):
+    d = load_portfolio(folder).delivery_to_date()
+    assert d.as_of is None and "no contract in view has a supplier's return yet" in d.basis
+    rows = d.contracts.set_index("contract_id")
+    assert rows.loc["a", ["value_expected", "value_delivered"]].tolist() == [200.0, 100.0]
+    assert d.totals["value_expected"] == 250.0 and d.totals["quarters_without_return"] == 0
+
+
+def test_contracts_table_links_each_title_to_its_report(kinds_folder):
+    from sroi_lib.views.dashboard import contracts_html
+
+    p = load_portfolio(kinds_folder)
+    html = contracts_html(p, p.delivery_to_date("2025-Q4"))
+    assert ('<a class="sroi-report-link" href="reports/works/report.html" target="_blank" '
+            'rel="noopener noreferrer" title="Open this contract\'s report">The works contract</a>') in html
+    assert html.count("sroi-report-link") == 4
+    assert "Delivered of expected by 2025-Q4" in html and "£1,600 of £4,000" in html and "£0 of £1,000" in html
+    ids = re.findall(r"<td>(\w+)</td><td>(?:Real|Illustrative)", html)
+    assert ids == ["demo", "grant", "works", "meals"]  # highest ratio first
+
+
+def test_filtering_to_nothing_empties_the_charts_and_says_so(kinds_folder):
+    from sroi_lib.views.dashboard import NO_MATCH
+
+    box = portfolio_dashboard(load_portfolio(kinds_folder))
+    charts, table = box.parts["charts"], box.parts["table"]
+    first = charts.value
+    assert first.startswith('<img class="sroi-charts"') and "The works contract" in first
+    box.controls["directorate"].value = "Children"
+    assert charts.value.startswith('<img class="sroi-charts"') and charts.value != first
+    assert "The meals contract" in charts.value and "The works contract" not in charts.value
+    box.controls["illustrative"].value = True  # no illustrative contract in Children
+    assert NO_MATCH in charts.value and "<img" not in charts.value
+    assert table.value == "" and box.parts["delivery"].value == "" and "Nothing to export" in box.parts["export"].value
+    assert 'data-contracts="0"' in box.parts["headline"].value
+    box.controls["directorate"].value = "(all)"
+    assert "The demo contract" in charts.value and "sroi-report-link" in table.value
+
+
+def test_export_workbook_holds_the_rows_in_view(kinds_folder):
+    import base64
+    import io
+
+    from openpyxl import load_workbook
+
+    box = portfolio_dashboard(load_portfolio(kinds_folder))
+    box.controls["illustrative"].value = False
+    box.controls["analysis_type"].value = "forecast"
+    box.controls["as_of"].value = "2025-Q4"
+    link = box.parts["export"].value
+    data = re.search(r'href="data:application/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet;base64,'
+                     r'([A-Za-z0-9+/=]+)"', link).group(1)
+    wb = load_workbook(io.BytesIO(base64.b64decode(data)))
+    assert wb.sheetnames == ["Contracts", "Totals by kind", "Expected and delivered", "About"]
+    rows = list(wb["Contracts"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Contract", "Title", "Kind")
+    assert sorted(r[0] for r in rows[1:]) == ["meals", "works"]
+    assert {r[0]: r[12:14] for r in rows[1:]} == {"works": (4000, 1600), "meals": (1000, 0)}
+    kinds = list(wb["Totals by kind"].iter_rows(values_only=True))
+    assert kinds[1:] == [("Real forecast", 2, 4000, 2000, 2)]
+    delivered = list(wb["Expected and delivered"].iter_rows(values_only=True))
+    assert delivered[-1][0] == "Total" and delivered[-1][6:9] == (5000, 1600, -3400)
+    about = dict(r for r in wb["About"].iter_rows(values_only=True, min_row=2))
+    assert about["Filters"] == "Real or not: Real; Analysis: forecast; To date: 2025-Q4"
+    assert about["To date"] == "means to the end of 2025-Q4 (the quarter chosen)"
+
+
+def test_export_keeps_formulas_from_files_as_text(tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from sroi_lib.views.dashboard import portfolio_workbook
+
+    r = results("x", "=HYPERLINK(\"http://evil\")", "@SUM(1)", [("health and care", "", 10.0)], 10.0)
+    write_report_folder(tmp_path / "x", r)
+    p = load_portfolio(tmp_path)
+    wb = load_workbook(io.BytesIO(portfolio_workbook(p, p.delivery_to_date(), {})))
+    row = [c for c in next(wb["Contracts"].iter_rows(min_row=2))]
+    assert row[4].value == '=HYPERLINK("http://evil")' and row[4].data_type == "s"
+    assert row[3].value == "@SUM(1)" and row[3].data_type == "s"
+
+
+def test_sroi_portfolio_gives_each_kind_and_expected_by_now(kinds_folder, capsys):
+    from sroi_lib.cli import main
+
+    assert main(["portfolio", str(kinds_folder), "--json", "--to-date", "2025-Q4"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["headline"]["sroi_ratio"] is None and data["headline"]["mixed_kinds"] is True
+    assert {k["kind"]: k["sroi_ratio"] for k in data["headline"]["kinds"]} == {
+        "Real evaluation": 4.0, "Real forecast": 2.0, "Illustrative forecast": 9.0}
+    d = data["delivery_to_date"]
+    assert (d["as_of"], d["chosen"], d["value_expected"], d["value_delivered"], d["gap"]) == (
+        "2025-Q4", True, 5000.0, 1600.0, -3400.0)
+    assert {r["contract_id"]: r["quarters_elapsed"] for r in d["contracts"]} == {"works": 4, "meals": 2}
+    assert {r["contract_id"]: (r["kind"], r["illustrative"], r["report_folder"]) for r in data["contracts"]}["demo"] \
+        == ("Illustrative forecast", True, "demo")
+
+    assert main(["portfolio", str(kinds_folder)]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("  ")[0]: line.split() for line in out.splitlines()}
+    assert rows["Real forecast"][-3:] == ["2.00", ":", "1"] and rows["Illustrative forecast"][-3:] == ["9.00", ":", "1"]
+    assert rows["All kinds added together"][-3:] == ["none:", "mixes", "kinds"]
+    assert "No single SROI ratio" in out
+    assert "'to date' means to the end of 2025-Q2 (the latest quarter with a supplier's return)" in out
+    assert rows["Expected by now"][-1] == "£2,000" and rows["Gap (delivered - expected)"][-1] == "-£400"
+
+
+def test_sroi_portfolio_refuses_a_to_date_that_is_not_a_quarter(kinds_folder, capsys):
+    from sroi_lib.cli import main
+
+    assert main(["portfolio", str(kinds_folder), "--to-date", "Q4 2025"]) == 2
+    err = capsys.readouterr().err
+    assert "'to date' is 'Q4 2025', which is not a quarter like 2025-Q4" in err and "Traceback" not in err

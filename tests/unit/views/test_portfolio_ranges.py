@@ -58,7 +58,7 @@ def test_a_monte_carlo_without_its_percentiles_is_refused(tmp_path):
 def test_dashboard_table_gives_the_range_or_says_there_is_none(folder):
     html = contracts_html(load_portfolio(folder))
     assert "<th>Range (5th to 95th percentile)</th>" in html
-    cells = dict(zip(["fixed", "old", "ranged"], html.split("<td class='sroi-range'>")[1:]))
+    cells = dict(zip(["old", "ranged", "fixed"], html.split("<td class='sroi-range'>")[1:]))  # highest ratio first
     assert cells["ranged"].startswith("1.25 to 2.50</td>")
     assert cells["old"].startswith("no range (no distributions)</td>")
     assert cells["fixed"].startswith("no range (no distributions)</td>")
@@ -68,10 +68,10 @@ def test_dashboard_figure_draws_the_interval_and_a_hollow_point_without_one(fold
     fig = portfolio_figure(load_portfolio(folder))
     fig.canvas.draw()
     ax = fig.axes[3]
-    assert ax.get_title(loc="left") == "Best and worst SROI ratios"
+    assert ax.get_title(loc="left") == "SROI ratios, highest first"
     order = [t.get_text() for t in ax.get_yticklabels()]
-    assert order == ["fixed", "ranged", "old"]  # lowest ratio at the bottom
-    y = {cid: i for i, cid in enumerate(order)}
+    assert order == ["3. Fixed", "2. Ranged", "1. Old"]  # ranked by title, lowest ratio at the bottom
+    y = {cid: i for i, cid in enumerate(["fixed", "ranged", "old"])}
     spans = [(tuple(line.get_xdata()), tuple(line.get_ydata())) for line in ax.lines]
     assert ((1.25, 2.5), (y["ranged"], y["ranged"])) in spans  # 5th to 95th percentile
     points = {(float(line.get_xdata()[0]), float(line.get_ydata()[0])): line.get_markerfacecolor()
@@ -79,6 +79,8 @@ def test_dashboard_figure_draws_the_interval_and_a_hollow_point_without_one(fold
     assert points[(1.9, y["ranged"])] != "white"  # the ratio, filled
     assert points[(3.0, y["old"])] == "white" and points[(0.5, y["fixed"])] == "white"  # the point alone, hollow
     assert not any(ys == (y["old"], y["old"]) and len(set(xs)) == 2 for xs, ys in spans)  # no interval
+    labels = {t.get_text(): t.get_position()[1] for t in ax.texts}  # each point labelled with its ratio
+    assert labels == {"0.50 : 1": y["fixed"], "1.90 : 1": y["ranged"], "3.00 : 1": y["old"]}
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["Ratio, line from 5th to 95th percentile", "Ratio only: no Monte Carlo in its report",
                       "Ratio of 1"]
@@ -99,9 +101,9 @@ def test_sroi_portfolio_text_and_json_carry_the_range(folder):
     p = load_portfolio(folder)
     text = portfolio_text(p, folder)
     table = {cells[0]: cells for cells in (re.split(r"\s{2,}", line.strip()) for line in text.splitlines())}
-    assert table["Contract"][4:6] == ["SROI ratio", "Range (5th to 95th)"]
-    assert table["ranged"][4:6] == ["1.90 : 1", "1.25 to 2.50"]
-    assert table["old"][4:6] == ["3.00 : 1", "no range (no distributions)"]
+    assert table["Contract"][5:7] == ["SROI ratio", "Range (5th to 95th)"]
+    assert table["ranged"][5:7] == ["1.90 : 1", "1.25 to 2.50"]
+    assert table["old"][5:7] == ["3.00 : 1", "no range (no distributions)"]
     data = json.loads(json.dumps(portfolio_json(p), allow_nan=False))  # no NaN
     by_id = {r["contract_id"]: r for r in data["contracts"]}
     assert (by_id["ranged"]["sroi_ratio_p5"], by_id["ranged"]["sroi_ratio_p50"], by_id["ranged"]["sroi_ratio_p95"]) \
