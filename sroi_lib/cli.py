@@ -124,6 +124,8 @@ VALUE_OPTIONS = {"price_year": "--price-year ", "discounting": "--discount: ", "
 
 FRAMEWORK_SETTING = f"set in data/{SETTINGS_FILE} or the environment variable {FRAMEWORK_VARIABLE}"
 STRICT_HELP = "refuse the over-claiming guard's warnings too, not only its errors (exit 2): for batch runs"
+CHECKLIST_HELP = ("also print the assurance-readiness checklist: each point of Social Value International's report "
+                  "assurance marked met, partly met or missing (docs/reports.md)")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -165,6 +167,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help=STRICT_HELP)
     p.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the valuation as an Excel workbook whose cells are "
                    "live formulas reproducing every figure, to check the arithmetic in Excel")
+    p.add_argument("--checklist", action="store_true", help=CHECKLIST_HELP + " (the narrative points come from a "
+                   "contract's parameters, so `sroi value` marks them missing)")
     p.set_defaults(handler=_cmd_value)
 
     _add_new_command(sub)
@@ -234,6 +238,7 @@ def _add_report_commands(sub) -> None:
     p.add_argument("params", metavar="PARAMS.yaml")
     p.add_argument("--out", default="reports", metavar="DIR", help="folder for report folders (default: reports)")
     copy_options(p)
+    p.add_argument("--checklist", action="store_true", help=CHECKLIST_HELP)
     notebook_options(p)
     p.set_defaults(handler=_cmd_run)
 
@@ -464,6 +469,12 @@ def _cmd_value(args) -> int:
         print_json(valued.to_dict())
     else:
         print(valuation_text(valued.valuation, args.impact_map, valued.framework, checks=valued.checks))
+    if args.checklist:
+        from .reports.assurance import checklist
+        from .views.narrative import checklist_text
+
+        print(("" if args.json else "\n") + checklist_text(checklist(valued.valuation, checks=valued.checks),
+                                                           args.impact_map), file=sys.stderr if args.json else sys.stdout)
     if args.xlsx is not None:
         print(f"The valuation workbook, every figure a formula, is written to {path}.",
               file=sys.stderr if args.json else sys.stdout)
@@ -621,6 +632,21 @@ def _cmd_run(args) -> int:
         return EXIT_FAILED
     _notes("run", result.notes)
     print(f"Report for {result.contract_id} written to {result.folder} in {result.seconds:.1f} s.")
+    if args.checklist:
+        from .reports.assurance import checklist
+        from .reports.contract import value_files
+        from .reports.params import load_params
+        from .reports.uncertainty import contract_spec
+        from .views.narrative import checklist_text
+
+        params = load_params(args.params)  # checked already by the run: reading it again is quick
+        valued = value_files(params.impact_map, params.inputs, price_year=params.price_year,
+                             discounting=params.discounting, proxies=params.proxies, framework=params.framework,
+                             first_year_discounted=params.first_year_discounted,
+                             drop_off_first_year=params.drop_off_first_year)
+        points = checklist(valued.valuation, params=params, checks=valued.checks,
+                           spec=contract_spec(params, valued.valuation))
+        print("\n" + checklist_text(points, f"{params.title} ({args.params})"))
     return EXIT_OK
 
 

@@ -52,7 +52,21 @@ from ..io.tables import SUPPORTED_EXTENSIONS, split_sheet
 from .uncertainty_spec import (SCENARIOS_SUFFIX, is_scenarios_file, parse_scenarios_file, parse_uncertainty,
                                renamed_lines, scenarios_file_for, yaml_lines)
 
-__all__ = ["ContractParams", "load_params", "parameters_files", "KEYS", "MAX_TEXT"]
+__all__ = ["ContractParams", "load_params", "parameters_files", "KEYS", "NARRATIVE_KEYS", "MAX_TEXT"]
+
+# The narrative of a report, in the order of its sections: key -> what to write (all optional, plain text).
+NARRATIVE_KEYS: dict[str, str] = {
+    "purpose": "why the analysis was done and what decision it informs",
+    "audience": "who the report is for, e.g. the council's cabinet and the supplier",
+    "scope": "what is in and out of the analysis: the activity, its boundaries and the period",
+    "stakeholders_involved": "how stakeholders were involved in saying what changed for them, and how many",
+    "excluded_stakeholders": "who was considered and left out of the analysis, and why",
+    "materiality": "which outcomes were left out as not material, and why (negative ones included)",
+    "verification": "how the figures were checked: by whom, against what, and any independent assurance",
+    "limitations": "what the analysis cannot show, and where its evidence is weakest",
+    "conclusions": "what the analysis concludes",
+    "recommendations": "what should be done as a result",
+}
 
 # key: (type, required, help)
 KEYS: dict[str, tuple[type | tuple, bool, str]] = {
@@ -82,6 +96,8 @@ KEYS: dict[str, tuple[type | tuple, bool, str]] = {
     "scenarios": ((dict, type(None)), False, "named scenarios valued beside the central case, as 'name: changes' "
                   "lines (docs/uncertainty.md)"),
     "theme": ((str, type(None)), False, "a council theme file (name, logo, colours, fonts), relative to this file"),
+    # The report's narrative (docs/reports.md): plain text, each shown in its section of the report as written.
+    **{key: (str, False, help_) for key, help_ in NARRATIVE_KEYS.items()},
 }
 ANALYSIS_TYPES = ("forecast", "evaluation")
 # Characters that are not text: C0 controls other than tab, line feed and carriage return, DEL, C1 controls.
@@ -122,6 +138,17 @@ class ContractParams:
     scenarios_file: Path | None = None  # <stem>.scenarios.yaml beside the parameters, when there is one
     saved_scenarios: dict = field(default_factory=dict)  # what that file holds
     theme: Path | None = None  # the council theme file (reports.theme), when one is given
+    # the narrative (NARRATIVE_KEYS): text as written, or None when not given
+    purpose: str | None = None
+    audience: str | None = None
+    scope: str | None = None
+    stakeholders_involved: str | None = None
+    excluded_stakeholders: str | None = None
+    materiality: str | None = None
+    verification: str | None = None
+    limitations: str | None = None
+    conclusions: str | None = None
+    recommendations: str | None = None
 
     @property
     def periods(self) -> list[str]:

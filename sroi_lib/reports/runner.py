@@ -182,7 +182,22 @@ def execute(params_path: Path, folder: Path, kernel: str, timeout: int, runtime:
         raise RunFailed(f"the report notebook stopped at cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
     finally:
         (folder / ".kernel.log").unlink(missing_ok=True)
+    _title_notebook(folder / NOTEBOOK_FILE, params_path)
     return parameters
+
+
+def _title_notebook(notebook: Path, params_path: Path) -> None:
+    """Record the contract's title in the executed notebook's metadata (``title``), which nbconvert makes the
+    HTML's ``<title>``: the browser tab then names the contract rather than "Notebook". The file is read and
+    written as JSON (every other byte as papermill wrote it); the title is escaped by nbconvert's template."""
+    import json
+
+    from .params import load_params
+
+    title = load_params(params_path).title
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb.setdefault("metadata", {})["title"] = title
+    notebook.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ import re
 import string
 
 __all__ = ["money", "ratio", "percent", "months", "text_table", "html_text", "markdown_text", "safe_link",
-           "delivered_of_committed", "ASSUMPTION_WORDS", "assumption_value", "ratio_range", "chance"]
+           "delivered_of_committed", "ASSUMPTION_WORDS", "assumption_value", "ratio_range", "chance", "every_pound"]
 
 
 def money(x: float | None, pence: bool = True) -> str:
@@ -35,6 +35,18 @@ def unit_money(x: float | None) -> str:
 def ratio(x: float | None) -> str:
     """``1.52 : 1``."""
     return "n/a" if x is None else f"{x:,.2f} : 1"
+
+
+def every_pound(sroi_ratio: float, net_of_disbenefits: bool = False) -> str:
+    """The SROI ratio in the words of ``sroi value``: what each £1 invested returns, in present value.
+
+    >>> every_pound(6.3412)
+    'Every £1 invested returns £6.34 of social value (present value).'
+    >>> every_pound(1.5, net_of_disbenefits=True)
+    'Every £1 invested returns £1.50 of social value (present value, net of disbenefits).'
+    """
+    return (f"Every £1 invested returns {money(sroi_ratio)} of social value (present value"
+            f"{', net of disbenefits' if net_of_disbenefits else ''}).")
 
 
 def percent(x: float | None, places: int = 0) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 __all__ = ["use_style", "plain_label", "bar_chart", "bar_charts", "bars", "pounds", "year_profile", "delivery_chart",
            "tornado_label", "tornado_chart", "range_histogram", "PALETTE"]
@@ -60,6 +60,7 @@ def bars(ax, breakdown: pd.DataFrame, by: str, title: str) -> None:
         ax.text(x, y, f"  {pounds(x)} ({share:.0%})" if x >= 0 else f"{pounds(x)} ({share:.0%})  ", va="center",
                 ha="left" if x >= 0 else "right", fontsize=9)
     ax.xaxis.set_major_formatter(FuncFormatter(pounds))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))  # labels such as £800k never touch
     ax.set_xlabel("Present value")
     ax.set_ylabel("")
     ax.set_title(title, loc="left")

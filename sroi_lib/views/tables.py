@@ -15,7 +15,7 @@ from ..reports.folder import RESULTS_FILE
 from ..reports.uncertainty import Analysis
 from . import formatting as fmt
 
-__all__ = ["title_markdown", "headline_table", "assumptions_table", "year_table", "proxies_table", "checks_table",
+__all__ = ["title_markdown", "headline_table", "inputs_sentence", "assumptions_table", "year_table", "proxies_table", "checks_table",
            "delivery_table", "setup_display", "contract_uncertainty", "uncertainty_sentence", "tipping_table",
            "tipping_distance", "never_tips_text", "range_table", "scenarios_table"]
 
@@ -27,8 +27,25 @@ def headline_table(run: ContractRun) -> pd.DataFrame:
         "Figure": ["SROI ratio", "Net SROI ratio", "Present value of outcomes", "Total inputs",
                    "Net present value (NPV)", "Payback"],
         "Value": [fmt.ratio(s["sroi_ratio"]), f"{s['net_sroi_ratio']:,.2f}", fmt.money(s["present_value"]),
-                  fmt.money(s["total_inputs"]), fmt.money(s["npv"]), fmt.months(s["payback_months"])],
+                  inputs_sentence(run.valuation), fmt.money(s["npv"]), fmt.months(s["payback_months"])],
     }).set_index("Figure")
+
+
+def inputs_sentence(valuation) -> str:
+    """Total inputs, and, when any input is paid after year 0, the total before discounting beside it::
+
+        total inputs = Σ value × discount factor(year)     (an input in year 0 is not discounted)
+
+    ``"£83,647.34 (£85,000.00 before discounting: inputs paid after the start are discounted, as outcomes
+    are)"``.
+    """
+    inputs = valuation.inputs
+    total = fmt.money(valuation.total_inputs)
+    undiscounted = float(inputs["value"].sum())
+    if (inputs["year"].to_numpy() > 0).any() and abs(undiscounted - valuation.total_inputs) >= 0.005:
+        return (f"{total} ({fmt.money(undiscounted)} before discounting: inputs paid after the start are "
+                "discounted, as outcomes are)")
+    return total
 
 
 def assumptions_table(run: ContractRun) -> pd.DataFrame:

@@ -83,6 +83,8 @@ case("description-too-long", params(description="x" * 33_000), "sroi takes at mo
 case("title-list", params(title="[Care, Home]"), ["key 'title'", "a list is not text"], "a list where text belongs")
 case("title-mapping", params(title="{name: Care}"), ["key 'title'", "is not text"], "a mapping where text belongs")
 case("title-blank", params(title="''"), "'title' is empty", "a required key left blank")
+case("narrative-list", params(limitations="[small sample, one year only]"), ["'limitations'", "a list is not text"],
+     "a narrative key of the report must be text: a list is refused naming the key and its line")
 case("contract-id-unusable", params(contract_id="'Care At Home!'"), "is not a usable id",
      "an id that cannot name a report folder")
 case("analysis-type-bool", params(analysis_type="true"), ["key 'analysis_type'", "true is not text"],

@@ -14,7 +14,7 @@ import yaml
 from sroi_lib.cli import main
 from sroi_lib.control.periods import MAX_QUARTERS
 from sroi_lib.errors import InputError
-from sroi_lib.reports.params import KEYS, MAX_TEXT, load_params
+from sroi_lib.reports.params import KEYS, MAX_TEXT, NARRATIVE_KEYS, load_params
 from tests.conftest import EXAMPLES
 
 CARE = EXAMPLES / "lcc-care-at-home"
@@ -30,6 +30,7 @@ GOOD = {
         "distribution": "triangular", "low": 40, "mode": 60, "high": 70}}]}},
     "scenarios": {"lower rates": {"discounting": "reduced-rate"}},
     "theme": str(EXAMPLES.parent / "themes" / "default.yaml"),
+    **{key: "Some text." for key in NARRATIVE_KEYS},
 }
 assert set(GOOD) == set(KEYS), "GOOD must give every key of the parameters contract"
 
@@ -60,7 +61,8 @@ WRONG = {
 DEFAULTS = {"price_year": None, "discounting": "green-book", "framework": "default", "proxies": None,
             "illustrative": False, "returns": None, "rag_green": 0.95, "rag_amber": 0.8, "description": "",
             "first_year_discounted": True, "drop_off_first_year": False, "uncertainty": None, "scenarios": {},
-            "theme": None}
+            "theme": None,
+            **{key: None for key in NARRATIVE_KEYS}}
 ACCEPTED = {
     **{(key, kind): value for key, value in DEFAULTS.items() for kind in ("null", "blank")},
     ("illustrative", "true"): True,
