@@ -494,7 +494,7 @@ STYLE = """<style>
 .sroi-headline table, .sroi-delivery table, .sroi-contracts { border-collapse: collapse; margin: 6px 0 10px; }
 .sroi-headline th, .sroi-headline td, .sroi-delivery th, .sroi-delivery td, .sroi-contracts th, .sroi-contracts td {
   border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; vertical-align: top; }
-.sroi-headline td:nth-child(n+2), .sroi-delivery td:nth-child(n+3) { text-align: right; }
+.sroi-headline td:nth-child(n+2), .sroi-delivery td:nth-child(n+3) { text-align: right; white-space: nowrap; }
 .sroi-contracts th, .sroi-delivery th, .sroi-headline th { background: #f2f4f6; }
 .sroi-pooling, .sroi-note { color: #555; max-width: 60em; }
 .sroi-gap { font-size: 1.1em; max-width: 60em; }

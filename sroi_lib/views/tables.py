@@ -22,13 +22,20 @@ __all__ = ["title_markdown", "headline_table", "inputs_sentence", "assumptions_t
 
 def headline_table(run: ContractRun) -> pd.DataFrame:
     """The headline figures in words and pounds."""
-    s = run.valuation.summary()
-    return pd.DataFrame({
-        "Figure": ["SROI ratio", "Net SROI ratio", "Present value of outcomes", "Total inputs",
-                   "Net present value (NPV)", "Payback"],
-        "Value": [fmt.ratio(s["sroi_ratio"]), f"{s['net_sroi_ratio']:,.2f}", fmt.money(s["present_value"]),
-                  inputs_sentence(run.valuation), fmt.money(s["npv"]), fmt.months(s["payback_months"])],
-    }).set_index("Figure")
+    v = run.valuation
+    s = v.summary()
+    rows = [("SROI ratio", fmt.ratio(s["sroi_ratio"])), ("Net SROI ratio", f"{s['net_sroi_ratio']:,.2f}")]
+    if v.gross_disbenefits < 0:  # the two gross figures, which the present value nets
+        rows += [("Benefits (present value)", fmt.money(v.gross_benefits)),
+                 ("Disbenefits (present value)", fmt.money(v.gross_disbenefits)),
+                 ("Present value of outcomes, net of disbenefits", fmt.money(s["present_value"]))]
+    else:
+        rows += [("Present value of outcomes", fmt.money(s["present_value"]))]
+    rows += [("Total inputs", inputs_sentence(v)), ("Net present value (NPV)", fmt.money(s["npv"])),
+             ("Payback", fmt.months(s["payback_months"]))]
+    table = pd.DataFrame(rows, columns=["Figure", "Value"]).set_index("Figure")
+    table.index.name = None  # one heading row, not a second row holding the index's name
+    return table
 
 
 def inputs_sentence(valuation) -> str:

@@ -187,3 +187,17 @@ def test_the_pillar_charts_pound_labels_never_touch():
     gaps = [b.x0 - a.x1 for a, b in zip(boxes, boxes[1:])]
     assert min(gaps) > 4, gaps  # pixels between neighbouring labels
     plt.close(fig)
+
+
+def test_headline_gives_benefits_and_disbenefits_apart_when_a_line_is_a_disbenefit(care):
+    highways = load_contract(ROOT / "parameters" / "lcc-highways-maintenance.yaml")
+    v = highways.valuation
+    assert v.gross_disbenefits < 0  # row 9: delay to road users during the works
+    headline = tables.headline_table(highways)
+    assert headline.loc["Benefits (present value)", "Value"] == fmt.money(v.gross_benefits)
+    assert headline.loc["Disbenefits (present value)", "Value"] == fmt.money(v.gross_disbenefits)
+    net = headline.loc["Present value of outcomes, net of disbenefits", "Value"]
+    assert net == fmt.money(v.gross_benefits + v.gross_disbenefits)
+    assert headline.index.name is None  # one heading row
+    plain = tables.headline_table(care)  # no disbenefit: one present value, no gross rows
+    assert "Present value of outcomes" in plain.index and "Disbenefits (present value)" not in plain.index
