@@ -45,7 +45,7 @@ from ..core.frameworks import DEFAULT_FRAMEWORK
 from ..core.quoting import shown
 from ..core.settings import DEFAULT_DISCOUNTING, check_settings
 from ..errors import InputError, Problem
-from ..paths import read_yaml
+from ..paths import compose_node, read_yaml
 from ..io.cells import normalise_header
 from ..io.limits import MAX_CELL_CHARS
 from ..io.tables import SUPPORTED_EXTENSIONS, split_sheet
@@ -180,7 +180,7 @@ def _lines(data: bytes) -> dict[str, int]:
     the bytes as YAML does (UTF-8, or UTF-16 with its byte order mark).
     """
     try:
-        node = yaml.compose(data, Loader=yaml.SafeLoader)
+        node = compose_node(data)
     except (yaml.YAMLError, RecursionError):
         return {}
     if not isinstance(node, yaml.MappingNode):

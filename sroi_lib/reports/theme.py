@@ -154,8 +154,8 @@ def load_theme(path: str | Path) -> Theme:
 
     def add(keys: tuple, message: str, fix: str) -> None:
         line = lines.get(tuple(str(k) for k in keys))
-        where = f"'{'.'.join(str(k) for k in keys)}'" + (f" (line {line})" if line else "")
-        problems.append((line or 0, Problem(f"the key {where}: {message}", file=label, fix=fix)))
+        problems.append((line or 0, Problem(message, file=label, row=line, column=".".join(str(k) for k in keys),
+                                            fix=fix)))
 
     def unknown(keys: tuple, known: tuple) -> None:
         close = difflib.get_close_matches(str(keys[-1]).lower().replace(" ", "_"), known, n=1, cutoff=0.6)

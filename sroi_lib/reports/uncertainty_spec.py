@@ -35,7 +35,7 @@ from ..core.uncertainty import (ADJUSTMENTS, DEFAULT_CHUNK, DEFAULT_DRAWS, DEFAU
 from ..errors import CellError, InputError, Problem
 from ..io.cells import normalise_header, parse_fraction, parse_number
 from ..io.limits import MAX_CELL_CHARS
-from ..paths import read_yaml, reference_file
+from ..paths import compose_node, read_yaml, reference_file
 
 __all__ = ["UncertaintySpec", "parse_uncertainty", "parse_scenarios_file", "yaml_lines", "renamed_lines",
            "scenarios_file_for", "is_scenarios_file",
@@ -102,7 +102,7 @@ def yaml_lines(data: bytes) -> dict[tuple, int]:
     "monte_carlo", "distributions", 0, "deadweight")``. Mapping keys as the file writes them (text); an empty
     dict when the document cannot be composed."""
     try:
-        root = yaml.compose(data, Loader=yaml.SafeLoader)
+        root = compose_node(data)
     except (yaml.YAMLError, RecursionError):
         return {}
     out: dict[tuple, int] = {}

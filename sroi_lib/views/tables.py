@@ -71,10 +71,16 @@ def assumptions_table(run: ContractRun) -> pd.DataFrame:
 
 def year_table(run: ContractRun) -> pd.DataFrame:
     """Each year's value, discount factor and present value, in pounds."""
-    y = run.valuation.by_year()
-    return pd.DataFrame({"Year": y["year"], "Value in the year": y["value"].map(fmt.money),
-                         "Discount factor": y["discount_factor"].map(lambda x: f"{x:.4f}"),
-                         "Present value": y["present_value"].map(fmt.money)}).set_index("Year")
+    v = run.valuation
+    y = v.by_year()
+    table = pd.DataFrame({"Year": y["year"], "Value in the year": y["value"].map(fmt.money),
+                          "Discount factor": y["discount_factor"].map(lambda x: f"{x:.4f}"),
+                          "Present value": y["present_value"].map(fmt.money)})
+    if v.gross_disbenefits < 0:  # the net present value of each year, and its benefits and disbenefits apart
+        table.insert(3, "Benefits (present value)", y["benefits_present_value"].map(fmt.money))
+        table.insert(4, "Disbenefits (present value)", y["disbenefits_present_value"].map(fmt.money))
+        table = table.rename(columns={"Present value": "Present value, net"})
+    return table.set_index("Year")
 
 
 def setup_display() -> None:
@@ -100,7 +106,9 @@ def setup_display() -> None:
 
 
 def proxies_table(run: ContractRun) -> pd.DataFrame:
-    """The proxies this contract uses, each with its value, price year, source and licence."""
+    """The proxies this contract uses, each with its value, price year, source and licence, and whether the map
+    uses it as a benefit or as a disbenefit (a proxy's value is published as a positive amount; a line marked
+    ``disbenefit`` counts it as a loss)."""
     ids = [p for p in dict.fromkeys(run.valuation.lines["proxy_id"]) if p]
     if not ids:
         return pd.DataFrame({"Proxies": ["None: every value is stated in the impact map, with its own source."]})
@@ -108,7 +116,10 @@ def proxies_table(run: ContractRun) -> pd.DataFrame:
     for pid in ids:
         p = run.library[pid]
         repriced = run.library.deflators.reprice(p.value, p.price_year, run.valuation.price_year)
-        rows.append({"Proxy": pid, "Name": p.name, "Unit": p.unit,
+        losses = run.valuation.lines.loc[run.valuation.lines["proxy_id"] == pid, "disbenefit"]
+        use = "as a disbenefit (a loss)" if losses.all() else "as a benefit and as a disbenefit" if losses.any() \
+            else "as a benefit"
+        rows.append({"Proxy": pid, "Name": p.name, "Unit": p.unit, "Used": use,
                      "As published": f"{fmt.unit_money(p.value)} ({p.price_year} prices)",
                      f"In {run.valuation.price_year} prices": fmt.unit_money(repriced),
                      "Source": p.source, "Address": p.source_url, "Licence": p.licence})
@@ -247,6 +258,8 @@ def _change(assumption: str, base: float, tipping: float) -> str:
         return f"{years:,.0f} year{'' if years == 1 else 's'} {'later' if up else 'earlier'}"
     if not base:
         return "higher" if up else "lower"
+    if base < 0 and tipping <= 0:  # a disbenefit's value: say how the loss changes, not "596% lower"
+        return f"{abs(tipping / base - 1):.0%} {'larger' if tipping < base else 'smaller'} loss"
     return f"{abs(tipping / base - 1):.0%} {'higher' if up else 'lower'}"
 
 

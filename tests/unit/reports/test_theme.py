@@ -60,11 +60,11 @@ def test_every_problem_is_named_with_its_key_and_line_in_line_order(tmp_path):
         load_theme(path)
     found = messages(exc)
     assert found == [
-        "theme.yaml: the key 'name' (line 1): 3 is not text. Give the council's name, e.g. 'name: Example Council'.",
-        "theme.yaml: the key 'fonts' (line 2): 'Arial' is not a set of 'key: value' lines. Give fonts as indented "
+        "theme.yaml, line 1, key 'name': 3 is not text. Give the council's name, e.g. 'name: Example Council'.",
+        "theme.yaml, line 2, key 'fonts': 'Arial' is not a set of 'key: value' lines. Give fonts as indented "
         "lines: body, headings.",
-        "theme.yaml: the key 'colours.txet' (line 4): is not a theme key sroi knows. Did you mean 'text'?",
-        "theme.yaml: the key 'logo' (line 5): a list is not a file name. Give the logo's file, relative to the theme "
+        "theme.yaml, line 4, key 'colours.txet': is not a theme key sroi knows. Did you mean 'text'?",
+        "theme.yaml, line 5, key 'logo': a list is not a file name. Give the logo's file, relative to the theme "
         "file, e.g. 'logo: crest.png'; or leave the key out.",
     ]
 
@@ -75,7 +75,7 @@ def test_a_name_of_several_lines_or_too_long_is_refused(tmp_path):
     assert "must be one line of at most 200 characters" in messages(exc)[0]
     with pytest.raises(InputError) as exc:
         load_theme(write(tmp_path, f"name: {'x' * 201}\n"))
-    assert "the key 'name' (line 1): must be one line" in messages(exc)[0]
+    assert "line 1, key 'name': must be one line" in messages(exc)[0]
 
 
 def test_a_logo_larger_than_the_limit_is_refused(tmp_path, monkeypatch):

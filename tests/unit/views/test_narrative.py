@@ -201,3 +201,19 @@ def test_headline_gives_benefits_and_disbenefits_apart_when_a_line_is_a_disbenef
     assert headline.index.name is None  # one heading row
     plain = tables.headline_table(care)  # no disbenefit: one present value, no gross rows
     assert "Present value of outcomes" in plain.index and "Disbenefits (present value)" not in plain.index
+
+
+def test_year_and_proxy_tables_show_a_disbenefit_apart():
+    highways = load_contract(ROOT / "parameters" / "lcc-highways-maintenance.yaml")
+    v = highways.valuation
+    years = tables.year_table(highways)
+    y = v.by_year()
+    assert list(years["Benefits (present value)"]) == [fmt.money(x) for x in y["benefits_present_value"]]
+    assert list(years["Disbenefits (present value)"]) == [fmt.money(x) for x in y["disbenefits_present_value"]]
+    # each year's net present value is its benefits plus its (negative) disbenefits
+    for net, b, d in zip(y["present_value"], y["benefits_present_value"], y["disbenefits_present_value"]):
+        assert net == pytest.approx(b + d)
+    assert (y["disbenefits_present_value"] < 0).any()
+    proxies = tables.proxies_table(highways)
+    assert proxies.loc["le-dft-value-of-time-commuting-2002", "Used"] == "as a disbenefit (a loss)"
+    assert set(proxies.drop(index="le-dft-value-of-time-commuting-2002")["Used"]) == {"as a benefit"}

@@ -216,3 +216,17 @@ def test_contract_uncertainty_uses_the_runs_analysis_or_the_defaults():
     fallback = tables.contract_uncertainty(SimpleNamespace(valuation=v))
     assert fallback.monte_carlo is None and list(fallback.scenarios["scenario"]) == ["central"]
     assert fallback.base_ratio == v.sroi_ratio and len(fallback.tornado) == 10
+
+
+def test_tipping_table_speaks_of_a_disbenefits_value_as_a_loss():
+    from sroi_lib.reports.contract import load_contract
+    from tests.conftest import ROOT
+
+    highways = load_contract(ROOT / "parameters" / "lcc-highways-maintenance.yaml")
+    table = tables.tipping_table(tables.contract_uncertainty(highways))
+    row9 = table[table["Line"].str.startswith("row 9:")]
+    value = row9.loc["Value per unit"]
+    assert value["From"].startswith("-£") and value["To"].startswith("-£")
+    # −£8.86 an hour to −£61.67: the loss would have to be 596% larger (61.67 ÷ 8.86 − 1 = 5.96), not "596% lower"
+    assert value["Change needed"].endswith("% larger loss")
+    assert row9.loc["Quantity", "Change needed"].endswith("% higher")  # a quantity is never negative
