@@ -108,8 +108,13 @@ def test_the_first_page_is_not_half_blank(printed):
     """Jupyter's print style kept each output whole, so a tall one was pushed to page 2 and left page 1 half
     blank; page 1 now runs on into the report's second section."""
     _, folder = printed
-    first = pdf_pages(folder / "report.pdf")[0]
-    assert "Headline figures" in first and "How sure is this figure?" in first
+    pages = pdf_pages(folder / "report.pdf")
+    first = pages[0]
+    # Page 1 holds the title block and the executive summary to its last part; the summary's final line is on it
+    assert "Executive summary" in first and "The three biggest outcomes" in first and "Main caveats" in first
+    assert "Negative outcomes (disbenefits)" in first
+    # and it is about as full as page 2: no output was pushed whole to the next page
+    assert len(" ".join(first.split())) > 0.6 * len(" ".join(pages[1].split()))
 
 
 def test_the_word_copy_has_the_same_tables_pictures_and_headings(printed):
