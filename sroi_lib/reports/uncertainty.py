@@ -201,7 +201,9 @@ def contract_spec(params, valuation, overrides: Mapping | None = None) -> Uncert
     lines, inputs = valuation.lines, valuation.inputs
     rows = [int(x) if pd.notna(x) else i + 2 for i, x in enumerate(lines["row"])]
     input_rows = [int(x) if pd.notna(x) else i + 2 for i, x in enumerate(inputs["row"])]
-    common = {"impact_map_rows": rows, "input_rows": input_rows, "input_values": inputs["value"].tolist()}
+    losses = [row for row, loss in zip(rows, lines["disbenefit"]) if loss] if "disbenefit" in lines else []
+    common = {"impact_map_rows": rows, "input_rows": input_rows, "input_values": inputs["value"].tolist(),
+              "disbenefit_rows": losses}
     problems: list[Problem] = []
     spec, saved = UncertaintySpec(), None
     try:

@@ -142,8 +142,13 @@ def renamed_lines(lines: Mapping[tuple, int], written: Mapping[str, str], at: tu
 class _Reader:
     """Collects every problem of one file, each naming the file, the line and the parameter's path."""
 
-    def __init__(self, file, lines: Mapping[tuple, int]):
+    def __init__(self, file, lines: Mapping[tuple, int], losses: set | None = None):
         self.file, self.lines, self.problems = str(file), dict(lines), []
+        self.losses = losses  # the impact map rows that are disbenefits; None before the map is read
+
+    def loss(self, row) -> bool | None:
+        """Whether ``row`` is a disbenefit's (its value a loss, below zero); None when the map is not read."""
+        return None if self.losses is None or row is None else row in self.losses
 
     def line(self, path: tuple) -> int | None:
         path = tuple(p if isinstance(p, _Item) else str(p) for p in path)
@@ -281,9 +286,11 @@ def _multiplier(raw, *, spread: bool = False) -> float:
     return value
 
 
-def _figure(kind: str, *, spread: bool = False):
+def _figure(kind: str, *, spread: bool = False, loss: bool | None = False):
     """A reader of one figure of an assumption of ``kind`` (:data:`KINDS`); ``spread`` for a standard deviation
-    (0 or more, in the same units)."""
+    (0 or more, in the same units). ``loss`` is for a value of money: True for a disbenefit's line, whose value is
+    a loss written below zero (so 0 or below), False for any other line (0 or more), None when the impact map is
+    not yet read (either sign, checked again when it is)."""
 
     def read(raw) -> float:
         if kind == "share":
@@ -298,8 +305,15 @@ def _figure(kind: str, *, spread: bool = False):
             if value < 0:
                 raise CellError(f"{_raw(raw)} is negative", "A standard deviation is 0 or more.")
             return value
+        if kind == "money" and loss and value > 0:
+            raise CellError(f"{_raw(raw)} is above zero, but the row is a disbenefit: its value is a loss",
+                            "Write the value as the impact map gives it, below zero, such as -8.86.")
+        if kind == "money" and loss is not False:  # a disbenefit's loss, or either sign before the map is read
+            return value
         if kind in ("count", "money") and value < 0:
-            raise CellError(f"{_raw(raw)} is below zero", f"Give {KIND_WORDS[kind]}.")
+            raise CellError(f"{_raw(raw)} is below zero", f"Give {KIND_WORDS[kind]}." + (
+                " A value below zero belongs to a disbenefit: mark its line 'disbenefit: yes' in the impact map, "
+                "or give it a value below zero there." if kind == "money" else ""))
         if kind == "years" and not 1 <= value <= MAX_YEARS:
             raise CellError(f"{_raw(raw)} is outside 1 to {MAX_YEARS} years", f"Give {KIND_WORDS[kind]}.")
         return value
@@ -376,7 +390,8 @@ def _correlation(raw) -> float:
 
 
 def parse_uncertainty(mapping: Mapping, *, params_file, impact_map_rows=None, input_rows=None, input_values=None,
-                      optimism_bias=None, lines: Mapping[tuple, int] | None = None) -> UncertaintySpec:
+                      optimism_bias=None, lines: Mapping[tuple, int] | None = None,
+                      disbenefit_rows=None) -> UncertaintySpec:
     """Read the ``uncertainty`` and ``scenarios`` sections of a parameters mapping into an :class:`UncertaintySpec`.
 
     Parameters
@@ -392,6 +407,10 @@ def parse_uncertainty(mapping: Mapping, *, params_file, impact_map_rows=None, in
         map is read): any row is taken, and the spec's positions are then the rows themselves, not for valuing.
     input_values : sequence of float, optional
         The inputs' values, to refuse a scenario that leaves out every input of any value.
+    disbenefit_rows : sequence of int, optional
+        The impact map's rows that are disbenefits: a value given for one of them (a distribution's figures, a
+        scenario's new value) is a loss, 0 or below, and for any other row 0 or more. None (the map not read)
+        takes either sign.
     optimism_bias : mapping, str or Path, optional
         The optimism bias data (default: data/reference/optimism_bias.yaml, read only when a scenario names a
         category); its ``categories`` give each category's ``capital_expenditure`` (or, for outsourcing,
@@ -411,7 +430,7 @@ def parse_uncertainty(mapping: Mapping, *, params_file, impact_map_rows=None, in
         # the two sections as the file spells them ("Uncertainty", say), found by the names they are read as
         lines = renamed_lines(lines, {normalise_header(p[0]): p[0] for p in lines if len(p) == 1 and isinstance(
             p[0], str) and normalise_header(p[0]) in ("uncertainty", "scenarios") and normalise_header(p[0]) != p[0]})
-    r = _Reader(label, lines)
+    r = _Reader(label, lines, None if disbenefit_rows is None else {int(x) for x in disbenefit_rows})
     rows = None if impact_map_rows is None else [int(x) for x in impact_map_rows]
     position = {row: i for i, row in enumerate(rows)} if rows is not None else None
     inputs_at = {row: i for i, row in enumerate(input_rows)} if input_rows is not None else None
@@ -560,7 +579,7 @@ def _read_distributions(r: _Reader, path: tuple, raw, row_reader, position, used
                 r.refuse(where + (a,), f"{what} is given twice (items {seen[key]} and {i + 1})", fix="Keep one.")
                 continue
             seen[key] = i + 1
-            dist, group = _read_distribution(r, where + (a,), item[a], a)
+            dist, group = _read_distribution(r, where + (a,), item[a], a, loss=r.loss(row))
             if group:
                 used.setdefault(group, where + (a, "group"))
             if dist is None:
@@ -570,7 +589,7 @@ def _read_distributions(r: _Reader, path: tuple, raw, row_reader, position, used
     return out
 
 
-def _read_distribution(r: _Reader, path: tuple, raw, assumption: str):
+def _read_distribution(r: _Reader, path: tuple, raw, assumption: str, loss: bool | None = False):
     """One distribution and its group: ``(Distribution or None, group or None)``; None for a distribution that is
     wrong (reported). The group is read even then, so it is not also reported as a group no distribution is in."""
     kinds = ", ".join(DISTRIBUTIONS)
@@ -603,7 +622,7 @@ def _read_distribution(r: _Reader, path: tuple, raw, assumption: str):
     for key in needed + optional:
         if given.get(key) is None:
             continue
-        read = (_plain_number if key == "sd_log" else _figure(KINDS[assumption], spread=key == "sd"))
+        read = (_plain_number if key == "sd_log" else _figure(KINDS[assumption], spread=key == "sd", loss=loss))
         values[key] = r.cell(path + (key,), read, given[key])
     if any(v is None for v in values.values()):
         return None, group
@@ -735,7 +754,7 @@ def _read_lines(r: _Reader, path, raw, rows, position) -> dict:
             continue
         out[at] = {}
         for a, value in given.items():
-            figure = r.cell(where + (a,), _figure(KINDS[a]), value)
+            figure = r.cell(where + (a,), _figure(KINDS[a], loss=r.loss(row)), value)
             if figure is not None:
                 out[at][a] = int(round(figure)) if a in ("duration", "start_year") else float(figure)
     return out
