@@ -235,7 +235,8 @@ def write_map_template(path: str | Path, library, *, rows: int = TEMPLATE_ROWS) 
         "value per unit with its price year, and its source in 'Evidence'.",
         "3. Type deadweight, displacement, attribution and drop-off as percentages, such as 25%.",
         "4. Leave the rows you do not need blank. Do not add a totals row: sroi adds the lines up itself.",
-        f"5. Keep '{MAP_SHEET}' as the first sheet and keep its headers: sroi reads that sheet by its headers.",
+        f"5. Keep the sheet's name, '{MAP_SHEET}', and its headers: sroi finds the sheet by its name and reads it by "
+        "its headers (other sheets, such as notes, may come before it).",
         "6. Value it with: sroi value THIS_FILE.xlsx --investment AMOUNT (or --inputs INPUTS.csv). "
         "Add --xlsx RESULTS.xlsx for a workbook of formulas that shows every step of the arithmetic.",
         "",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .params import NARRATIVE_KEYS
@@ -194,19 +195,25 @@ def checklist(valuation, *, params=None, checks: pd.DataFrame | None = None, spe
     narrative(4, "4.1 Inclusion or exclusion of stakeholder groups", "what was left out as not material, and why",
               "materiality")
 
-    # 5. Do not over-claim
-    none = (lines[list(ADJUSTMENTS)].to_numpy(float) == 0).all(axis=1)
+    # 5. Do not over-claim. A disbenefit's line is left out of the two points below: an adjustment of 0% or no
+    # drop-off there counts more harm, not less, so it cannot over-claim (as the over-claiming checks treat it).
+    benefit = ~lines["disbenefit"].to_numpy(bool) if "disbenefit" in lines else np.ones(len(lines), bool)
+    none = (lines[list(ADJUSTMENTS)].to_numpy(float) == 0).all(axis=1) & benefit
+    count = int(none.sum())
     points.append(Point(5, "", "deadweight, displacement, attribution and drop-off considered for each outcome",
-                        MET if not none.any() else MISSING if none.all() else PARTLY,
-                        "every line has at least one adjustment" if not none.any() else
-                        f"{'no line' if none.all() else _rows(lines, none)} has any adjustment (all four are 0%): "
-                        "give each its figure, or say in the evidence why 0% is right"))
-    lasting = (lines["duration"].to_numpy() > 1) & (lines["drop_off"].to_numpy(float) == 0)
-    longer = lines["duration"].to_numpy() > 1
+                        MET if not none.any() else MISSING if count == int(benefit.sum()) else PARTLY,
+                        "every line of benefit has at least one adjustment" if not none.any() else
+                        f"{'no line of benefit' if count == int(benefit.sum()) else _rows(lines, none)} "
+                        f"{'has' if count == 1 or count == int(benefit.sum()) else 'have'} no adjustment (all four "
+                        "are 0%): give each its figure, or say in the evidence why 0% is right"))
+    longer = (lines["duration"].to_numpy() > 1) & benefit
+    lasting = longer & (lines["drop_off"].to_numpy(float) == 0)
+    k = int(longer.sum())
     points.append(Point(5, "", "drop-off for outcomes that last more than a year",
                         MET if not lasting.any() else PARTLY,
-                        ("no outcome lasts more than a year" if not longer.any() else
-                         f"every one of the {int(longer.sum())} outcomes lasting more than a year has a drop-off")
+                        ("no outcome of benefit lasts more than a year" if not k else
+                         "the one outcome lasting more than a year has a drop-off" if k == 1 else
+                         f"every one of the {k} outcomes lasting more than a year has a drop-off")
                         if not lasting.any() else
                         f"{_rows(lines, lasting)} last{'s' if lasting.sum() == 1 else ''} more than a year with no "
                         "drop-off: give a drop-off, or say in the evidence why the outcome does not fade"))

@@ -584,8 +584,11 @@ def _check_inputs(manifest: dict, checkout: Path, folder: Path, result: AuditRes
             found[role] = path
         in_checkout += base is checkout
     if in_checkout and missing == in_checkout:
+        params = (manifest["inputs"].get("parameters") or {}).get("path", "the parameters file")
         result.notes.append(f"none of the report's own inputs is in {checkout}: is it the right checkout? Give the "
-                            "folder holding them with --checkout")
+                            f"folder holding them with --checkout: the folder in which the parameters file is at "
+                            f"{params!r} (for a contract kept outside a git repository, the folder its files were "
+                            "in when the report was made, such as the one `sroi new` wrote)")
     result.checked.append(f"{len(manifest['inputs'])} input files found in {checkout} (shipped reference files in "
                           f"{data}) and hashed against the manifest: {unchanged} unchanged")
     return found

@@ -50,13 +50,26 @@ def every_pound(sroi_ratio: float, net_of_disbenefits: bool = False) -> str:
 
 
 def percent(x: float | None, places: int = 0) -> str:
-    """A fraction as a percentage: ``0.25`` → ``25%``."""
-    return "n/a" if x is None else f"{x * 100:.{places}f}%"
+    """A fraction as a percentage: ``0.25`` → ``25%``. A share that is not zero never reads as ``0%`` or ``-0%``:
+    it gets one more decimal place, or reads ``<0.1%`` (``>-0.1%`` below zero).
+
+    >>> percent(0.25), percent(-0.0034), percent(0.00004), percent(0.0)
+    ('25%', '-0.3%', '<0.1%', '0%')
+    """
+    if x is None:
+        return "n/a"
+    text = f"{x * 100:.{places}f}%"
+    if x == 0 or text.lstrip("-").strip("0.%"):  # zero itself, or a figure with a digit other than 0
+        return text.replace("-0%", "0%") if x == 0 else text
+    finer = f"{x * 100:.{places + 1}f}%"
+    if finer.lstrip("-").strip("0.%"):
+        return finer
+    return f"<{10 ** -(places + 1):g}%" if x > 0 else f">-{10 ** -(places + 1):g}%"
 
 
 def months(x: float | None) -> str:
     """``20.4 months``, or a plain sentence when there is no payback."""
-    return "never (no impact in the first year)" if x is None else f"{x:,.1f} months"
+    return "never (no net impact in the first year)" if x is None else f"{x:,.1f} months"
 
 
 # An assumption of the uncertainty analysis (sroi_lib.core.uncertainty) in words.

@@ -11,6 +11,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from .formatting import percent as fmt_percent
+
 __all__ = ["use_style", "plain_label", "bar_chart", "bar_charts", "bars", "pounds", "year_profile", "delivery_chart",
            "tornado_label", "tornado_chart", "range_histogram", "PALETTE"]
 
@@ -57,8 +59,9 @@ def bars(ax, breakdown: pd.DataFrame, by: str, title: str) -> None:
     pv = data["present_value"]
     ax.barh(data[by].map(plain_label), pv, color=[PALETTE[4] if x < 0 else PALETTE[0] for x in pv])
     for y, (x, share) in enumerate(zip(pv, data["share"])):
-        ax.text(x, y, f"  {pounds(x)} ({share:.0%})" if x >= 0 else f"{pounds(x)} ({share:.0%})  ", va="center",
-                ha="left" if x >= 0 else "right", fontsize=9)
+        ax.text(x, y, f"  {pounds(x)} ({fmt_percent(share)})" if x >= 0 else f"{pounds(x)} ({fmt_percent(share)})  ",
+                va="center", ha="left" if x >= 0 else "right", fontsize=9,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})  # no gridline through the label
     ax.xaxis.set_major_formatter(FuncFormatter(pounds))
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))  # labels such as £800k never touch
     ax.set_xlabel("Present value")

@@ -48,7 +48,7 @@ def valuation_text(v, title: str, framework=None, checks=None) -> str:
                 ["Net present value (NPV)", fmt.money(s["npv"])],
                 ["Payback", fmt.months(s["payback_months"])],
             ],
-            right={1},
+            right={1}, max_width=60,  # figures and short sentences: never clipped
         ),
         "",
         f"Every £1 invested returns {fmt.money(s['sroi_ratio'])} of social value (present value"
@@ -107,8 +107,8 @@ def proxies_text(found: pd.DataFrame, words: str, *, width: int | None = None, t
                  filters: str = "") -> str:
     """Proxy search results (from :func:`~sroi_lib.proxies.library.find_proxies`) for a terminal, or what to do.
 
-    Results are numbered best first and grouped by price year, newest first
-    (a flagged row whose price year is unknown comes last), each group a
+    Results are numbered best first and grouped by price year, the groups in
+    the order of their best result (so result 1 comes first), each group a
     table wrapped to ``width`` characters (default: the terminal's width,
     :func:`shutil.get_terminal_size`). Nothing is cut: a long id keeps its
     whole line and the other columns wrap; when the columns cannot fit, each
@@ -132,7 +132,8 @@ def proxies_text(found: pd.DataFrame, words: str, *, width: int | None = None, t
                           "synonym (data/proxies/synonyms.yaml) or a near spelling, as said under it. Check that a "
                           "value fits the outcome you claim before you use it.", width)]
     years = found["price_year"]
-    order = sorted({int(y) for y in years.dropna()}, reverse=True) + ([None] if years.isna().any() else [])
+    # the groups in the order of their best result, so result 1 is always in the first group shown
+    order = list(dict.fromkeys(None if pd.isna(y) else int(y) for y in years))
     for group_year in order:
         rows = found[years.isna()] if group_year is None else found[years == group_year]
         heading = ("Price year unknown (flagged: these cannot value anything yet)" if group_year is None

@@ -47,11 +47,17 @@ def test_ids_are_never_cut_at_any_terminal_width(capsys, monkeypatch, long_id_li
         assert "illness, face to face" in out  # wrapped, not cut
 
 
-def test_results_are_grouped_by_price_year_newest_first():
+def test_results_are_grouped_by_price_year_in_the_order_of_their_best_result():
     lib = load_library(FIX / "proxies_small.csv")
-    text = proxies_text(find_proxies(lib, "", price_year=2024, limit=None), "", width=200)
+    found = find_proxies(lib, "", price_year=2024, limit=None)
+    text = proxies_text(found, "", width=200)
     headings = re.findall(r"^Published in (\d{4}) prices$", text, re.M)
-    assert headings == ["2022", "2020", "2019", "2015", "2012"]
+    assert sorted(headings, reverse=True) == ["2022", "2020", "2019", "2015", "2012"]  # each year once
+    # the group holding result 1 comes first, then the group of the best result not yet shown, and so on
+    assert headings == list(dict.fromkeys(str(int(y)) for y in found["price_year"]))
+    best = found.iloc[0]
+    first_group = re.split(r"^Published in \d{4} prices$", text, flags=re.M)[1]
+    assert headings[0] == str(int(best["price_year"])) and re.search(rf"^1 +{best['proxy_id']} ", first_group, re.M)
     # each row sits under its own year's heading, and values of different years are said not to be comparable
     groups = dict(zip(headings, re.split(r"^Published in \d{4} prices$", text, flags=re.M)[1:]))
     assert "t-gp-appointment" in groups["2022"] and "t-carbon-tonne" in groups["2022"]

@@ -145,9 +145,21 @@ def test_a_line_without_any_adjustment_is_flagged(grant):
     lines = grant.valuation.lines.copy()
     lines.loc[0, ["deadweight", "displacement", "attribution", "drop_off"]] = 0.0
     p = point(points(grant, lines=lines), key)
-    assert p.status == PARTLY and "row 2 has any adjustment" in p.detail
+    assert p.status == PARTLY and p.detail.startswith("row 2 has no adjustment (all four are 0%)")
     lines[["deadweight", "displacement", "attribution", "drop_off"]] = 0.0
     assert point(points(grant, lines=lines), key).status == MISSING
+
+
+def test_a_disbenefit_without_adjustments_or_drop_off_is_not_over_claiming(grant):
+    """0% adjustments or no drop-off on a disbenefit count more harm, not less: neither point flags it."""
+    lines = grant.valuation.lines.copy()
+    lines["disbenefit"] = False
+    lines.loc[0, ["deadweight", "displacement", "attribution", "drop_off"]] = 0.0  # row 2 lasts 2 years
+    assert point(points(grant, lines=lines), "deadweight, displacement").status == PARTLY
+    assert point(points(grant, lines=lines), "drop-off").status == PARTLY
+    lines.loc[0, "disbenefit"] = True
+    assert point(points(grant, lines=lines), "deadweight, displacement").status == MET
+    assert point(points(grant, lines=lines), "drop-off").status == MET
 
 
 def test_an_outcome_lasting_years_without_drop_off_is_flagged(grant):
