@@ -30,8 +30,8 @@ import re
 
 from .theme import DEFAULT_THEME, Theme, css_string
 
-__all__ = ["WIDE_COLUMNS", "PAGE_MARGIN_MM", "report_css", "mark_wide_cells", "mark_number_cells", "masthead",
-           "decorate"]
+__all__ = ["WIDE_COLUMNS", "PAGE_MARGIN_MM", "report_css", "mark_wide_cells", "mark_intro_cells", "mark_number_cells",
+           "masthead", "decorate"]
 
 WIDE_COLUMNS = 8  # a table with this many columns (the index included) is printed on a landscape page
 PAGE_MARGIN_MM = 16
@@ -99,6 +99,7 @@ body.jp-Notebook {{ font-family: {f['body']}; color: var(--sroi-text); }}
   .jp-RenderedHTMLCommon tbody tr:hover {{ background: inherit; }}
   .jp-RenderedHTMLCommon h1, .jp-RenderedHTMLCommon h2, .jp-RenderedHTMLCommon h3,
   .jp-RenderedHTMLCommon h4 {{ break-after: avoid-page; }}
+  .sroi-intro {{ break-after: avoid-page; }}
   .jp-RenderedImage img, .jp-RenderedHTMLCommon img {{ max-width: 100% !important; height: auto; }}
   .jp-RenderedImage {{ break-inside: avoid; }}
   .sroi-wide {{ page: wide; }}
@@ -133,6 +134,23 @@ def mark_wide_cells(body: str, min_columns: int = WIDE_COLUMNS) -> str:
                    for part, is_wide in zip(parts, wide))
 
 
+def mark_intro_cells(body: str) -> str:
+    """Add the class ``sroi-intro`` to every Markdown cell just before a code cell with output: the heading (and
+    its lines of introduction) of the table or chart that follows, kept on the same printed page as its start.
+
+    A heading's own ``break-after: avoid`` does not reach across the cells' containers, so the break is avoided on
+    the Markdown cell as a whole. Only a cell before an output is marked: a run of Markdown cells is not chained
+    together (which would move the whole run to the next page).
+    """
+    parts = _CELL_START.split(body)
+    for i in range(len(parts) - 1):
+        this, following = parts[i][:200], parts[i + 1][:200]
+        if ("jp-MarkdownCell" in this and this.startswith('<div class="jp-Cell ') and "jp-CodeCell" in following
+                and "jp-mod-noOutputs" not in following):
+            parts[i] = parts[i].replace('<div class="jp-Cell ', '<div class="jp-Cell sroi-intro ', 1)
+    return "".join(parts)
+
+
 def mark_number_cells(body: str) -> str:
     """Add the class ``sroi-num`` to each table cell that holds only a figure, so that print never breaks it."""
     def marked(m: re.Match) -> str:
@@ -165,4 +183,4 @@ def decorate(page: str, theme: Theme = DEFAULT_THEME, title: str = "") -> str:
     head, sep, rest = page.partition("<main>")
     if not sep:
         return page
-    return head + sep + masthead(theme) + mark_number_cells(mark_wide_cells(rest))
+    return head + sep + masthead(theme) + mark_number_cells(mark_intro_cells(mark_wide_cells(rest)))
