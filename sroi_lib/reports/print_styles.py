@@ -10,9 +10,10 @@ sanitiser, :mod:`~sroi_lib.reports.safe_html`) and adds, as sroi's own markup:
   Chromium prints; it is run with ``--no-pdf-header-footer`` so it adds none of
   its own); output areas that never scroll or clip (``overflow: visible``);
   tables in a smaller font that wrap long words (a cell holding only a figure
-  is kept on one line) and repeat their heading row on each page; headings kept with what follows; and no output forced whole onto
-  a new page (Jupyter's ``break-inside: avoid-page``, which left page 1 half
-  blank);
+  is kept on one line) and repeat their heading row on each page; headings kept with what follows, and each
+  Markdown cell (a heading and its lines of introduction) kept on the page where the table or chart after it starts
+  (:func:`mark_intro_cells`); and no output forced whole onto a new page (Jupyter's ``break-inside: avoid-page``,
+  which left page 1 half blank);
 * a landscape page (the named page ``wide``) for every cell whose table has
   :data:`WIDE_COLUMNS` columns or more (the impact map, the proxies), together
   with the Markdown cell just before it (its heading);

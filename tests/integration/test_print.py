@@ -3,6 +3,9 @@
 The PDF's text is read with pdftotext (poppler-utils) when it is installed, else with pypdfium2.
 """
 
+import base64
+import html as html_lib
+import io
 import re
 import shutil
 import subprocess
@@ -11,7 +14,8 @@ import pytest
 
 from sroi_lib.cli import main
 from sroi_lib.reports.audit import audit_report
-from sroi_lib.reports.runner import find_chromium
+from sroi_lib.reports.print_styles import PAGE_MARGIN_MM
+from sroi_lib.reports.runner import export_html, find_chromium, print_pdf
 from sroi_lib.reports.word import _columns, _rows, _tables, parse_html
 from tests.conftest import ROOT
 from tests.integration.test_reports import copy_contract
@@ -46,6 +50,43 @@ def pdf_pages(pdf) -> list[str]:
 
     document = pypdfium2.PdfDocument(str(pdf))
     return [page.get_textpage().get_text_range().replace("\ufffe", "-\n") for page in document]
+
+
+def last_lines(pdf) -> list[str | None]:
+    """The lowest line of text in each page's body (the running header and footer left out), or None when the
+    lowest thing on the page is a picture (a chart)."""
+    import pypdfium2
+
+    margin = PAGE_MARGIN_MM * 72 / 25.4
+    lines = []
+    for page in pypdfium2.PdfDocument(str(pdf)):
+        width, height = page.get_size()
+        body = [(o.type, o.get_bounds()) for o in page.get_objects()
+                if o.type in (1, 3, 5) and o.get_bounds()[1] > margin and o.get_bounds()[3] < height - margin]
+        kind, (_, bottom, _, top) = min(body, key=lambda item: item[1][1])  # 1 text, 3 image, 5 form (a picture)
+        text = page.get_textpage().get_text_bounded(0, bottom - 0.5, width, top + 0.5) if kind == 1 else None
+        lines.append(None if text is None else " ".join(text.split()))
+    return lines
+
+
+def intro_endings(html: str) -> list[str]:
+    """The text of each Markdown cell just before a cell with output (the table or chart it introduces), without
+    spaces."""
+    cells = re.split(r'(?=<div class="jp-Cell )', html)
+    texts = [html_lib.unescape(re.sub(r"<[^>]+>", " ", cell)).replace("¶", "")
+             for cell, following in zip(cells, cells[1:])
+             if "jp-MarkdownCell" in cell[:200] and "jp-CodeCell" in following[:200]
+             and "jp-mod-noOutputs" not in following[:200]]
+    return ["".join(text.split()) for text in texts]
+
+
+def pages_ending_with_an_introduction(folder) -> list[tuple[int, str]]:
+    """The pages whose last line ends a heading or its introduction, the table or chart it introduces being left to
+    the next page."""
+    endings = intro_endings((folder / "report.html").read_text(encoding="utf-8"))
+    assert endings  # the check means something only when there are introductions to find
+    return [(number, line) for number, line in enumerate(last_lines(folder / "report.pdf"), start=1)
+            if line and any(ending.endswith("".join(line.split())) for ending in endings)]
 
 
 def pieces(text: str) -> list[str]:
@@ -150,3 +191,45 @@ def test_the_audit_verifies_the_report_notes_the_copies_and_covers_the_theme(pri
         theme.write_text(saved)
     assert "input theme (themes/example-council.yaml) has changed since the report was made (its sha256 differs)" \
         in result.differences
+
+
+def test_no_page_ends_with_a_heading_whose_table_or_chart_is_on_the_next_page(printed, tmp_path):
+    _, folder = printed
+    assert pages_ending_with_an_introduction(folder) == []
+    # The highways example put "Where the value goes" and its introduction at the foot of a page, its charts on
+    # the next, and the checklist's heading and introduction likewise.
+    params = copy_contract(tmp_path, "lcc-highways-maintenance")
+    assert main(["run", str(params), "--out", str(tmp_path / "reports"), "--pdf"]) == 0
+    assert pages_ending_with_an_introduction(tmp_path / "reports" / "lcc-highways-maintenance") == []
+
+
+def test_a_heading_is_printed_on_the_page_of_the_table_or_chart_after_it(tmp_path):
+    """Sections of many lengths, so that headings fall at every height of the page: a heading alone or with a line
+    of introduction, in its own Markdown cell, then a table or a chart."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (800, 400), "steelblue").save(picture, "PNG")
+    chart = {"image/png": base64.b64encode(picture.getvalue()).decode(), "text/plain": "chart"}
+    rows = "".join(f"<tr><th>Line {i}</th><td>£{i * 1000:,}</td></tr>" for i in range(6))
+    table = {"text/html": f"<table><thead><tr><th></th><th>Value</th></tr></thead><tbody>{rows}</tbody></table>"}
+    notebook, headings = new_notebook(), []
+    for k in range(48):
+        notebook.cells.append(new_markdown_cell("\n\n".join(f"Paragraph {k}.{j} of the section."
+                                                             for j in range(2 + (k * 5) % 13))))
+        headings.append(f"Section heading {k}")
+        notebook.cells.append(new_markdown_cell(f"### {headings[-1]}" + ("\n\nA line of introduction."
+                                                                         if k % 4 >= 2 else "")))
+        output = new_code_cell("")
+        output.outputs = [new_output("display_data", data=table if k % 2 else chart)]
+        notebook.cells.append(output)
+    nbformat.write(notebook, str(tmp_path / "sections.ipynb"))
+    export_html(tmp_path / "sections.ipynb", tmp_path / "report.html", title="Sections")
+    print_pdf(tmp_path / "report.html", tmp_path / "report.pdf", find_chromium())
+    lines = last_lines(tmp_path / "report.pdf")
+    text = " ".join(" ".join(pdf_pages(tmp_path / "report.pdf")).split())
+    assert len(lines) > 10 and all(heading in text for heading in headings)
+    assert [line for line in lines if line in headings or line == "A line of introduction."] == []
+    assert pages_ending_with_an_introduction(tmp_path) == []

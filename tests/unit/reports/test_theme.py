@@ -7,7 +7,8 @@ import pytest
 
 from sroi_lib.errors import InputError
 from sroi_lib.reports import theme as theme_module
-from sroi_lib.reports.print_styles import decorate, mark_number_cells, mark_wide_cells, masthead, report_css
+from sroi_lib.reports.print_styles import (decorate, mark_intro_cells, mark_number_cells, mark_wide_cells, masthead,
+                                           report_css)
 from sroi_lib.reports.safe_html import clean_html
 from sroi_lib.reports.theme import DEFAULT_THEME, css_string, default_theme_file, load_theme
 from tests.conftest import ROOT
@@ -125,6 +126,22 @@ def test_a_cell_with_a_wide_table_and_its_heading_go_on_a_landscape_page():
         ("", "a"), ("sroi-wide ", "b"), ("sroi-wide ", "c"), ("", "d")]
     colspan = '<table><tr><th colspan="7">A</th><th>B</th></tr></table>'
     assert "sroi-wide" in mark_wide_cells(f'<div class="jp-Cell jp-CodeCell">{colspan}</div>')
+
+
+def test_a_markdown_cell_before_an_output_is_kept_with_it_in_print():
+    body = ('<div class="jp-Cell jp-MarkdownCell" id="a"><p>Text</p></div>'
+            '<div class="jp-Cell jp-MarkdownCell" id="b"><h3>Headline figures</h3></div>'
+            '<div class="jp-Cell jp-CodeCell jp-mod-noInput" id="c"><table></table></div>'
+            '<div class="jp-Cell sroi-wide jp-MarkdownCell" id="d"><h3>The impact map</h3></div>'
+            '<div class="jp-Cell sroi-wide jp-CodeCell" id="e"><table></table></div>'
+            '<div class="jp-Cell jp-MarkdownCell" id="f"><h2>Last</h2></div>'
+            '<div class="jp-Cell jp-CodeCell jp-mod-noOutputs" id="g"></div>')
+    marked = mark_intro_cells(body)
+    assert re.findall(r'<div class="jp-Cell ((?:sroi-\w+ )*)jp-\w+Cell[^"]*" id="(\w)"', marked) == [
+        ("", "a"), ("sroi-intro ", "b"), ("", "c"), ("sroi-intro sroi-wide ", "d"), ("sroi-wide ", "e"), ("", "f"),
+        ("", "g")]
+    assert ".sroi-intro { break-after: avoid-page; }" in report_css(DEFAULT_THEME)
+    assert 'class="jp-Cell sroi-intro jp-MarkdownCell"' in decorate(f"<html><head></head><main>{body}</main></html>")
 
 
 def test_cells_holding_only_a_figure_are_kept_on_one_line_in_print():
