@@ -31,11 +31,12 @@ import re
 
 from .theme import DEFAULT_THEME, Theme, css_string
 
-__all__ = ["WIDE_COLUMNS", "PAGE_MARGIN_MM", "report_css", "mark_wide_cells", "mark_intro_cells", "mark_number_cells",
-           "masthead", "decorate"]
+__all__ = ["WIDE_COLUMNS", "PAGE_MARGIN_MM", "SANDWICHED_CELLS", "report_css", "mark_wide_cells", "mark_intro_cells",
+           "mark_number_cells", "masthead", "decorate"]
 
 WIDE_COLUMNS = 8  # a table with this many columns (the index included) is printed on a landscape page
 PAGE_MARGIN_MM = 16
+SANDWICHED_CELLS = 2  # a run of this many portrait cells or fewer, without a chart, between landscape ones joins them
 
 _CELL_START = re.compile(r'(?=<div class="jp-Cell )')
 _TABLE = re.compile(r"<table\b.*?</table>", re.S)
@@ -124,13 +125,29 @@ def _columns(table: str) -> int:
 
 def mark_wide_cells(body: str, min_columns: int = WIDE_COLUMNS) -> str:
     """Add the class ``sroi-wide`` to every notebook cell holding a table of ``min_columns`` columns or more, and to
-    the Markdown cell just before it (so its heading is printed on the same landscape page)."""
+    the Markdown cell just before it (so its heading is printed on the same landscape page).
+
+    A run of :data:`SANDWICHED_CELLS` cells or fewer without a picture between two such cells (the valuation's
+    heading and table between the outcomes and the proxies) is marked too, so it follows on the landscape page
+    instead of taking a portrait page of its own, mostly blank.
+    """
     parts = _CELL_START.split(body)
     wide = [bool(part.startswith('<div class="jp-Cell ')) and any(_columns(t) >= min_columns
                                                                    for t in _TABLE.findall(part)) for part in parts]
     for i, is_wide in enumerate(list(wide)):
         if is_wide and i > 0 and "jp-MarkdownCell" in parts[i - 1][:200]:
             wide[i - 1] = True
+    # A short section between two landscape ones (a heading and one table, no chart) joins them: on a portrait
+    # page of its own it left most of that page blank.
+    i = 0
+    while i < len(parts):
+        j = i
+        while j < len(parts) and not wide[j]:
+            j += 1
+        if 0 < i and j < len(parts) and wide[i - 1] and j - i <= SANDWICHED_CELLS \
+                and not any("<img" in part for part in parts[i:j]):
+            wide[i:j] = [True] * (j - i)
+        i = j + 1
     return "".join(part.replace('<div class="jp-Cell ', '<div class="jp-Cell sroi-wide ', 1) if is_wide else part
                    for part, is_wide in zip(parts, wide))
 

@@ -53,8 +53,8 @@ def pdf_pages(pdf) -> list[str]:
 
 
 def last_lines(pdf) -> list[str | None]:
-    """The lowest line of text in each page's body (the running header and footer left out), or None when the
-    lowest thing on the page is a picture (a chart)."""
+    """The lowest line of text in each page's body (the running header and footer left out), None when the
+    lowest thing on the page is a picture (a chart), or "" when the body is blank."""
     import pypdfium2
 
     margin = PAGE_MARGIN_MM * 72 / 25.4
@@ -62,7 +62,10 @@ def last_lines(pdf) -> list[str | None]:
     for page in pypdfium2.PdfDocument(str(pdf)):
         width, height = page.get_size()
         body = [(o.type, o.get_bounds()) for o in page.get_objects()
-                if o.type in (1, 3, 5) and o.get_bounds()[1] > margin and o.get_bounds()[3] < height - margin]
+                if o.type in (1, 3, 5) and o.get_bounds()[3] > margin and o.get_bounds()[1] < height - margin]
+        if not body:
+            lines.append("")
+            continue
         kind, (_, bottom, _, top) = min(body, key=lambda item: item[1][1])  # 1 text, 3 image, 5 form (a picture)
         text = page.get_textpage().get_text_bounded(0, bottom - 0.5, width, top + 0.5) if kind == 1 else None
         lines.append(None if text is None else " ".join(text.split()))
@@ -193,14 +196,18 @@ def test_the_audit_verifies_the_report_notes_the_copies_and_covers_the_theme(pri
         in result.differences
 
 
-def test_no_page_ends_with_a_heading_whose_table_or_chart_is_on_the_next_page(printed, tmp_path):
+def test_no_page_ends_with_a_heading_whose_table_or_chart_is_on_the_next_page_and_none_is_blank(printed, tmp_path):
     _, folder = printed
     assert pages_ending_with_an_introduction(folder) == []
-    # The highways example put "Where the value goes" and its introduction at the foot of a page, its charts on
-    # the next, and the checklist's heading and introduction likewise.
-    params = copy_contract(tmp_path, "lcc-highways-maintenance")
+    assert "" not in last_lines(folder / "report.pdf")
+    # The employment example put "Where the value goes" and its introduction at the foot of a page, its charts on
+    # the next, and the checklist's heading and introduction likewise; and it printed a blank landscape page
+    # between the outcomes and the valuation.
+    params = copy_contract(tmp_path, "lcc-employment-support-grant")
     assert main(["run", str(params), "--out", str(tmp_path / "reports"), "--pdf"]) == 0
-    assert pages_ending_with_an_introduction(tmp_path / "reports" / "lcc-highways-maintenance") == []
+    folder = tmp_path / "reports" / "lcc-employment-support-grant"
+    assert pages_ending_with_an_introduction(folder) == []
+    assert "" not in last_lines(folder / "report.pdf")
 
 
 def test_a_heading_is_printed_on_the_page_of_the_table_or_chart_after_it(tmp_path):

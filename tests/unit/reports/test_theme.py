@@ -144,6 +144,20 @@ def test_a_markdown_cell_before_an_output_is_kept_with_it_in_print():
     assert 'class="jp-Cell sroi-intro jp-MarkdownCell"' in decorate(f"<html><head></head><main>{body}</main></html>")
 
 
+def test_a_short_section_between_two_landscape_ones_joins_them():
+    def cell(id_, kind, content=""):
+        return f'<div class="jp-Cell jp-{kind}Cell" id="{id_}">{content}</div>'
+
+    body = (cell("a", "Markdown") + cell("b", "Code", wide_table(13)) + cell("c", "Markdown")
+            + cell("d", "Code", wide_table(4)) + cell("e", "Markdown") + cell("f", "Code", wide_table(9))
+            + cell("g", "Code", '<img src="data:image/png;base64,AA==">') + cell("h", "Code", wide_table(9))
+            + cell("i", "Markdown") + cell("j", "Code", wide_table(4)) + cell("k", "Code", wide_table(4))
+            + cell("l", "Code", wide_table(9)))
+    marked = mark_wide_cells(body)
+    assert re.findall(r'<div class="jp-Cell sroi-wide jp-\w+Cell" id="(\w)"', marked) == list("abcdefhl")
+    # c-d (two cells, a table) joins; g (a chart) and i-k (three cells) keep their portrait pages
+
+
 def test_cells_holding_only_a_figure_are_kept_on_one_line_in_print():
     cells = mark_number_cells('<td>£1,604,243.99</td><td class="x">1.78 : 1</td><td>1–5</td><td>Households</td>')
     assert cells == ('<td class="sroi-num">£1,604,243.99</td><td class="sroi-num x">1.78 : 1</td>'
