@@ -12,7 +12,7 @@ sanitiser, :mod:`~sroi_lib.reports.safe_html`) and adds, as sroi's own markup:
   tables in a smaller font that wrap long words (a cell holding only a figure
   is kept on one line) and repeat their heading row on each page; headings kept with what follows, and each
   Markdown cell (a heading and its lines of introduction) kept on the page where the table or chart after it starts
-  (:func:`mark_intro_cells`); and no output forced whole onto a new page (Jupyter's ``break-inside: avoid-page``,
+  (:func:`mark_intro_cells`); a short table printed whole on one page (:func:`mark_short_tables`); and no output forced whole onto a new page (Jupyter's ``break-inside: avoid-page``,
   which left page 1 half blank);
 * a landscape page (the named page ``wide``) for every cell whose table has
   :data:`WIDE_COLUMNS` columns or more (the impact map, the proxies), together
@@ -31,11 +31,12 @@ import re
 
 from .theme import DEFAULT_THEME, Theme, css_string
 
-__all__ = ["WIDE_COLUMNS", "PAGE_MARGIN_MM", "SANDWICHED_CELLS", "report_css", "mark_wide_cells", "mark_intro_cells",
-           "mark_number_cells", "masthead", "decorate"]
+__all__ = ["WIDE_COLUMNS", "PAGE_MARGIN_MM", "SHORT_TABLE_ROWS", "SANDWICHED_CELLS", "report_css", "mark_wide_cells",
+           "mark_intro_cells", "mark_number_cells", "mark_short_tables", "masthead", "decorate"]
 
 WIDE_COLUMNS = 8  # a table with this many columns (the index included) is printed on a landscape page
 PAGE_MARGIN_MM = 16
+SHORT_TABLE_ROWS = 8  # a table of this many rows or fewer is printed whole on one page
 SANDWICHED_CELLS = 2  # a run of this many portrait cells or fewer, without a chart, between landscape ones joins them
 
 _CELL_START = re.compile(r'(?=<div class="jp-Cell )')
@@ -102,6 +103,7 @@ body.jp-Notebook {{ font-family: {f['body']}; color: var(--sroi-text); }}
   .jp-RenderedHTMLCommon h1, .jp-RenderedHTMLCommon h2, .jp-RenderedHTMLCommon h3,
   .jp-RenderedHTMLCommon h4 {{ break-after: avoid-page; }}
   .sroi-intro {{ break-after: avoid-page; }}
+  .jp-RenderedHTMLCommon table.sroi-short {{ break-inside: avoid; }}
   .jp-RenderedImage img, .jp-RenderedHTMLCommon img {{ max-width: 100% !important; height: auto; }}
   .jp-RenderedImage {{ break-inside: avoid; }}
   .sroi-wide {{ page: wide; }}
@@ -182,6 +184,20 @@ def mark_number_cells(body: str) -> str:
     return _NUMBER_CELL.sub(marked, body)
 
 
+def mark_short_tables(body: str, max_rows: int = SHORT_TABLE_ROWS) -> str:
+    """Add the class ``sroi-short`` to each table of ``max_rows`` rows or fewer (its heading rows included), so that
+    print keeps it whole on one page rather than leave a row or two of it on the next."""
+    def marked(m: re.Match) -> str:
+        table = m.group()
+        if len(_ROW.findall(table)) > max_rows:
+            return table
+        if re.match(r'<table\b[^>]*\bclass="', table):
+            return re.sub(r'class="', 'class="sroi-short ', table, count=1)
+        return table.replace("<table", '<table class="sroi-short"', 1)
+
+    return _TABLE.sub(marked, body)
+
+
 def masthead(theme: Theme) -> str:
     """The masthead (logo and council name) as HTML, or nothing when the theme gives neither."""
     if theme.logo is None and not theme.name:
@@ -201,4 +217,4 @@ def decorate(page: str, theme: Theme = DEFAULT_THEME, title: str = "") -> str:
     head, sep, rest = page.partition("<main>")
     if not sep:
         return page
-    return head + sep + masthead(theme) + mark_number_cells(mark_intro_cells(mark_wide_cells(rest)))
+    return head + sep + masthead(theme) + mark_short_tables(mark_number_cells(mark_intro_cells(mark_wide_cells(rest))))

@@ -7,8 +7,8 @@ import pytest
 
 from sroi_lib.errors import InputError
 from sroi_lib.reports import theme as theme_module
-from sroi_lib.reports.print_styles import (decorate, mark_intro_cells, mark_number_cells, mark_wide_cells, masthead,
-                                           report_css)
+from sroi_lib.reports.print_styles import (SHORT_TABLE_ROWS, decorate, mark_intro_cells, mark_number_cells,
+                                           mark_short_tables, mark_wide_cells, masthead, report_css)
 from sroi_lib.reports.safe_html import clean_html
 from sroi_lib.reports.theme import DEFAULT_THEME, css_string, default_theme_file, load_theme
 from tests.conftest import ROOT
@@ -156,6 +156,17 @@ def test_a_short_section_between_two_landscape_ones_joins_them():
     marked = mark_wide_cells(body)
     assert re.findall(r'<div class="jp-Cell sroi-wide jp-\w+Cell" id="(\w)"', marked) == list("abcdefhl")
     # c-d (two cells, a table) joins; g (a chart) and i-k (three cells) keep their portrait pages
+
+
+def test_a_short_table_is_printed_whole_and_a_long_one_may_break():
+    def table(rows, attrs=""):
+        return f"<table{attrs}>" + "<tr><td>x</td></tr>" * rows + "</table>"
+
+    marked = mark_short_tables(table(SHORT_TABLE_ROWS, ' class="dataframe"') + table(SHORT_TABLE_ROWS + 1)
+                               + table(2))
+    assert re.findall(r"<table[^>]*>", marked) == ['<table class="sroi-short dataframe">', "<table>",
+                                                   '<table class="sroi-short">']
+    assert "table.sroi-short { break-inside: avoid; }" in report_css(DEFAULT_THEME)
 
 
 def test_cells_holding_only_a_figure_are_kept_on_one_line_in_print():
