@@ -15,7 +15,9 @@ code as the HTML does:
   ``<h1>`` to ``<h4>`` as Word headings 1 to 4, paragraphs with bold, italic
   and code, bulleted and numbered lists, quotes, and every ``<table>`` as a
   real Word table (its heading rows shaded in the theme's colour and repeated
-  on each page; ``colspan`` merged);
+  on each page; ``colspan`` merged; each column as wide as its longest word
+  needs, the rest of the width shared by how long its text is:
+  :func:`column_widths`);
 * PNG outputs (the charts) as pictures, at most the width of the text;
 * Markdown and plain-text outputs as paragraphs, streams as plain text.
 
@@ -43,11 +45,15 @@ from .folder import HTML_FILE
 from .print_styles import WIDE_COLUMNS
 from .theme import DEFAULT_THEME, Theme
 
-__all__ = ["write_docx", "parse_html", "Node", "TEXT_WIDTH_CM"]
+__all__ = ["write_docx", "parse_html", "Node", "TEXT_WIDTH_CM", "column_widths"]
 
 PAGE_WIDTH_CM, PAGE_HEIGHT_CM, MARGIN_CM = 21.0, 29.7, 2.0  # A4
 TEXT_WIDTH_CM = PAGE_WIDTH_CM - 2 * MARGIN_CM
 BODY_PT, TABLE_PT, WIDE_TABLE_PT = 10, 8, 7.5
+CHAR_EM = 0.55  # the width of a character of table text, as a share of the font size (a generous average)
+CELL_PADDING_CM = 0.38  # Word's default cell margins, left and right together (0.19 cm each)
+LONGEST_WORD = 18  # characters: a longer run without a space (a web address, a key) may be broken to fit
+_WORD = re.compile(r"[^\s]+?(?:[-/]|(?=\s)|$)")
 _VOID = frozenset({"br", "hr", "img", "col", "meta", "link", "input", "wbr", "source", "area", "base"})
 _SKIP = frozenset({"style", "script", "head", "title", "template"})
 _BLOCK = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "blockquote", "pre",
@@ -174,6 +180,37 @@ def _markdown_html(source: str) -> str:
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
     return markdown2html_mistune(source)
+
+
+def column_widths(rows: list[list[str]], size_pt: float, available_cm: float) -> list[float]:
+    """The width in cm of each column of a table, so that no word is broken and the table fits the text width.
+
+    Each column needs at least ``m`` = its longest word (a word ends at a space or after ``-`` or ``/``; one of more
+    than :data:`LONGEST_WORD` characters counts as that many) and would like ``p`` = its longest cell on one line,
+    a character being taken as :data:`CHAR_EM` of the font size (``size_pt``, 1 pt = 2.54/72 cm), plus
+    :data:`CELL_PADDING_CM`. When every column's ``p`` fits (Σp ≤ available), each gets ``p``; when even the ``m``
+    do not (Σm ≥ available), each gets ``m × available / Σm`` (the only case in which a word may be broken);
+    otherwise each gets ``m + (available − Σm) × (p − m) / Σ(p − m)``. A cell spanning several columns is not
+    measured. ``rows`` holds each row's cell texts, one per column (None for a column a spanning cell covers).
+    """
+    char_cm = size_pt * CHAR_EM * 2.54 / 72
+    columns = max((len(row) for row in rows), default=0)
+    least, wanted = [0.0] * columns, [0.0] * columns
+    for row in rows:
+        for col, text in enumerate(row):
+            if text is None:
+                continue
+            words = [min(len(w.strip()), LONGEST_WORD) for w in _WORD.findall(text)] or [0]
+            least[col] = max(least[col], max(words) * char_cm + CELL_PADDING_CM)
+            wanted[col] = max(wanted[col], len(text) * char_cm + CELL_PADDING_CM)
+    least = [max(m, CELL_PADDING_CM + char_cm) for m in least]
+    wanted = [max(p, m) for p, m in zip(wanted, least)]
+    if sum(wanted) <= available_cm:
+        return wanted
+    if sum(least) >= available_cm:
+        return [m * available_cm / sum(least) for m in least]
+    spare, stretch = available_cm - sum(least), sum(p - m for p, m in zip(wanted, least))
+    return [m + spare * (p - m) / stretch for p, m in zip(wanted, least)]
 
 
 def _blocks(nb: dict) -> list[tuple[str, object]]:
@@ -422,7 +459,36 @@ class _Writer:
                 if r < heads:
                     _shade(target, self.theme.rgb("table_header"))
                 col += span
+        _set_widths(table, column_widths(_cell_texts(rows, width), size.pt, self.text_width_cm()))
         self.doc.add_paragraph()
+
+
+def _cell_texts(rows: list[list[Node]], width: int) -> list[list[str | None]]:
+    """Each row's cell texts by column, as :func:`column_widths` takes them (None under a spanning cell)."""
+    out = []
+    for cells in rows:
+        row: list[str | None] = []
+        for cell in cells:
+            span = _span(cell)
+            row += [cell.text()] if span == 1 else [None] * span
+        out.append((row + [None] * width)[:width])
+    return out
+
+
+def _set_widths(table, widths_cm: list[float]) -> None:
+    """Give a Word table fixed column widths (its grid and every cell's width; a merged cell gets the sum of the
+    columns it spans), so Word and LibreOffice lay it out as :func:`column_widths` worked out."""
+    from docx.shared import Cm
+
+    table.autofit = False  # w:tblLayout fixed: the widths below are kept, not worked out again from the text
+    for column, width in zip(table.columns, widths_cm):
+        column.width = Cm(width)
+    for tr in table._tbl.tr_lst:
+        col = 0
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            tc.width = Cm(sum(widths_cm[col:col + span]))
+            col += span
 
 
 def _runs_of(node: Node) -> list:

@@ -147,3 +147,56 @@ def test_every_page_has_the_title_the_council_and_page_numbers(written):
 def test_the_html_reader_is_lenient():
     root = parse_html("<p>a <b>b</p> c</i><br/>d")
     assert root.text() == "a b c\nd"
+
+
+PROXIES = ('<table class="dataframe"><thead><tr><th></th><th>Name</th><th>Unit</th><th>Used</th><th>As published</th>'
+           "<th>In 2024 prices</th><th>Source</th><th>Address</th><th>Licence</th></tr></thead><tbody>"
+           "<tr><th>hh-next-energy-bill-saving-2023</th><td>Average annual energy bill saving</td>"
+           "<td>household per year</td><td>as a benefit</td><td>£595.00 (2023 prices)</td><td>£618.18</td>"
+           "<td>Welsh Government, Warm Homes Nest scheme annual report 2023-2024, Ministerial Foreword, where the "
+           "average saving is given for the households helped in the year</td>"
+           "<td>https://www.gov.wales/warm-homes-nest-scheme-annual-report-2023-2024-html-0</td>"
+           "<td>Open Government Licence v3.0</td></tr></tbody></table>")
+
+
+def test_table_columns_are_wide_enough_for_their_words_and_fixed_so_word_keeps_them(tmp_path):
+    """A Unit column read "househol d per year": every column the same width, then laid out again by Word."""
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    cell = {"cell_type": "code", "metadata": {}, "source": "", "execution_count": 1, "outputs": [
+        {"output_type": "display_data", "metadata": {}, "data": {"text/html": PROXIES, "text/plain": "x"}}]}
+    path = tmp_path / "report.ipynb"
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}))
+    write_docx(path, tmp_path / "report.docx", title="Proxies")
+    table = docx.Document(str(tmp_path / "report.docx")).tables[0]
+    tbl = table._tbl
+    assert tbl.xpath("./w:tblPr/w:tblLayout/@w:type") == ["fixed"]
+    grid = [int(w) for w in tbl.xpath("./w:tblGrid/w:gridCol/@w:w")]  # twentieths of a point
+    headings = [c.text for c in table.rows[0].cells]
+    widths = dict(zip(headings, grid))
+    household = 9 * 7.5 * 0.5 * 20  # "household" in 7.5 pt type, half an em a letter, in twentieths of a point
+    assert widths["Unit"] > household + 0.3 / 2.54 * 72 * 20  # and the cell's margins
+    assert widths["Source"] > 2 * widths["Unit"] and widths["Used"] < widths["Unit"]  # shared by length of text
+    assert sum(grid) <= Cm(25.7).twips + len(grid)  # within the landscape page's text width (rounding)
+    for tr in tbl.tr_lst:  # every cell's own width is its column's
+        assert [int(tc.tcPr.find(qn("w:tcW")).get(qn("w:w"))) for tc in tr.tc_lst] == grid
+
+
+def test_column_widths_give_each_column_its_longest_word_and_share_the_rest_by_length():
+    from sroi_lib.reports.word import CELL_PADDING_CM, CHAR_EM, column_widths
+
+    char = 10 * CHAR_EM * 2.54 / 72  # cm, in 10 pt type
+    # Room for every cell on one line: each column as wide as its longest cell
+    assert column_widths([["ab", "abcd"], ["a", None]], 10, 20) == pytest.approx(
+        [2 * char + CELL_PADDING_CM, 4 * char + CELL_PADDING_CM])
+    # Too little room for that: each column its longest word, the rest shared by what it would like beyond that
+    long_text = "word " * 100
+    widths = column_widths([["household per year", long_text]], 10, 10)
+    assert widths[0] == pytest.approx(9 * char + CELL_PADDING_CM + (10 - 13 * char - 2 * CELL_PADDING_CM)
+                                      * 9 / (9 + len(long_text) - 4))
+    assert sum(widths) == pytest.approx(10)
+    # Not even room for the longest words: they are shrunk alike (a web address counts as 18 characters at most)
+    widths = column_widths([["household", "https://example.org/" + "x" * 60]], 10, 2)
+    assert widths == pytest.approx([2 * (9 * char + CELL_PADDING_CM) / (27 * char + 2 * CELL_PADDING_CM),
+                                    2 * (18 * char + CELL_PADDING_CM) / (27 * char + 2 * CELL_PADDING_CM)])
