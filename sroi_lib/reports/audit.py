@@ -60,7 +60,9 @@ The council theme file (logo, colours, fonts) is an input like the others: it
 is hashed against the manifest, and the HTML is made again with it. It may
 have been given with ``--theme`` rather than by the parameters, so the theme
 the manifest names is the one used (found in the checkout); a parameters file
-that names a theme the manifest does not list is a difference.
+that names a theme the manifest does not list is a difference. The theme's logo
+is hashed too (role ``theme_logo``), so a changed logo is named as such; the
+theme in the checkout must name the logo the manifest lists.
 
 The verdict is VERIFIED only if nothing differs. The result also says what the
 audit does not show (:data:`NOT_SHOWN`).
@@ -82,7 +84,7 @@ from ..errors import InputError, Problem, RunFailed
 from ..paths import data_dir
 from .folder import (COPIES, HTML_FILE, LINES_FILE, MANIFEST_FILE, NOTEBOOK_FILE, OUTPUTS, REPORT_NOTEBOOK,
                      RESULTS_FILE, read_manifest, sha256, strict_json_loads)
-from .manifest import git_commit, git_root, git_uncommitted
+from .manifest import THEME_LOGO, git_commit, git_root, git_uncommitted
 from .runner import DEFAULT_KERNEL, DEFAULT_TIMEOUT, execute, export_html
 
 __all__ = ["AuditResult", "audit_report", "compare_results", "compare_notebooks", "compare_html", "default_checkout",
@@ -671,7 +673,7 @@ def _check_input_list(manifest: dict, params_file: Path, found: dict[str, Path],
         result.differences.append(f"the contract cannot be valued from the checkout: {exc.problems[0]}")
         return False
     used.pop("theme", None)  # compared above: the manifest's theme may have been given with --theme
-    listed = {role: entry for role, entry in manifest["inputs"].items() if role != "theme"}
+    listed = {role: entry for role, entry in manifest["inputs"].items() if role not in ("theme", THEME_LOGO)}
     # Each file read is the very file the manifest names for its role (_where_read), whose sha256 _check_inputs
     # has already compared with the manifest's: it is not hashed again here.
     whys = {role: _where_read(role, path, found, checkout, folder) for role, path in used.items()}
@@ -706,6 +708,33 @@ def _check_theme_listed(named: Path | None, manifest: dict, found: dict[str, Pat
     if named is not None and used is not None and named.resolve() != used.resolve():
         result.notes.append(f"the report was styled with the theme {listed['path']} (given with --theme), not the "
                             f"parameters' {named.name}; the HTML is made again with {listed['path']}")
+    _check_logo_listed(used, manifest, found, result)
+
+
+def _check_logo_listed(theme_file: Path | None, manifest: dict, found: dict[str, Path], result: AuditResult) -> None:
+    """The theme's logo: the logo the theme in the checkout names must be the file the manifest lists (whose sha256
+    :func:`_check_inputs` compared). A manifest from before logos were listed is a note, not a difference: the
+    logo is then checked only through the HTML made again."""
+    from .theme import load_theme
+
+    if theme_file is None or not theme_file.is_file():
+        return
+    try:
+        logo = load_theme(theme_file).logo_path
+    except InputError:
+        return  # said when the HTML is made again with it
+    listed = manifest["inputs"].get(THEME_LOGO)
+    if listed is None:
+        if logo is not None:
+            result.notes.append(f"the manifest does not list the theme's logo ({logo.name}), as reports made before "
+                                "sroi listed logos do not: it is checked only by making the HTML again")
+        return
+    if logo is None:
+        result.differences.append(f"the manifest lists a logo ({listed['path']}), which the theme in the checkout "
+                                  "does not name")
+    elif THEME_LOGO in found and logo.resolve() != found[THEME_LOGO].resolve():
+        result.differences.append(f"the theme in the checkout names the logo {logo.name}, not the file the manifest "
+                                  f"lists ({listed['path']})")
 
 
 def _check_git(manifest: dict, checkout: Path, found: dict[str, Path], result: AuditResult) -> None:

@@ -4,7 +4,8 @@ The manifest records the sha256 of every file the valuation read (the
 parameters, impact map and inputs, each proxy library file loaded, the
 deflator series, the discount schedule file when a named schedule was used,
 the framework, the commitments and returns when tracked, and the council theme
-file the report was styled with, from the parameters or ``--theme``), the sha256 of
+file the report was styled with, from the parameters or ``--theme``, with the
+logo it names, role ``theme_logo``), the sha256 of
 every report file, the parameters, the versions of sroi, Python, pandas, numpy
 and papermill, and the git state of the inputs.
 
@@ -40,9 +41,12 @@ from pathlib import Path
 
 from ..paths import data_dir
 from .folder import MANIFEST_FILE, OUTPUTS, REPORT_NOTEBOOK, sha256
+from .theme import load_theme
 
 __all__ = ["sha256", "git_root", "git_commit", "git_changed", "git_uncommitted", "input_base", "write_manifest",
-           "GIT_HARDENING"]
+           "GIT_HARDENING", "THEME_LOGO"]
+
+THEME_LOGO = "theme_logo"  # the role of the theme's logo among the inputs
 
 # Every git command runs with these: a repository's own configuration (which whoever made the repository wrote)
 # may name programs for git to run (core.fsmonitor during `git status`, hooks, a pager, an external diff); none
@@ -173,7 +177,8 @@ def write_manifest(run, folder: Path, parameters: dict, kernel: str, theme: Path
     ``parameters`` are those passed to the notebook; the inputs are the files
     the valuation actually read (:meth:`~sroi_lib.reports.contract.ContractRun.files_used`),
     with ``theme``, the theme file the report was styled with (role ``theme``), in
-    place of any the parameters name.
+    place of any the parameters name, and the logo that theme names (role ``theme_logo``), so that ``sroi audit``
+    names a changed logo.
     """
     import numpy
     import pandas
@@ -185,6 +190,10 @@ def write_manifest(run, folder: Path, parameters: dict, kernel: str, theme: Path
     named = used.pop("theme", None)  # the parameters' theme, recorded among the parameters even when --theme won
     if theme is not None:
         used["theme"] = Path(theme)
+    if "theme" in used:
+        logo = load_theme(used["theme"]).logo_path  # the theme was checked before the run: it loads
+        if logo is not None:
+            used[THEME_LOGO] = logo
     root = input_base(list(used.values()) + ([named] if named is not None else []), run.params.path)
     inputs = {role: _entry(p, root) for role, p in used.items()}
     top = git_root(root)

@@ -71,6 +71,7 @@ class Theme:
     logo: bytes | None = None
     logo_type: str | None = None
     path: Path | None = None  # the theme file; None for the default
+    logo_path: Path | None = None  # the logo's file; None without a logo
 
     def logo_data_uri(self) -> str | None:
         """The logo as a ``data:`` URI for the HTML (None without a logo)."""
@@ -197,7 +198,7 @@ def load_theme(path: str | Path) -> Theme:
     if logo is not None:
         found = _logo(p, logo)
         if isinstance(found, tuple) and isinstance(found[0], bytes):
-            theme = replace(theme, logo=found[0], logo_type=found[1])
+            theme = replace(theme, logo=found[0], logo_type=found[1], logo_path=p.resolve().parent / logo.strip())
         else:
             add(("logo",), *found)
     if problems:

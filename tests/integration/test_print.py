@@ -195,6 +195,16 @@ def test_the_audit_verifies_the_report_notes_the_copies_and_covers_the_theme(pri
     assert "input theme (themes/example-council.yaml) has changed since the report was made (its sha256 differs)" \
         in result.differences
 
+    logo = tmp / "themes" / "example-crest.png"
+    saved = logo.read_bytes()
+    logo.write_bytes(saved + b"an edited logo")
+    try:
+        result = audit_report(folder, checkout=tmp, rerun=False)
+    finally:
+        logo.write_bytes(saved)
+    assert [d for d in result.differences if "logo" in d or "theme" in d] == [
+        "input theme_logo (themes/example-crest.png) has changed since the report was made (its sha256 differs)"]
+
 
 def test_no_page_ends_with_a_heading_whose_table_or_chart_is_on_the_next_page_and_none_is_blank(printed, tmp_path):
     _, folder = printed

@@ -4,7 +4,7 @@ import json
 import shutil
 
 from sroi_lib.reports.audit import audit_report
-from sroi_lib.reports.folder import COPIES, DOCX_FILE, OUTPUTS, PDF_FILE
+from sroi_lib.reports.folder import COPIES, DOCX_FILE, OUTPUTS, PDF_FILE, sha256
 from tests.conftest import ROOT
 from tests.unit.reports.test_audit import report_with_inputs
 
@@ -56,11 +56,51 @@ def test_the_manifest_hashes_the_theme_used_and_the_option_wins_over_the_paramet
         (tmp_path / "out" / name).write_text("x")
     manifest = json.loads(write_manifest(run, tmp_path / "out", {}, "sroi", theme=run.params.theme).read_text())
     assert manifest["inputs"]["theme"]["path"] == "parameters/example-council.yaml"
+    logo = tmp_path / "parameters" / "example-crest.png"  # the logo the theme names is hashed too
+    assert manifest["inputs"]["theme_logo"] == {"path": "parameters/example-crest.png", "sha256": sha256(logo)}
 
     other = tmp_path / "other.yaml"
     other.write_text("name: Other\n")
     manifest = json.loads(write_manifest(run, tmp_path / "out", {}, "sroi", theme=other).read_text())
     assert manifest["inputs"]["theme"]["path"] == "other.yaml"  # --theme: the file used, not the parameters'
+    assert "theme_logo" not in manifest["inputs"]  # the theme used names no logo
+
+
+def test_a_changed_logo_is_named_by_the_audit(tmp_path):
+    """A changed logo was caught only as "report.html differs": the audit now names it."""
+    params = contract_with_theme(tmp_path)
+    theme, logo = tmp_path / "parameters" / "example-council.yaml", tmp_path / "parameters" / "example-crest.png"
+    inputs = {"parameters": (f"parameters/{params.name}", params), "theme": ("parameters/example-council.yaml", theme),
+              "theme_logo": ("parameters/example-crest.png", logo)}
+    folder = report_with_inputs(tmp_path / "reports" / EXAMPLE, inputs)
+    result = audit_report(folder, checkout=tmp_path, rerun=False)
+    assert not any("theme" in d or "logo" in d for d in result.differences), result.differences
+
+    logo.write_bytes(logo.read_bytes() + b"an edited logo")
+    result = audit_report(folder, checkout=tmp_path, rerun=False)
+    assert [d for d in result.differences if "logo" in d or "theme" in d] == [
+        "input theme_logo (parameters/example-crest.png) has changed since the report was made (its sha256 differs)"]
+
+    # The theme in the checkout naming another logo is a difference; one naming none is too
+    shutil.copy(logo, tmp_path / "parameters" / "other-crest.png")
+    theme.write_text(theme.read_text().replace("example-crest.png", "other-crest.png"))
+    result = audit_report(folder, checkout=tmp_path, rerun=False)
+    assert "the theme in the checkout names the logo other-crest.png, not the file the manifest lists " \
+           "(parameters/example-crest.png)" in result.differences
+    theme.write_text("name: No logo\n")
+    result = audit_report(folder, checkout=tmp_path, rerun=False)
+    assert "the manifest lists a logo (parameters/example-crest.png), which the theme in the checkout does not " \
+           "name" in result.differences
+
+
+def test_a_manifest_from_before_logos_were_listed_is_noted(tmp_path):
+    params = contract_with_theme(tmp_path)
+    theme = tmp_path / "parameters" / "example-council.yaml"
+    folder = report_with_inputs(tmp_path / "reports" / EXAMPLE, {
+        "parameters": (f"parameters/{params.name}", params), "theme": ("parameters/example-council.yaml", theme)})
+    result = audit_report(folder, checkout=tmp_path, rerun=False)
+    assert not any("theme" in d or "logo" in d for d in result.differences), result.differences
+    assert any(n.startswith("the manifest does not list the theme's logo (example-crest.png)") for n in result.notes)
 
 
 def test_a_theme_the_parameters_name_but_the_manifest_leaves_out_is_a_difference(tmp_path):
