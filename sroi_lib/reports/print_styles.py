@@ -12,11 +12,12 @@ sanitiser, :mod:`~sroi_lib.reports.safe_html`) and adds, as sroi's own markup:
   tables in a smaller font that wrap long words (a cell holding only a figure
   is kept on one line) and repeat their heading row on each page; headings kept with what follows, and each
   Markdown cell (a heading and its lines of introduction) kept on the page where the table or chart after it starts
-  (:func:`mark_intro_cells`); a short table printed whole on one page (:func:`mark_short_tables`); and no output forced whole onto a new page (Jupyter's ``break-inside: avoid-page``,
-  which left page 1 half blank);
+  (:func:`mark_intro_cells`); a short table printed whole on one page (:func:`mark_short_tables`); and no
+  output forced whole onto a new page (Jupyter's ``break-inside: avoid-page``, which left page 1 half blank);
 * a landscape page (the named page ``wide``) for every cell whose table has
   :data:`WIDE_COLUMNS` columns or more (the impact map, the proxies), together
-  with the Markdown cell just before it (its heading);
+  with the Markdown cell just before it (its heading), and for a short section
+  between two such cells (:data:`SANDWICHED_CELLS`);
 * a masthead with the logo (a ``data:`` URI) and the council's name, when the
   theme gives them.
 
