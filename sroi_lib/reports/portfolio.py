@@ -22,8 +22,8 @@ groupings work on those tables, so a dashboard recomputes in milliseconds.
   results.json's ``framework`` is null) is grouped by no framework: its lines'
   pillar is "not grouped by a framework" (:data:`NOT_GROUPED`), never one of the
   framework's pillars. The ``framework`` column of ``contracts`` is the title of
-  the framework a contract was valued with ("" when none, None for a report made
-  before results.json said).
+  the framework a contract was valued with ("" when none, missing for a report made
+  before results.json said: such a report is grouped by the portfolio's framework).
 * The delivery gap = value delivered to date − value committed to date (from
   the contracts that track delivery); the forecast gap compares the value
   forecast to the end of each contract with the value committed over it.

@@ -92,6 +92,7 @@ def test_filter_changes_the_headline(server, reports):
             headline = page.locator(".sroi-headline")
             expect(headline).to_be_visible(timeout=90_000)
             assert headline_value(page) == pytest.approx(everything, abs=0.01)
+            assert page.title() == "Social value portfolio"  # the notebook's title, not its file name
             assert "5</b> contracts" in headline.inner_html()
             assert page.locator("text=import ").count() == 0  # code is hidden
 
@@ -100,6 +101,30 @@ def test_filter_changes_the_headline(server, reports):
             expect(headline).to_have_attribute("data-present-value", f"{adults:.2f}", timeout=30_000)
             assert "1</b> contract ·" in headline.inner_html()
             page.screenshot(path=str(reports.parent / "dashboard.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("width", [1400, 1200])
+def test_the_tab_title_and_the_charts_fit_the_window(server, reports, width):
+    """At a 1400 and a 1200 pixel window the tab is titled "Social value portfolio" and the charts fit across the
+    page (their layout keeps every title and legend inside the image: tests/unit/views/test_dashboard_layout.py).
+    The screenshots are kept beside the reports, to be looked at."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 3000})
+            open_page(page, server)
+            charts = page.locator("img.sroi-charts")
+            expect(charts).to_be_visible(timeout=90_000)
+            assert page.title() == "Social value portfolio"
+            box = charts.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width
+            natural = charts.evaluate("img => [img.naturalWidth, img.complete]")
+            assert natural == [1200, True]
+            page.screenshot(path=str(reports.parent / f"dashboard-{width}.png"))
         finally:
             browser.close()
 
