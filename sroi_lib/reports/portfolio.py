@@ -11,7 +11,19 @@ groupings work on those tables, so a dashboard recomputes in milliseconds.
 
 * SROI ratio of a group = Σ present value ÷ Σ inputs of its contracts.
 * Value by pillar, theme or ward sums the outcome lines' present values (a
-  contract's inputs are not split between pillars).
+  contract's inputs are not split between pillars). A group's disbenefits
+  (lines marked ``disbenefit``, or with a present value below zero) are a group
+  of their own, named "… (disbenefit)", never netted into its benefits; a
+  group's share is its present value ÷ the gross benefits in view (÷ the size of
+  the gross disbenefits when there are no benefits), as in every breakdown of
+  a contract (:meth:`~sroi_lib.core.valuation.Valuation.by`).
+* A line's pillar is the group of its theme in the portfolio's framework
+  (the council's default). A contract valued with ``framework: none`` (its
+  results.json's ``framework`` is null) is grouped by no framework: its lines'
+  pillar is "not grouped by a framework" (:data:`NOT_GROUPED`), never one of the
+  framework's pillars. The ``framework`` column of ``contracts`` is the title of
+  the framework a contract was valued with ("" when none, missing for a report made
+  before results.json said: such a report is grouped by the portfolio's framework).
 * The delivery gap = value delivered to date − value committed to date (from
   the contracts that track delivery); the forecast gap compares the value
   forecast to the end of each contract with the value committed over it.
@@ -54,16 +66,19 @@ import pandas as pd
 from ..control.periods import parse_period
 from ..core.frameworks import DEFAULT_FRAMEWORK, load_framework
 from ..core.quoting import shown
+from ..core.valuation import DISBENEFIT
 from ..errors import InputError, Problem
 from .folder import MANIFEST_FILE, RESULTS_FILE, scan_reports
 
 __all__ = ["Portfolio", "DeliveryToDate", "load_portfolio", "kind_label", "contract_kinds", "CONTRACT_GROUPS",
-           "LINE_GROUPS", "RAG_ORDER", "RANGE_COLUMNS", "PERIOD_COLUMNS"]
+           "LINE_GROUPS", "RAG_ORDER", "RANGE_COLUMNS", "PERIOD_COLUMNS", "NOT_GROUPED"]
 
 CONTRACT_GROUPS = ("directorate", "supplier", "analysis_type", "rag", "start_year")
 LINE_GROUPS = ("pillar", "theme", "ward", "value_type")
 RAG_ORDER = ["red", "amber", "green", "no data", "not tracked"]
 RANGE_COLUMNS = ("sroi_ratio_p5", "sroi_ratio_p50", "sroi_ratio_p95")
+#: The pillar of every line of a contract valued with ``framework: none``: it is not put in any framework's pillars.
+NOT_GROUPED = "not grouped by a framework"
 #: The ``periods`` table: one row per contract and quarter (results.json's ``tracking.by_period``); a quarter
 #: without a supplier's return has ``value_delivered`` NaN.
 PERIOD_COLUMNS = ("contract_id", "period", "value_committed", "value_delivered")
@@ -261,11 +276,20 @@ class Portfolio:
 
     def by(self, group: str) -> pd.DataFrame:
         """Totals by a contract group (directorate, supplier, analysis_type, rag, start_year) or a line
-        group (pillar, theme, ward, value_type), largest present value first."""
+        group (pillar, theme, ward, value_type), largest present value first.
+
+        In a line group, a group's disbenefit lines are a group of their own (its name + " (disbenefit)"), never
+        netted into its benefits; ``share`` = present value ÷ Σ present value of the benefit lines in view (÷ the
+        size of the disbenefits' Σ when there are no benefits), so a disbenefit's share is below zero."""
         if group in LINE_GROUPS:
-            col = self.lines[group].replace("", "not stated")
-            out = self.lines.groupby(col, as_index=False)["present_value"].sum().rename(columns={col.name: group})
-            total = out["present_value"].sum()
+            lines = self.lines
+            dis = lines["disbenefit"].to_numpy(bool) if "disbenefit" in lines else np.zeros(len(lines), dtype=bool)
+            col = lines[group].replace("", "not stated").astype(object)
+            col = col.where(~dis, col.astype(str) + DISBENEFIT)
+            out = lines.groupby(col, as_index=False, sort=False)["present_value"].sum()
+            out = out.rename(columns={out.columns[0]: group})
+            pv = lines["present_value"].to_numpy(float)
+            total = float(pv[~dis].sum()) or abs(float(pv[dis].sum()))
             out["share"] = out["present_value"] / total if total else 0.0
             return out.sort_values("present_value", ascending=False, kind="stable").reset_index(drop=True)
         if group in CONTRACT_GROUPS:
@@ -309,6 +333,15 @@ def _ratio_range(r: dict) -> dict:
     return {f"sroi_ratio_{k}": float(mc[k]) for k in ("p5", "p50", "p95")}
 
 
+def _framework_title(r: dict) -> str | None:
+    """The title of the framework a contract was valued with: "" for ``framework: none`` (results.json's
+    ``framework`` is null), None for a results.json made before it said (grouped by the portfolio's framework)."""
+    if "framework" not in r:
+        return None
+    fw = r["framework"]
+    return "" if fw is None else str(fw.get("title") or fw.get("name") or "")
+
+
 def _records(r: dict, path: Path) -> tuple[str, dict, list[tuple], list[tuple]]:
     """One results file as (contract id, its contracts row, its lines rows, its quarters rows)."""
     meta = r.get("contract") or {}
@@ -326,10 +359,12 @@ def _records(r: dict, path: Path) -> tuple[str, dict, list[tuple], list[tuple]]:
         "value_delivered_to_date": t.get("value_delivered_to_date") or 0.0,
         "value_forecast_to_end": t.get("value_forecast_to_end") or 0.0,
         "value_committed_total": t.get("value_committed_total") or 0.0,
+        "framework": _framework_title(r),
         **_ratio_range(r),
     }
     lines = [(cid, ln.get("stakeholder", ""), ln.get("outcome", ""), ln.get("theme") or "", ln.get("ward") or "",
-              ln.get("value_type") or "", ln["present_value"]) for ln in r["lines"]]
+              ln.get("value_type") or "", float(ln["present_value"]),
+              bool(ln.get("disbenefit")) or float(ln["present_value"]) < 0) for ln in r["lines"]]
     quarters = [(cid, str(q["period"]), float(q["value_committed"]),
                  np.nan if q.get("value_delivered") is None else float(q["value_delivered"]))
                 for q in (t.get("by_period") or [])] if r.get("tracking") else []
@@ -387,10 +422,12 @@ def load_portfolio(reports_dir: str | Path, framework: str = DEFAULT_FRAMEWORK, 
                                          "analysis_type", "illustrative", "start_year", "present_value",
                                          "total_inputs", "sroi_ratio",
                                          "npv", "rag", "value_committed_to_date", "value_delivered_to_date",
-                                         "value_forecast_to_end", "value_committed_total", *RANGE_COLUMNS])
+                                         "value_forecast_to_end", "value_committed_total", "framework",
+                                         *RANGE_COLUMNS])
     c["start_year"] = c["start_year"].astype("Int64")
     ln = pd.DataFrame(lines, columns=["contract_id", "stakeholder", "outcome", "theme", "ward", "value_type",
-                                      "present_value"])
-    ln["pillar"] = fw.assign(ln["theme"]).to_numpy()
+                                      "present_value", "disbenefit"])
+    ungrouped = ln["contract_id"].isin(set(c.loc[c["framework"] == "", "contract_id"])).to_numpy()
+    ln["pillar"] = np.where(ungrouped, NOT_GROUPED, fw.assign(ln["theme"]).to_numpy())
     periods = pd.DataFrame(quarters, columns=list(PERIOD_COLUMNS))
     return Portfolio(c, ln, scan.skipped, periods)

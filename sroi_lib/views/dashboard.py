@@ -40,11 +40,11 @@ import pandas as pd
 from ..errors import Problems
 from ..paths import notebooks_dir
 from ..reports.folder import HTML_FILE, report_folders
-from ..reports.portfolio import RAG_ORDER, contract_kinds, load_portfolio
+from ..reports.portfolio import NOT_GROUPED, RAG_ORDER, contract_kinds, load_portfolio
 from .formatting import html_text, money, percent, ratio, ratio_range
 
 __all__ = ["headline_html", "delivery_html", "contracts_html", "empty_html", "export_html", "report_link",
-           "range_text", "ratio_intervals", "portfolio_figure", "figure_html", "portfolio_workbook",
+           "range_text", "ratio_intervals", "portfolio_figure", "figure_html", "pillar_note_html", "portfolio_workbook",
            "portfolio_dashboard", "dashboard_for", "dashboard_limits", "dashboard_command", "serve", "stop_server",
            "DASHBOARD_NOTEBOOK", "MAX_PAGES", "IDLE_SECONDS", "REPORTS_ROUTE", "NO_MATCH"]
 
@@ -275,7 +275,7 @@ def ratio_intervals(ax, contracts: pd.DataFrame, title: str, labels=None) -> Non
     ax.set_ylim(-0.7, len(contracts) - 0.3)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("SROI ratio (£ of social value for each £1 of inputs)")
-    ax.set_title(title, loc="left")
+    ax.set_title(title, loc="left", pad=LEGEND_PAD)
     handles = []
     if has_range:
         handles.append(Line2D([], [], color=PALETTE[0], marker="o", linewidth=2.4,
@@ -284,8 +284,20 @@ def ratio_intervals(ax, contracts: pd.DataFrame, title: str, labels=None) -> Non
         handles.append(Line2D([], [], color=PALETTE[0], marker="o", markerfacecolor="white", linestyle="none",
                               label="Ratio only: no Monte Carlo in its report"))
     handles.append(Line2D([], [], color="#c0392b", linestyle="--", linewidth=1.2, label="Ratio of 1"))
-    ax.legend(handles=handles, frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0),
-              ncol=len(handles), borderaxespad=0.2)  # above the chart, beside its title: never over the axis
+    _legend_under_title(ax, handles=handles)
+
+
+LEGEND_PAD = 20  # points between a panel and its title: room for the legend's line between them
+
+
+def _legend_under_title(ax, **kwargs) -> None:
+    """The panel's legend on one line between its title and the chart, from the left: never over the title
+    (however long) nor over the chart. The title needs ``pad=LEGEND_PAD``."""
+    handles = kwargs.pop("handles", None)
+    extra = {"handles": handles} if handles is not None else {}
+    ax.legend(**extra, frameon=False, fontsize=8, loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.15,
+              ncol=len(handles) if handles is not None else len(ax.get_legend_handles_labels()[0]),
+              handlelength=1.8, columnspacing=1.6)
 
 
 RANKED = 5  # the ranking shows every contract up to 2 × RANKED, else the RANKED highest and the RANKED lowest
@@ -315,7 +327,7 @@ def _delivery_panel(ax, delivery) -> None:
 
     d = delivery.contracts if delivery is not None else pd.DataFrame()
     when = "" if delivery is None or delivery.as_of is None else f" by {delivery.as_of}"
-    ax.set_title(f"Expected{when} against delivered", loc="left")
+    ax.set_title(f"Expected{when} against delivered", loc="left", pad=LEGEND_PAD if len(d) else None)
     if not len(d):
         ax.text(0.5, 0.5, "No contract in view records commitments", ha="center", va="center",
                 transform=ax.transAxes, color="#555555")
@@ -335,7 +347,7 @@ def _delivery_panel(ax, delivery) -> None:
     ax.set_xlim(0, top * 1.25)
     ax.xaxis.set_major_formatter(FuncFormatter(pounds))
     ax.grid(axis="y", visible=False)
-    ax.legend(frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, borderaxespad=0.2)
+    _legend_under_title(ax)
 
 
 def _rag_panel(ax, counts: dict) -> None:
@@ -358,7 +370,11 @@ def _rag_panel(ax, counts: dict) -> None:
 def portfolio_figure(p, delivery=None):
     """Value by pillar and RAG counts side by side, then expected against delivered (``delivery``: a
     :class:`~sroi_lib.reports.portfolio.DeliveryToDate`; by default to the latest return) and the SROI ratios
-    ranked, each across the width; contracts named by their titles, bars and points labelled with their values."""
+    ranked, each across the width; contracts named by their titles, bars and points labelled with their values.
+
+    Each row is a subfigure laid out on its own (matplotlib's constrained layout), so the long contract names of
+    the lower rows do not squeeze the top row, and every title, label and legend is kept inside the image: a
+    legend sits on a line of its own under its panel's title, never over it."""
     import matplotlib.pyplot as plt
 
     from .plots import bars, use_style
@@ -366,20 +382,43 @@ def portfolio_figure(p, delivery=None):
     use_style()
     delivery = p.delivery_to_date() if delivery is None else delivery
     ranked, labels, title = _ranking(p)
-    heights = [2.9, max(1.6, 0.62 * len(delivery.contracts) + 1.1), 0.42 * len(ranked) + 1.5]
-    fig = plt.figure(figsize=(12, sum(heights) + 0.8))
-    grid = fig.add_gridspec(3, 2, height_ratios=heights)
-    pillar_ax, rag_ax = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
     pillar = p.by("pillar")
+    heights = [max(2.9, 0.42 * max(len(pillar), len(RAG_ORDER)) + 1.2),
+               max(1.6, 0.62 * len(delivery.contracts) + 1.4), 0.42 * len(ranked) + 1.8]
+    fig = plt.figure(figsize=(12, sum(heights) + 0.4), layout="constrained")
+    fig.get_layout_engine().set(h_pad=0.08, w_pad=0.08, hspace=0.02, wspace=0.06)
+    top, middle, bottom = fig.subfigures(3, 1, height_ratios=heights)
+    pillar_ax, rag_ax = top.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
     if len(pillar):
         bars(pillar_ax, pillar, "pillar", "Present value by pillar")
     else:
         pillar_ax.set_title("Present value by pillar (none in view)", loc="left")
     _rag_panel(rag_ax, p.headline()["rag_counts"])
-    _delivery_panel(fig.add_subplot(grid[1, :]), delivery)
-    ratio_intervals(fig.add_subplot(grid[2, :]), ranked, title, labels)
-    fig.tight_layout(h_pad=1.5, w_pad=3.0)
+    _delivery_panel(middle.subplots(), delivery)
+    ratio_intervals(bottom.subplots(), ranked, title, labels)
+    _keep_titles_inside(fig)
     return fig
+
+
+def _keep_titles_inside(fig, margin: float = 6.0) -> None:
+    """Move a panel's title to the left, over its own tick labels, where it would run past the image's right
+    edge (matplotlib's layouts give a title its height but not its width: "Contracts by RAG status" over a narrow
+    panel was cut to "...statu"). Never further left than the panel's labels begin. ``margin`` in pixels."""
+    fig.canvas.draw()  # lay the figure out, so each title's extent is known
+    renderer = fig.canvas.get_renderer()
+    right = fig.bbox.x1 - margin
+    for ax in fig.axes:
+        title = ax._left_title  # noqa: SLF001 - every panel's title is set with loc="left"
+        if not title.get_text():
+            continue
+        box = title.get_window_extent(renderer)
+        over = box.x1 - right
+        if over <= 0:
+            continue
+        leftmost = ax.get_tightbbox(renderer).x0  # where the panel's tick labels begin
+        shift = min(over, max(0.0, box.x0 - leftmost))
+        x, _ = title.get_position()
+        title.set_x(x - shift / ax.bbox.width)
 
 
 def figure_html(p, delivery=None) -> str:
@@ -398,8 +437,29 @@ def figure_html(p, delivery=None) -> str:
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     alt = ("Charts for " + _plural(len(p.contracts), "contract") + ": present value by pillar; expected against "
            "delivered; contracts by RAG status; SROI ratios ranked. Contracts: " + "; ".join(p.contracts["title"]))
-    return (f'<img class="sroi-charts" alt="{html_text(alt)}" src="data:image/png;base64,{data}" '
+    return (pillar_note_html(p) + f'<img class="sroi-charts" alt="{html_text(alt)}" src="data:image/png;base64,{data}" '
             'style="max-width: 100%; height: auto">')
+
+
+def pillar_note_html(p) -> str:
+    """What the chart of present value by pillar holds besides the pillars: the contracts valued with
+    ``framework: none`` (shown apart as "not grouped by a framework", never in a pillar) and the disbenefits (a
+    bar of their own for each pillar, never netted into its benefits). Empty when there are neither."""
+    e = html_text
+    notes = []
+    ungrouped = p.contracts[p.contracts["framework"] == ""] if "framework" in p.contracts else p.contracts.iloc[:0]
+    if len(ungrouped):
+        names = "; ".join(e(t) for t in ungrouped["title"])
+        notes.append(f"{_plural(len(ungrouped), 'contract')} ({names}) {'was' if len(ungrouped) == 1 else 'were'} "
+                     f"valued with <code>framework: none</code>, so {'its' if len(ungrouped) == 1 else 'their'} "
+                     f"value is shown apart as <b>{e(NOT_GROUPED)}</b>, not in any pillar.")
+    if "disbenefit" in p.lines and p.lines["disbenefit"].any():
+        notes.append("Disbenefits (negative outcomes) are bars of their own, marked <b>(disbenefit)</b>, below "
+                     "zero: never netted into a pillar's benefits. Shares are of the benefits' present value.")
+    if not notes:
+        return ""
+    return (f"<p class='sroi-note sroi-pillar-note' data-not-grouped='{len(ungrouped)}'>"
+            f"<b>Present value by pillar:</b> {' '.join(notes)}</p>")
 
 
 def portfolio_workbook(p, delivery, filters: dict) -> bytes:

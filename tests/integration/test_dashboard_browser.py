@@ -75,6 +75,22 @@ def headline_value(page) -> float:
     return float(page.locator(".sroi-headline").get_attribute("data-present-value"))
 
 
+def charts_fit_the_window(page, reports) -> None:
+    """At a 1400 and a 1200 pixel window the charts fit across the page (their layout keeps every title and legend
+    inside the image: tests/unit/views/test_dashboard_layout.py); the screenshots are kept beside the reports, to
+    be looked at. One page for both widths: each page the server serves runs a kernel, and it serves at most 5."""
+    from playwright.sync_api import expect
+
+    charts = page.locator("img.sroi-charts")
+    for width in (1400, 1200):
+        page.set_viewport_size({"width": width, "height": 3000})
+        expect(charts).to_be_visible(timeout=30_000)
+        box = charts.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert charts.evaluate("img => [img.naturalWidth, img.complete]") == [1200, True]
+        page.screenshot(path=str(reports.parent / f"dashboard-{width}.png"))
+
+
 def test_filter_changes_the_headline(server, reports):
     from playwright.sync_api import expect, sync_playwright
 
@@ -92,7 +108,9 @@ def test_filter_changes_the_headline(server, reports):
             headline = page.locator(".sroi-headline")
             expect(headline).to_be_visible(timeout=90_000)
             assert headline_value(page) == pytest.approx(everything, abs=0.01)
+            assert page.title() == "Social value portfolio"  # the notebook's title, not its file name
             assert "5</b> contracts" in headline.inner_html()
+            charts_fit_the_window(page, reports)
             assert page.locator("text=import ").count() == 0  # code is hidden
 
             select = page.locator(".widget-dropdown").filter(has_text="Directorate").locator("select")

@@ -383,3 +383,101 @@ def test_sroi_portfolio_refuses_a_to_date_that_is_not_a_quarter(kinds_folder, ca
     assert main(["portfolio", str(kinds_folder), "--to-date", "Q4 2025"]) == 2
     err = capsys.readouterr().err
     assert "'to date' is 'Q4 2025', which is not a quarter like 2025-Q4" in err and "Traceback" not in err
+
+
+BCA = {"name": "best_city_ambition", "title": "Leeds Best City Ambition"}
+
+
+def test_a_contract_of_no_framework_is_shown_apart_from_the_pillars(tmp_path):
+    """results.json's framework null: its lines go to "not grouped by a framework", in no pillar and under no
+    pillar filter; a results.json made before it named its framework is grouped as before."""
+    from sroi_lib.reports.portfolio import NOT_GROUPED
+
+    grouped = results("grouped", "D", "S", [("environment and carbon", "", 100.0)], 100.0)
+    none = results("none", "D", "S", [("environment and carbon", "", 40.0), ("health and care", "", 60.0)], 50.0)
+    old = results("old", "D", "S", [("health and care", "", 30.0)], 30.0)
+    write_report_folder(tmp_path / "grouped", {**grouped, "framework": BCA})
+    write_report_folder(tmp_path / "none", {**none, "framework": None})
+    write_report_folder(tmp_path / "old", old)  # no "framework" key at all
+    p = load_portfolio(tmp_path)
+    frameworks = p.contracts.set_index("contract_id")["framework"]
+    assert frameworks[["grouped", "none"]].tolist() == ["Leeds Best City Ambition", ""]
+    assert pd.isna(frameworks["old"])
+    pillars = p.by("pillar").set_index("pillar")["present_value"].to_dict()
+    assert pillars == {NOT_GROUPED: 100.0, "Zero carbon": 100.0, "Health and wellbeing": 30.0}
+    assert set(p.filter(pillar="Zero carbon").contracts["contract_id"]) == {"grouped"}
+    assert set(p.filter(pillar=NOT_GROUPED).contracts["contract_id"]) == {"none"}
+
+
+@pytest.mark.slow
+def test_a_contract_run_with_framework_none_is_not_put_in_the_pillars(tmp_path):
+    """A copy of an example contract valued with `framework: none` by `sroi run`, beside a contract of the default
+    framework: the dashboard shows its value apart, as "not grouped by a framework", and says so."""
+    from sroi_lib.cli import main
+    from sroi_lib.reports.portfolio import NOT_GROUPED
+    from sroi_lib.views.dashboard import figure_html, pillar_note_html, portfolio_figure
+    from tests.conftest import ROOT
+
+    text = (ROOT / "parameters" / "lcc-school-catering.yaml").read_text(encoding="utf-8")
+    assert "\nframework: best_city_ambition\n" in text
+    text = text.replace("../data/", f"{ROOT / 'data'}/").replace(
+        "\nframework: best_city_ambition\n", "\nframework: none\n")
+    params = tmp_path / "catering.yaml"
+    params.write_text(text, encoding="utf-8")
+    reports = tmp_path / "reports"
+    assert main(["run", str(params), "--out", str(reports)]) == 0
+    run = json.loads((reports / "lcc-school-catering" / "results.json").read_text())
+    assert run["framework"] is None
+    other = results("other", "D", "S", [("environment and carbon", "", 1000.0)], 500.0)
+    write_report_folder(reports / "other", {**other, "framework": BCA})
+
+    p = load_portfolio(reports)
+    catering = p.lines[p.lines["contract_id"] == "lcc-school-catering"]
+    assert len(catering) == len(run["lines"]) and set(catering["pillar"]) == {NOT_GROUPED}
+    pillars = p.by("pillar").set_index("pillar")["present_value"]
+    assert pillars[NOT_GROUPED] == pytest.approx(run["present_value"])
+    assert pillars.drop(NOT_GROUPED).to_dict() == {"Zero carbon": 1000.0}  # nothing of the catering in a pillar
+    note = pillar_note_html(p)
+    assert "1 contract (School catering) was valued with <code>framework: none</code>" in note
+    assert f"shown apart as <b>{NOT_GROUPED}</b>, not in any pillar" in note
+    assert figure_html(p).startswith(note)
+    fig = portfolio_figure(p)
+    assert {t.get_text() for t in fig.axes[0].get_yticklabels()} == {NOT_GROUPED, "Zero carbon"}
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def test_disbenefits_are_bars_of_their_own_in_each_pillar(tmp_path):
+    """A disbenefit line (marked, or below zero) is never netted into its pillar: "<pillar> (disbenefit)" is a
+    group of its own, and shares are of the benefits' present value."""
+    from sroi_lib.views.dashboard import pillar_note_html, portfolio_figure
+
+    r = results("roads", "D", "S", [("environment and carbon", "", 800.0), ("employment and skills", "", 200.0)],
+                500.0)
+    r["lines"] += [{"stakeholder": "Road users", "outcome": "Delay", "theme": "local economy", "ward": "",
+                    "value_type": "economic", "present_value": -150.0, "disbenefit": True},
+                   {"stakeholder": "Residents", "outcome": "Noise", "theme": "environment and carbon", "ward": "",
+                    "value_type": "social", "present_value": -50.0}]  # below zero, from before the column
+    r["present_value"] = 800.0
+    write_report_folder(tmp_path / "roads", r)
+    p = load_portfolio(tmp_path)
+    by = p.by("pillar").set_index("pillar")
+    assert by["present_value"].to_dict() == {"Zero carbon": 800.0, "Inclusive growth": 200.0,
+                                             "Zero carbon (disbenefit)": -50.0,
+                                             "Inclusive growth (disbenefit)": -150.0}
+    assert by.loc["Inclusive growth", "share"] == pytest.approx(0.2)  # ÷ £1,000 of benefits
+    assert by.loc["Inclusive growth (disbenefit)", "share"] == pytest.approx(-0.15)
+    assert p.headline()["present_value"] == 800.0  # the headline stays net
+    assert p.by("theme").set_index("theme").loc["local economy (disbenefit)", "present_value"] == -150.0
+    assert p.filter(pillar="Inclusive growth").headline()["present_value"] == 50.0  # its benefit and its loss
+    assert "Disbenefits (negative outcomes) are bars of their own" in pillar_note_html(p)
+
+    fig = portfolio_figure(p)
+    ax = fig.axes[0]
+    widths = dict(zip((t.get_text() for t in ax.get_yticklabels()), (b.get_width() for b in ax.patches)))
+    assert widths == {"Inclusive growth (disbenefit)": -150.0, "Zero carbon (disbenefit)": -50.0,
+                      "Inclusive growth": 200.0, "Zero carbon": 800.0}
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
