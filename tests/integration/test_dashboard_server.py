@@ -89,10 +89,16 @@ class Dashboard:
             return []
 
     def kernels(self) -> int:
+        """The kernel processes: those running ipykernel_launcher whose parent does not. A kernel's own child
+        (a git or other subprocess it starts) carries the kernel's command line for the instant between fork
+        and exec, and is not another kernel."""
         n = 0
         for p in self.processes():
             try:
-                n += "ipykernel_launcher" in " ".join(p.cmdline())
+                if "ipykernel_launcher" not in " ".join(p.cmdline()):
+                    continue
+                parent = p.parent()
+                n += parent is None or "ipykernel_launcher" not in " ".join(parent.cmdline())
             except psutil.NoSuchProcess:
                 pass
         return n
