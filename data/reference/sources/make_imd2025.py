@@ -13,7 +13,14 @@ CSV (https://assets.publishing.service.gov.uk/media/68ff5daabcb10f6bf9bef911/
 File_7_IoD2025_All_Ranks_Scores_Deciles_Population_Denominators.csv), renaming the columns only (``LSOA code (2021)`` -> ``lsoa21_code``, ``Index of Multiple Deprivation (IMD)
 Rank (where 1 is most deprived)`` -> ``IMD_rank``, ``... Decile (where 1 is most deprived 10% of LSOAs)`` ->
 ``IMD_decile``, ``Income Rank ...`` -> ``Income_rank`` and so on). That table carries no LSOA names and no
-local authority codes, so neither is written here. Provenance: imd2025_lsoa.yaml and docs/data_log.md.
+local authority codes; they are taken from the Office for National Statistics' "LSOA (2021) to Electoral Ward
+(2024) to LAD (2024) Best Fit Lookup in EW" (Open Government Licence v3.0;
+https://geoportal.statistics.gov.uk/datasets/ons::lsoa-2021-to-electoral-ward-2024-to-lad-2024-best-fit-lookup-in-ew/about),
+as kept in the public repository humaniverse/geographr (``data/lookup_lsoa21_ward24_ltla24.rda``, made by
+``data-raw/lookup_lsoa21_ward24_ltla24.R``, renaming LSOA21CD, LSOA21NM, WD24CD, WD24NM, LAD24CD, LAD24NM). The
+IoD2025 itself reports local authority districts on their 2024 boundaries, the lookup's. The ward is the
+ONS best-fit ward (the 2024 ward holding most of the LSOA's population). Provenance: imd2025_lsoa.yaml and
+docs/data_log.md.
 
 The .rda file is bzip2-, gzip- or xz-compressed R serialisation (XDR, format 2 or 3); the small reader below
 handles the object types a saved data frame uses and stops on anything else. No R is needed.
@@ -23,7 +30,10 @@ ranks 1..33,755 each once; every decile 1-10 holding a tenth of LSOAs (3,375 or 
 with the rank (decile d holds ranks from (d-1)*N/10 to d*N/10). The IMD ranks are each used once; the
 income domain ranks have three ties in the published file (pairs of LSOAs with equal scores), allowed here.
 
-Run:  python data/reference/sources/make_imd2025.py PATH_TO/imd2025_england_lsoa21.rda
+Every English LSOA in the index must be in the lookup, and every English LSOA in the lookup in the index.
+
+Run:  python data/reference/sources/make_imd2025.py PATH_TO/imd2025_england_lsoa21.rda \
+          PATH_TO/lookup_lsoa21_ward24_ltla24.rda
 """
 
 from __future__ import annotations
@@ -130,13 +140,25 @@ def read_rda(path: str) -> dict:
     return reader.item()
 
 
-def main(source: str) -> None:
-    objects = read_rda(source)
-    if "imd2025_england_lsoa21" not in objects:
-        raise SystemExit(f"{source} does not hold imd2025_england_lsoa21 (holds {sorted(objects)})")
-    frame = objects["imd2025_england_lsoa21"]
-    columns = dict(zip(frame.attrs["names"], frame))
+def read_frame(path: str, name: str) -> dict:
+    objects = read_rda(path)
+    if name not in objects:
+        raise SystemExit(f"{path} does not hold {name} (holds {sorted(objects)})")
+    frame = objects[name]
+    return dict(zip(frame.attrs["names"], frame))
+
+
+def main(source: str, lookup_path: str) -> None:
+    columns = read_frame(source, "imd2025_england_lsoa21")
     codes = columns["lsoa21_code"]
+    look = read_frame(lookup_path, "lookup_lsoa21_ward24_ltla24")
+    place = {code: (name, ltla_code, ltla_name, ward_code, ward_name) for code, name, ltla_code, ltla_name,
+             ward_code, ward_name in zip(look["lsoa21_code"], look["lsoa21_name"], look["ltla24_code"],
+                                         look["ltla24_name"], look["ward24_code"], look["ward24_name"])
+             if code.startswith("E01")}
+    assert len(place) == len([c for c in look["lsoa21_code"] if c.startswith("E01")]), "lookup repeats an LSOA"
+    missing, extra = set(codes) - set(place), set(place) - set(codes)
+    assert not missing and not extra, f"index and lookup differ: {len(missing)} not in lookup, {len(extra)} extra"
     rows = sorted(zip(codes, columns["IMD_rank"], columns["IMD_decile"], columns["IMD_score"],
                       columns["Income_rank"], columns["Income_decile"]), key=lambda r: r[0])
 
@@ -162,12 +184,16 @@ def main(source: str) -> None:
         fh.write("# English Indices of Deprivation 2025, File 7, every LSOA in England (2021 codes).\n"
                  "# Ministry of Housing, Communities and Local Government, Open Government Licence v3.0.\n"
                  "# Rank 1 = most deprived; decile 1 = most deprived 10% of LSOAs.\n"
+                 "# Names, local authority (2024) and best-fit ward (2024): ONS LSOA21-WD24-LAD24 lookup, OGL v3.0.\n"
                  "# Derived by data/reference/sources/make_imd2025.py; see imd2025_lsoa.yaml and docs/data_log.md.\n")
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["lsoa21cd", "imd_rank", "imd_decile", "imd_score", "income_rank", "income_decile"])
-        writer.writerows([code, int(a), int(b), f"{score:.3f}", int(c), int(d)] for code, a, b, score, c, d in rows)
+        writer.writerow(["lsoa21cd", "lsoa21nm", "lad24cd", "lad24nm", "ward24cd", "ward24nm",
+                         "imd_rank", "imd_decile", "imd_score", "income_rank", "income_decile"])
+        writer.writerows([code, *place[code], int(a), int(b), f"{score:.3f}", int(c), int(d)]
+                         for code, a, b, score, c, d in rows)
+    print(f"local authorities: {len({p[1] for p in place.values()})}; wards: {len({p[3] for p in place.values()})}")
     print(f"wrote {OUT}: {len(rows)} LSOAs")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])
