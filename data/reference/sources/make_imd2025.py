@@ -32,8 +32,14 @@ income domain ranks have three ties in the published file (pairs of LSOAs with e
 
 Every English LSOA in the index must be in the lookup, and every English LSOA in the lookup in the index.
 
+An independent check, if a third file is given: the published File 10 (local authority district summaries,
+``data/imd2025_england_ltla24.rda`` of humaniverse/IMD) gives each district's proportion of LSOAs in the most
+deprived 10% nationally, to 4 decimal places, for the IMD and the income domain. Counting decile-1 LSOAs per
+district here must give the same proportion to within 0.0002 (one LSOA in the largest district, Birmingham's
+659, moves it by 0.0015), so every district's count, and the LSOA-to-district lookup, agree.
+
 Run:  python data/reference/sources/make_imd2025.py PATH_TO/imd2025_england_lsoa21.rda \
-          PATH_TO/lookup_lsoa21_ward24_ltla24.rda
+          PATH_TO/lookup_lsoa21_ward24_ltla24.rda [PATH_TO/imd2025_england_ltla24.rda]
 """
 
 from __future__ import annotations
@@ -148,7 +154,23 @@ def read_frame(path: str, name: str) -> dict:
     return dict(zip(frame.attrs["names"], frame))
 
 
-def main(source: str, lookup_path: str) -> None:
+def check_against_districts(path: str, rows: list, place: dict) -> None:
+    """Compare each district's share of LSOAs in decile 1 with the published File 10 proportion."""
+    summary = read_frame(path, "imd2025_england_ltla24")
+    for label, column, dec_i in (("IMD", "imd_proportion_of_lso_as_in_most_deprived_10_percent_nationally", 2),
+                                 ("income", "income_proportion_of_lso_as_in_most_deprived_10_percent_nationally", 5)):
+        counts: dict = {}
+        for r in rows:
+            n, first = counts.get(place[r[0]][1], (0, 0))
+            counts[place[r[0]][1]] = (n + 1, first + (int(r[dec_i]) == 1))
+        published = dict(zip(summary["ltla24_code"], summary[column]))
+        assert set(published) == set(counts), f"{label}: districts differ from File 10"
+        worst = max(abs(first / n - published[code]) for code, (n, first) in counts.items())
+        assert worst < 0.0002, f"{label}: a district's share in decile 1 differs from File 10 by {worst:.5f}"
+        print(f"{label}: {len(counts)} districts' share in decile 1 agree with File 10 (largest gap {worst:.5f})")
+
+
+def main(source: str, lookup_path: str, districts_path: str | None = None) -> None:
     columns = read_frame(source, "imd2025_england_lsoa21")
     codes = columns["lsoa21_code"]
     look = read_frame(lookup_path, "lookup_lsoa21_ward24_ltla24")
@@ -180,6 +202,9 @@ def main(source: str, lookup_path: str) -> None:
         assert all(3375 <= c <= 3376 for c in counts.values()), f"{label} deciles uneven: {counts}"
         print(f"{label} deciles: {counts}; tied ranks: {ties}")
 
+    if districts_path:
+        check_against_districts(districts_path, rows, place)
+
     with open(OUT, "w", newline="", encoding="utf-8") as fh:
         fh.write("# English Indices of Deprivation 2025, File 7, every LSOA in England (2021 codes).\n"
                  "# Ministry of Housing, Communities and Local Government, Open Government Licence v3.0.\n"
@@ -196,4 +221,4 @@ def main(source: str, lookup_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])
