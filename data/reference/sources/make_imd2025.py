@@ -38,8 +38,16 @@ deprived 10% nationally, to 4 decimal places, for the IMD and the income domain.
 district here must give the same proportion to within 0.0002 (one LSOA in the largest district, Birmingham's
 659, moves it by 0.0015), so every district's count, and the LSOA-to-district lookup, agree.
 
+Population (for population-weighted ward profiles): usual residents of each LSOA at Census 2021 (Office for
+National Statistics, Census 2021, usual residents by age (6 categories) by LSOA 2021, built with the ONS
+"Create a custom dataset" service, https://www.ons.gov.uk/datasets/create; Open Government Licence v3.0), as
+kept in the public repository cwthom/hack25usefuldata (``data/census21_pop.rda``, made by
+``data-raw/census21_pop.R``, renaming the columns only). The six age groups are summed. Every English LSOA of
+the index must have a population above zero. The custom-dataset service perturbs small counts for disclosure
+control (ONS cell key perturbation), so an LSOA's count may differ by a few people from other Census tables.
+
 Run:  python data/reference/sources/make_imd2025.py PATH_TO/imd2025_england_lsoa21.rda \
-          PATH_TO/lookup_lsoa21_ward24_ltla24.rda [PATH_TO/imd2025_england_ltla24.rda]
+          PATH_TO/lookup_lsoa21_ward24_ltla24.rda PATH_TO/census21_pop.rda [PATH_TO/imd2025_england_ltla24.rda]
 """
 
 from __future__ import annotations
@@ -170,8 +178,18 @@ def check_against_districts(path: str, rows: list, place: dict) -> None:
         print(f"{label}: {len(counts)} districts' share in decile 1 agree with File 10 (largest gap {worst:.5f})")
 
 
-def main(source: str, lookup_path: str, districts_path: str | None = None) -> None:
+def read_population(path: str) -> dict:
+    """Usual residents (Census 2021) of each LSOA: the six age groups summed."""
+    frame = read_frame(path, "census21_pop")
+    population: dict = {}
+    for code, count in zip(frame["lsoa21_code"], frame["usual_residents"]):
+        population[code] = population.get(code, 0) + int(count)
+    return population
+
+
+def main(source: str, lookup_path: str, population_path: str, districts_path: str | None = None) -> None:
     columns = read_frame(source, "imd2025_england_lsoa21")
+    population = read_population(population_path)
     codes = columns["lsoa21_code"]
     look = read_frame(lookup_path, "lookup_lsoa21_ward24_ltla24")
     place = {code: (name, ltla_code, ltla_name, ward_code, ward_name) for code, name, ltla_code, ltla_name,
@@ -202,6 +220,9 @@ def main(source: str, lookup_path: str, districts_path: str | None = None) -> No
         assert all(3375 <= c <= 3376 for c in counts.values()), f"{label} deciles uneven: {counts}"
         print(f"{label} deciles: {counts}; tied ranks: {ties}")
 
+    assert all(population.get(r[0], 0) > 0 for r in rows), "an English LSOA has no Census 2021 population"
+    print(f"Census 2021 usual residents of the English LSOAs: {sum(population[r[0]] for r in rows):,}")
+
     if districts_path:
         check_against_districts(districts_path, rows, place)
 
@@ -210,15 +231,16 @@ def main(source: str, lookup_path: str, districts_path: str | None = None) -> No
                  "# Ministry of Housing, Communities and Local Government, Open Government Licence v3.0.\n"
                  "# Rank 1 = most deprived; decile 1 = most deprived 10% of LSOAs.\n"
                  "# Names, local authority (2024) and best-fit ward (2024): ONS LSOA21-WD24-LAD24 lookup, OGL v3.0.\n"
+                 "# population: usual residents at Census 2021 (ONS), OGL v3.0.\n"
                  "# Derived by data/reference/sources/make_imd2025.py; see imd2025_lsoa.yaml and docs/data_log.md.\n")
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["lsoa21cd", "lsoa21nm", "lad24cd", "lad24nm", "ward24cd", "ward24nm",
-                         "imd_rank", "imd_decile", "imd_score", "income_rank", "income_decile"])
-        writer.writerows([code, *place[code], int(a), int(b), f"{score:.3f}", int(c), int(d)]
+                         "imd_rank", "imd_decile", "imd_score", "income_rank", "income_decile", "population"])
+        writer.writerows([code, *place[code], int(a), int(b), f"{score:.3f}", int(c), int(d), population[code]]
                          for code, a, b, score, c, d in rows)
     print(f"local authorities: {len({p[1] for p in place.values()})}; wards: {len({p[3] for p in place.values()})}")
     print(f"wrote {OUT}: {len(rows)} LSOAs")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

@@ -59,3 +59,11 @@ def test_provenance():
     assert meta["licence"] == "Open Government Licence v3.0"
     assert len(meta["fetched_from"]["commit"]) == 40
     assert meta["script"] == "data/reference/sources/make_imd2025.py"
+
+
+def test_every_lsoa_has_people(rows):
+    """Census 2021 usual residents, for population-weighted ward profiles: every LSOA has some; England's
+    LSOAs hold the 56.5 million the Census counted."""
+    people = [int(r["population"]) for r in rows]
+    assert min(people) > 0
+    assert 56_400_000 < sum(people) < 56_600_000
