@@ -79,7 +79,15 @@ IMPACT_MAP_COLUMNS: tuple[Column, ...] = (
     Column("value_type", "value_type", default="", help="fiscal, economic or social"),
     Column("theme", "text", default="", help="theme, for frameworks"),
     Column("evidence", "text", default="", help="why these assumptions"),
-    Column("ward", "text", default="", help="ward, for maps and portfolios"),
+    Column("ward", "text", default="", help="electoral ward of the beneficiaries: its name or ONS code"),
+    Column("lsoa", "text", default="", help="LSOA (2021 code) of the beneficiaries, such as E01011352"),
+    Column("postcode_district", "text", default="", help="postcode district of the beneficiaries, such as LS12"),
+    Column("imd_decile", "whole", default=None, minimum=1, maximum=10,
+           why_maximum="1 is the most deprived 10% of areas in England, 10 the least",
+           help="deprivation decile of the beneficiaries' area (1 = most deprived 10%)"),
+    Column("income_quintile", "whole", default=None, minimum=1, maximum=5,
+           why_maximum="1 is the lowest-income fifth of households, 5 the highest",
+           help="household income quintile of the beneficiaries (1 = lowest fifth)"),
 )
 
 INPUT_COLUMNS: tuple[Column, ...] = (
@@ -178,7 +186,8 @@ def validate_impact_map(raw: RawTable, *, proxies=None, deflators=None) -> pd.Da
     if not header_of(IMPACT_MAP_COLUMNS)(raw.header):
         raise InputError(_no_header(raw, IMPACT_MAP_COLUMNS, "impact map"))
     found = Problems()
-    raw = _without_totals(raw, found, text_columns=("stakeholder", "outcome", "indicator", "proxy_id", "theme", "ward"),
+    raw = _without_totals(raw, found, text_columns=("stakeholder", "outcome", "indicator", "proxy_id", "theme", "ward", "lsoa",
+                                                       "postcode_district"),
                           labels=("stakeholder", "outcome"), figures=("quantity", "value"))
     records, labels, extras = validate_rows(raw, IMPACT_MAP_COLUMNS, found)
     if "proxy_id" not in labels and "value" not in labels:
