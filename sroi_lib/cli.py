@@ -24,6 +24,7 @@ import traceback
 
 from .core.council import FRAMEWORK_VARIABLE, SETTINGS_FILE
 from .core.frameworks import DEFAULT_FRAMEWORK
+from .core.who_benefits import DEFAULT_ETA
 from .core.uncertainty import MAX_DRAWS
 from .errors import InputError, SroiError
 from .proxies.importers import FORMATS as IMPORT_FORMATS
@@ -117,6 +118,24 @@ def target_ratio(text: str) -> float:
     if not 0 < value <= MAX_TARGET:  # NaN fails this too
         raise argparse.ArgumentTypeError(f"{text} is out of range; give a ratio above 0 and at most {MAX_TARGET:,.0f}")
     return value
+
+
+def eta_number(text: str) -> float:
+    """An argparse type: the distributional weights' eta, a number above 0 (``1.3``)."""
+    from .core.who_benefits import MAX_ETA, SENSITIVITY_ETAS
+
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give eta as a number above 0, such as "
+                                         f"{DEFAULT_ETA} (the Green Book's)") from None
+    if not 0 < value <= MAX_ETA:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"{text} is not above 0 and at most {MAX_ETA:g}; the Green Book's eta is "
+                                         f"{DEFAULT_ETA}, and a "
+                                         f"sensitivity test uses {SENSITIVITY_ETAS[0]} or {SENSITIVITY_ETAS[1]}")
+    return value
+
+
 # How the options of `sroi value` name themselves in a problem.
 VALUE_OPTIONS = {"price_year": "--price-year ", "discounting": "--discount: ", "framework": "--framework: ",
                  "investment": "--investment "}
@@ -169,6 +188,12 @@ def _parser() -> argparse.ArgumentParser:
                    "live formulas reproducing every figure, to check the arithmetic in Excel")
     p.add_argument("--checklist", action="store_true", help=CHECKLIST_HELP + " (the narrative points come from a "
                    "contract's parameters, so `sroi value` marks them missing)")
+    p.add_argument("--eta", type=eta_number, default=DEFAULT_ETA, metavar="ETA",
+                   help=f"the distributional weights' elasticity of marginal utility of income (default "
+                   f"{DEFAULT_ETA}, the Green Book's; a contract's report takes 'eta' from its parameters)")
+    p.add_argument("--place-lookup", metavar="FILE", default=None,
+                   help="your own place lookup (CSV or XLSX: area_code, imd_decile, source, licence, year ...) "
+                   "in place of the English Indices of Deprivation 2025 (docs/who-benefits.md)")
     p.set_defaults(handler=_cmd_value)
 
     _add_new_command(sub)
@@ -457,7 +482,8 @@ def _cmd_value(args) -> int:
     valued = value_files(impact_map, args.inputs, investment=args.investment, price_year=args.price_year,
                          discounting=args.discount, proxies=args.proxies, framework=args.framework,
                          labels=VALUE_OPTIONS, first_year_discounted=not args.first_year_undiscounted,
-                         drop_off_first_year=args.drop_off_first_year, strict=args.strict)
+                         drop_off_first_year=args.drop_off_first_year, strict=args.strict, eta=args.eta,
+                         place_lookup=args.place_lookup)
     _notes("value", valued.notes + valued.library.warnings)
     if args.xlsx is not None:  # written before anything is printed: a workbook that cannot be written stops here
         from pathlib import Path
@@ -468,7 +494,8 @@ def _cmd_value(args) -> int:
     if args.json:
         print_json(valued.to_dict())
     else:
-        print(valuation_text(valued.valuation, args.impact_map, valued.framework, checks=valued.checks))
+        print(valuation_text(valued.valuation, args.impact_map, valued.framework, checks=valued.checks,
+                             who=valued.who))
     if args.checklist:
         from .reports.assurance import checklist
         from .views.narrative import checklist_text

@@ -35,7 +35,6 @@ add up to one.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -49,7 +48,7 @@ from ..paths import read_yaml, reference_file
 from .quoting import shown
 
 __all__ = [
-    "PLACE_COLUMNS", "DEFAULT_ETA", "SENSITIVITY_ETAS", "LOOKUP_COLUMNS", "LOOKUP_SOURCE_COLUMNS", "UNKNOWN",
+    "PLACE_COLUMNS", "DEFAULT_ETA", "SENSITIVITY_ETAS", "MAX_ETA", "LOOKUP_COLUMNS", "LOOKUP_SOURCE_COLUMNS", "UNKNOWN",
     "PlaceLookup", "IncomeQuintiles", "Placed", "WhoBenefits", "load_lookup", "read_lookup",
     "load_income_quintiles", "distributional_weights", "concentration_index", "check_eta", "has_place_data",
     "place_lines", "who_benefits",
@@ -58,6 +57,7 @@ __all__ = [
 PLACE_COLUMNS = ("ward", "lsoa", "postcode_district", "imd_decile", "income_quintile")
 DEFAULT_ETA = 1.3  # HM Treasury Green Book (2022), Annex A3: elasticity of marginal utility of income
 SENSITIVITY_ETAS = (0.8, 2.0)
+MAX_ETA = 10.0  # estimates of eta run from about 0.5 to 2 or so; far beyond that a figure is a slip, not a view
 UNKNOWN = "unknown"
 DECILES = tuple(range(1, 11))
 QUINTILES = tuple(range(1, 6))
@@ -280,6 +280,7 @@ class IncomeQuintiles:
 
     median: float
     incomes: dict[int, float]
+    name: str
     measure: str
     source: str
     source_url: str
@@ -288,7 +289,7 @@ class IncomeQuintiles:
 
     def describe(self) -> str:
         """The income figures' source in one line."""
-        return f"{self.source}, {self.year} ({self.measure}; {self.licence})"
+        return f"{self.name} (Office for National Statistics; {self.licence})"
 
 
 def load_income_quintiles(path: str | Path | None = None) -> IncomeQuintiles:
@@ -299,7 +300,8 @@ def load_income_quintiles(path: str | Path | None = None) -> IncomeQuintiles:
     if sorted(incomes) != list(QUINTILES) or any(v <= 0 for v in incomes.values()) or raw["median"] <= 0:
         raise InputError(Problem("needs a median and five quintiles (1 to 5), each above £0", file=str(path),
                                  column="quintiles"))
-    return IncomeQuintiles(median=float(raw["median"]), incomes=incomes, measure=str(raw.get("measure", "")),
+    return IncomeQuintiles(median=float(raw["median"]), incomes=incomes, name=str(raw.get("name", "")).strip(),
+                           measure=str(raw.get("measure", "")),
                            source=str(raw.get("source", "")).strip(), source_url=str(raw.get("source_url", "")),
                            year=str(raw.get("financial_year", raw.get("year", ""))),
                            licence=str(raw.get("licence", "")))
@@ -326,9 +328,10 @@ def distributional_weights(incomes: dict[int, float], median: float, eta: float 
 
 def check_eta(eta, *, where: dict | None = None) -> float:
     """``eta`` as a float, or an :class:`~sroi_lib.errors.InputError` when it is not a number above 0."""
-    bad = isinstance(eta, bool) or not isinstance(eta, (int, float)) or not math.isfinite(eta) or eta <= 0
+    bad = isinstance(eta, bool) or not isinstance(eta, (int, float)) or not 0 < eta <= MAX_ETA  # NaN fails too
     if bad:
-        raise InputError(Problem(f"eta is {shown(eta)}, but it must be a number above 0", **(where or {}),
+        raise InputError(Problem(f"eta is {shown(eta)}, but it must be a number above 0 and at most {MAX_ETA:g}",
+                                 **(where or {}),
                                  fix=f"The Green Book's eta is {DEFAULT_ETA}; a sensitivity test uses "
                                      f"{SENSITIVITY_ETAS[0]} or {SENSITIVITY_ETAS[1]}."))
     return float(eta)
@@ -588,7 +591,8 @@ def who_benefits(valuation, *, eta: float = DEFAULT_ETA, lookup: PlaceLookup | N
         Present value and share of the total by IMD decile, ward, income quintile and postcode district, each
         with an ``unknown`` group; shares reaching the most deprived 10% and 20% of areas; the concentration
         index (:func:`concentration_index`); and ``distributional``: ``eta``, ``weights`` (by quintile),
-        ``weighted_present_value`` = sum over lines of PV x weight (a line of unknown income has weight 1),
+        ``weighted_present_value`` = sum over lines of PV x weight (a line of unknown income, and a fiscal line,
+        whose saving goes to the public purse rather than to the people placed, have weight 1),
         ``weighted_sroi_ratio`` = weighted PV / total inputs, and the same at each sensitivity eta.
     """
     eta = check_eta(eta)
@@ -607,6 +611,9 @@ def who_benefits(valuation, *, eta: float = DEFAULT_ETA, lookup: PlaceLookup | N
     by_decile["share"] = [share(v) for v in by_decile["present_value"]]
 
     has_income = placed.income.sum(axis=1) > 0
+    # A fiscal line (a saving to the public purse) accrues to taxpayers at large, not to the people placed: weight 1.
+    fiscal = (lines["value_type"].astype(str).str.lower() == "fiscal").to_numpy() if "value_type" in lines else \
+        np.zeros(len(lines), dtype=bool)
     by_q_pv = placed.income.T @ pv
     rows = [(q, float(by_q_pv[q - 1])) for q in QUINTILES] + [(UNKNOWN, float(pv[~has_income].sum()))]
     by_quintile = pd.DataFrame(rows, columns=["income_quintile", "present_value"])
@@ -629,7 +636,7 @@ def who_benefits(valuation, *, eta: float = DEFAULT_ETA, lookup: PlaceLookup | N
     def weighted(e: float) -> dict:
         weights = distributional_weights(incomes.incomes, incomes.median, e)
         w = np.array([weights[q] for q in QUINTILES])
-        line_weight = np.where(has_income, placed.income @ w, 1.0)
+        line_weight = np.where(has_income & ~fiscal, placed.income @ w, 1.0)
         wpv = float(pv @ line_weight)
         cost = valuation.total_inputs
         return {"eta": e, "weights": {str(q): weights[q] for q in QUINTILES},
@@ -648,6 +655,7 @@ def who_benefits(valuation, *, eta: float = DEFAULT_ETA, lookup: PlaceLookup | N
         "present_value": total,
         "sroi_ratio": valuation.sroi_ratio,
         "unknown_income_weight": 1.0,
+        "fiscal_weight": 1.0,
         "share_unknown_income": share(pv[~has_income].sum()),
         "sensitivity": sensitivity,
         "income_source": incomes.describe(),

@@ -28,6 +28,7 @@ from ..core.records import json_records
 from ..core.settings import DEFAULT_DISCOUNTING, check_settings
 from ..core.uncertainty import Model, tipping_points
 from ..core.valuation import Valuation, investment_inputs, value, zero_inputs_problem
+from ..core.who_benefits import DEFAULT_ETA, WhoBenefits, check_eta, has_place_data, load_lookup, who_benefits
 from ..errors import CellError, InputError, Problem
 from ..io.cells import parse_number
 from ..io.impact_map import read_map_and_inputs
@@ -37,7 +38,7 @@ from .folder import LINES_FILE, RESULTS_FILE
 from .params import ContractParams, load_params
 from .uncertainty import Analysis, analyse, contract_spec
 
-__all__ = ["MIN_INVESTMENT", "ValuedMap", "ContractRun", "value_files", "load_contract", "load_tracking",
+__all__ = ["MIN_INVESTMENT", "NO_PLACE_DATA", "who_json", "ValuedMap", "ContractRun", "value_files", "load_contract", "load_tracking",
            "contract_commitments", "contract_results", "save_results"]
 
 # How value_files names each setting in a problem, unless the caller names them (as the command line's options).
@@ -56,6 +57,7 @@ class ValuedMap:
     framework: Framework | None  # None: grouped by no framework (framework: none)
     notes: list[str] = field(default_factory=list)  # how the files were read (e.g. hidden rows), for the user
     checks: pd.DataFrame | None = None  # the over-claiming guard's findings (warnings and notes)
+    who: WhoBenefits | None = None  # where the value lands, when the map gives place data (core.who_benefits)
 
     def to_dict(self) -> dict:
         """Everything, JSON-ready (what ``sroi value --json`` prints), with ``reading_notes`` as in results.json.
@@ -67,13 +69,26 @@ class ValuedMap:
         return {**self.valuation.to_dict(frameworks=[self.framework] if self.framework else []),
                 "reading_notes": list(self.notes),
                 "checks": json_records(self.checks) if self.checks is not None else [],
-                "tipping_points": json_records(tipping_points(Model.from_valuation(self.valuation), 1.0))}
+                "tipping_points": json_records(tipping_points(Model.from_valuation(self.valuation), 1.0)),
+                **who_json(self.who)}
+
+
+NO_PLACE_DATA = ("the impact map gives no place for any line (no ward, lsoa, imd_decile, income_quintile or "
+                 "postcode_district column filled), so who benefits cannot be shown; add a ward or lsoa column "
+                 "(see docs/who-benefits.md)")
+
+
+def who_json(who: WhoBenefits | None) -> dict:
+    """The who-benefits keys of ``sroi value --json`` and results.json: the breakdowns and ``distributional``
+    when the map gives place data; otherwise ``who_benefits_absent``, saying why."""
+    return who.to_dict() if who is not None else {"who_benefits_absent": NO_PLACE_DATA}
 
 
 def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, investment=None, price_year=None,
                 discounting=DEFAULT_DISCOUNTING, proxies: str | Path | None = None, framework=DEFAULT_FRAMEWORK,
                 labels: Mapping[str, str] | None = None, first_year_discounted: bool = True,
-                drop_off_first_year: bool = False, strict: bool = False) -> ValuedMap:
+                drop_off_first_year: bool = False, strict: bool = False, eta=DEFAULT_ETA,
+                place_lookup: str | Path | None = None) -> ValuedMap:
     """Check everything a valuation needs, report every problem at once, then value the map.
 
     Parameters
@@ -97,6 +112,10 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
         discounted; drop-off from each outcome's second year).
     strict : bool
         Refuse warnings of the over-claiming guard as well as its errors (``--strict``).
+    eta, place_lookup
+        The distributional weights' eta (a number above 0; Green Book 1.3) and an own place lookup file
+        (default: the English Indices of Deprivation 2025), for who benefits (:mod:`~sroi_lib.core.who_benefits`),
+        worked out when the map gives place data.
 
     Raises
     ------
@@ -107,9 +126,15 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
     """
     option = (labels or {}).get("investment")  # how the caller names the investment, if it does
     labels = {**SETTING_WORDS, **(labels or {})}
+    problems_first: list[Problem] = []
+    try:
+        check_eta(eta, where={} if "eta" not in labels else {"column": labels["eta"]})
+    except InputError as exc:
+        problems_first.extend(exc.problems)
     deflators = load_deflators()
     settings, problems = check_settings(price_year=price_year, discounting=discounting, framework=framework,
                                         deflators=deflators, labels=labels, where=lambda key: {})
+    problems = problems_first + list(problems)
     library = None
     try:
         library = library_with(proxies)
@@ -137,6 +162,12 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
             problems.append(Problem(f"{label}{exc.message}", fix="Give an amount in pounds, such as 100000 or £100,000."))
     elif costs is not None and (zero := zero_inputs_problem(costs)):
         problems.append(zero)
+    lookup = None
+    if frame is not None and has_place_data(frame):
+        try:
+            lookup = load_lookup(place_lookup)
+        except InputError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
     valuation = value(frame, costs, price_year=settings.price_year, discounting=settings.discounting,
@@ -150,7 +181,10 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
     if stop:
         raise InputError(stop, notes=[finding_text(f) for f in checks.itertuples()
                                       if f.grade not in stopping_grades(strict)])
-    return ValuedMap(valuation=valuation, library=library, framework=settings.framework, notes=notes, checks=checks)
+    who = (who_benefits(valuation, eta=eta, lookup=lookup, file=frame.attrs.get("file") or str(impact_map))
+           if lookup is not None else None)
+    return ValuedMap(valuation=valuation, library=library, framework=settings.framework, notes=notes, checks=checks,
+                     who=who)
 
 
 @dataclass
@@ -165,6 +199,7 @@ class ContractRun:
     tracking: Tracking | None = None  # when the contract records commitments
     notes: list[str] = field(default_factory=list)  # how the files were read (e.g. hidden rows), for the reader
     uncertainty: Analysis | None = None  # sensitivity, tipping points, Monte Carlo range and scenarios
+    who: WhoBenefits | None = None  # where the value lands, when the map gives place data
 
     def value_breakdowns(self) -> list[tuple[pd.DataFrame, str, str]]:
         """The report's breakdowns of present value, each as (table, its group column, its title): by
@@ -212,12 +247,13 @@ def load_contract(params_file: str | Path, *, strict: bool = False, uncertainty:
     valued = value_files(params.impact_map, params.inputs, price_year=params.price_year,
                          discounting=params.discounting, proxies=params.proxies, framework=params.framework,
                          first_year_discounted=params.first_year_discounted,
-                         drop_off_first_year=params.drop_off_first_year, strict=strict)
+                         drop_off_first_year=params.drop_off_first_year, strict=strict, eta=params.eta,
+                         place_lookup=params.place_lookup)
     v = valued.valuation
     spec = contract_spec(params, v, uncertainty)
     return ContractRun(params=params, library=valued.library, framework=valued.framework, valuation=v,
                        checks=valued.checks, tracking=load_tracking(params, valued.library, v.price_year),
-                       notes=valued.notes, uncertainty=analyse(Model.from_valuation(v), spec))
+                       notes=valued.notes, uncertainty=analyse(Model.from_valuation(v), spec), who=valued.who)
 
 
 def load_tracking(params: ContractParams, library: ProxyLibrary, price_year: int):
@@ -250,6 +286,7 @@ def contract_results(run: ContractRun) -> dict:
         "contract_period": {"start": run.params.contract_start, "end": run.params.contract_end},
         "tracking": run.tracking.to_dict() if run.tracking is not None else None,
         "uncertainty": run.uncertainty.to_dict() if run.uncertainty is not None else None,
+        **who_json(run.who),
     }
 
 

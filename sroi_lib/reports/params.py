@@ -44,6 +44,7 @@ from ..control.periods import parse_period, period_range
 from ..core.frameworks import DEFAULT_FRAMEWORK
 from ..core.quoting import shown
 from ..core.settings import DEFAULT_DISCOUNTING, check_settings
+from ..core.who_benefits import DEFAULT_ETA, check_eta
 from ..errors import InputError, Problem
 from ..paths import compose_node, read_yaml
 from ..io.cells import normalise_header
@@ -96,6 +97,11 @@ KEYS: dict[str, tuple[type | tuple, bool, str]] = {
     "scenarios": ((dict, type(None)), False, "named scenarios valued beside the central case, as 'name: changes' "
                   "lines (docs/uncertainty.md)"),
     "theme": ((str, type(None)), False, "a council theme file (name, logo, colours, fonts), relative to this file"),
+    "eta": ((int, float), False, "the Green Book's elasticity of marginal utility of income for distributional "
+            "weights (default 1.3)"),
+    "place_lookup": ((str, type(None)), False, "your own place lookup (areas with their deprivation decile, and "
+                     "source, licence and year columns), relative to this file; default: the English Indices of "
+                     "Deprivation 2025"),
     # The report's narrative (docs/reports.md): plain text, each shown in its section of the report as written.
     **{key: (str, False, help_) for key, help_ in NARRATIVE_KEYS.items()},
 }
@@ -138,6 +144,8 @@ class ContractParams:
     scenarios_file: Path | None = None  # <stem>.scenarios.yaml beside the parameters, when there is one
     saved_scenarios: dict = field(default_factory=dict)  # what that file holds
     theme: Path | None = None  # the council theme file (reports.theme), when one is given
+    eta: float = DEFAULT_ETA  # distributional weights (core.who_benefits)
+    place_lookup: Path | None = None  # an own place lookup (core.who_benefits.read_lookup), when one is given
     # the narrative (NARRATIVE_KEYS): text as written, or None when not given
     purpose: str | None = None
     audience: str | None = None
@@ -165,7 +173,7 @@ class ContractParams:
         """The files this contract reads, by role."""
         files = {"parameters": self.path, "impact_map": Path(split_sheet(self.impact_map)[0]),
                  "inputs": Path(split_sheet(self.inputs)[0])}  # the workbook, without a sheet named after '#'
-        for key in ("proxies", "commitments", "returns", "theme"):
+        for key in ("proxies", "commitments", "returns", "theme", "place_lookup"):
             if getattr(self, key):
                 files["user_proxies" if key == "proxies" else key] = getattr(self, key)
         if self.scenarios_file:
@@ -272,7 +280,7 @@ def load_params(path: str | Path) -> ContractParams:
             fix="Use forecast or evaluation.")
     elif "analysis_type" in values:
         values["analysis_type"] = values["analysis_type"].lower()
-    for key in ("impact_map", "inputs", "proxies", "commitments", "returns", "theme"):
+    for key in ("impact_map", "inputs", "proxies", "commitments", "returns", "theme", "place_lookup"):
         if values.get(key):
             file, sheet = split_sheet(values[key]) if key in ("impact_map", "inputs") else (values[key], None)
             target = base / file
@@ -295,6 +303,12 @@ def load_params(path: str | Path) -> ContractParams:
     problems.extend(found)
     if "discounting" in values:
         values["discounting"] = str(values["discounting"])
+    if "eta" in values:
+        try:
+            values["eta"] = check_eta(values["eta"])
+        except InputError as exc:
+            add("eta", exc.problems[0].message, fix=exc.problems[0].fix or "")
+            values.pop("eta")
     _check_tracking(values, add, bad)
     _check_uncertainty(p, values, problems, written)
     if problems:

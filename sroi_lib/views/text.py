@@ -17,7 +17,7 @@ from . import formatting as fmt
 __all__ = ["checks_text", "valuation_text", "proxies_text", "proxy_text"]
 
 
-def valuation_text(v, title: str, framework=None, checks=None) -> str:
+def valuation_text(v, title: str, framework=None, checks=None, who=None) -> str:
     """The readable summary printed by ``sroi value``: headline figures, every line, the disbenefits (when there
     are any, with the gross benefits and disbenefits beside the net figure), the breakdowns and the checks.
 
@@ -25,7 +25,8 @@ def valuation_text(v, title: str, framework=None, checks=None) -> str:
     given, adds the value by its groups (e.g. the Best City Ambition pillars); without one, a line says the
     valuation is grouped by no framework;
     ``checks``, the over-claiming guard's findings
-    (:func:`~sroi_lib.core.checks.overclaiming_checks`), each with its line, reason and what to do.
+    (:func:`~sroi_lib.core.checks.overclaiming_checks`), each with its line, reason and what to do;
+    ``who``, where the value lands (:func:`~sroi_lib.core.who_benefits.who_benefits`), when the map gives places.
     """
     s = v.summary()
     disbenefits = v.lines[v.lines["disbenefit"].to_numpy(bool)]
@@ -86,6 +87,10 @@ def valuation_text(v, title: str, framework=None, checks=None) -> str:
             right={1, 2})]
     if framework is None:
         out += ["", "Not grouped by any framework (framework: none), so there is no value by priority."]
+    if who is not None:
+        from .who_benefits import who_text
+
+        out += ["", who_text(who)]
     if checks is not None:
         out += ["", checks_text(checks)]
     return "\n".join(out)

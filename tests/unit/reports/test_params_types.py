@@ -30,6 +30,7 @@ GOOD = {
         "distribution": "triangular", "low": 40, "mode": 60, "high": 70}}]}},
     "scenarios": {"lower rates": {"discounting": "reduced-rate"}},
     "theme": str(EXAMPLES.parent / "themes" / "default.yaml"),
+    "eta": 1.3, "place_lookup": str(EXAMPLES / "own_place_lookup.csv"),
     **{key: "Some text." for key in NARRATIVE_KEYS},
 }
 assert set(GOOD) == set(KEYS), "GOOD must give every key of the parameters contract"
@@ -61,7 +62,7 @@ WRONG = {
 DEFAULTS = {"price_year": None, "discounting": "green-book", "framework": "default", "proxies": None,
             "illustrative": False, "returns": None, "rag_green": 0.95, "rag_amber": 0.8, "description": "",
             "first_year_discounted": True, "drop_off_first_year": False, "uncertainty": None, "scenarios": {},
-            "theme": None,
+            "theme": None, "eta": 1.3, "place_lookup": None,
             **{key: None for key in NARRATIVE_KEYS}}
 ACCEPTED = {
     **{(key, kind): value for key, value in DEFAULTS.items() for kind in ("null", "blank")},
@@ -108,7 +109,8 @@ def test_the_good_file_is_read(tmp_path):
     assert {k: getattr(p, k) for k in ("contract_id", "price_year", "rag_amber")} == {
         "contract_id": "test-contract", "price_year": 2024, "rag_amber": 0.8}
     assert len(p.periods) == 8 and p.returns == CARE / "returns.xlsx"
-    assert set(p.input_files()) == {"parameters", "impact_map", "inputs", "commitments", "returns", "theme"}
+    assert set(p.input_files()) == {"parameters", "impact_map", "inputs", "commitments", "returns", "theme",
+                                    "place_lookup"}
     assert p.to_dict()["impact_map"] == str(CARE / "impact_map.csv")
 
 
