@@ -2,7 +2,7 @@
 
 A line of an impact map may say where its beneficiaries are (all optional):
 
-* ``lsoa``: a Lower-layer Super Output Area (2021 code, such as ``E01011352``);
+* ``lsoa``: a Lower-layer Super Output Area (2021 code, such as ``E01011352``, or its name, ``Leeds 060C``);
 * ``ward``: an electoral ward (2024), by name (``Armley``) or ONS code (``E05011373``);
 * ``imd_decile``: the Index of Multiple Deprivation decile of the beneficiaries' area (1 = most deprived 10%
   of areas in England);
@@ -94,6 +94,12 @@ class PlaceLookup:
     def describe(self) -> str:
         """Where the lookup comes from, in one line for a report."""
         return f"{self.source} ({self.year}; {self.licence})"
+
+    @property
+    def short(self) -> str:
+        """The lookup's name in a few words, for a message."""
+        return (f"the place lookup {Path(self.file).name}" if Path(self.file).name != IMD_FILE
+                else "the English Indices of Deprivation 2025 (LSOAs of 2021)")
 
 
 def ward_profiles(lookup: PlaceLookup) -> pd.DataFrame:
@@ -437,14 +443,20 @@ def place_lines(lines: pd.DataFrame, lookup: PlaceLookup | None = None, *, file:
     income_basis[has_q] = "stated quintile"
 
     areas = lookup.areas
-    lsoa = np.char.upper(text("lsoa").astype(str)).astype(object)
+    lsoa_written = text("lsoa")
+    lsoa = np.char.upper(lsoa_written.astype(str)).astype(object)
     given = np.flatnonzero(lsoa != "")
     if len(given):
         at = areas.index.get_indexer(lsoa[given])
+        if (at < 0).any():  # an LSOA may be given by its name ("Leeds 060C") as well as its code
+            names = _area_names(lookup)
+            for k in np.flatnonzero(at < 0):
+                code = names.get(lsoa[given[k]].lower())
+                if code is not None:
+                    lsoa[given[k]], at[k] = code, areas.index.get_loc(code)
         for i in given[at < 0]:
-            found.add(f"LSOA {shown(lsoa[i])} is not in the place lookup ({lookup.describe()})", **where(i, "lsoa"),
-                      fix=did_you_mean(lsoa[i], areas.index, most=3, cutoff=0.8)
-                      + "Give a 2021 LSOA code such as E01011352 (2011 codes changed in 2021).")
+            found.add(f"LSOA {shown(lsoa_written[i])} is not in {lookup.short}", **where(i, "lsoa"),
+                      fix=_lsoa_fix(lsoa_written[i], lookup))
         ok, at = given[at >= 0], at[at >= 0]
         area_decile = areas["imd_decile"].to_numpy(dtype=np.int64)[at]
         clash = stated[ok] & (decile[ok] != area_decile)
@@ -502,6 +514,28 @@ def place_lines(lines: pd.DataFrame, lookup: PlaceLookup | None = None, *, file:
     return Placed(imd, income, ward, ward_code, basis, income_basis, districts)
 
 
+def _area_names(lookup: PlaceLookup) -> dict[str, str]:
+    names = lookup.cache.get("area_names")
+    if names is None:
+        names = {str(n).lower(): c for c, n in zip(lookup.areas.index, lookup.areas["area_name"]) if n}
+        lookup.cache["area_names"] = names
+    return names
+
+
+def _lsoa_fix(given: str, lookup: PlaceLookup) -> str:
+    """What to do about an LSOA that is not in the lookup: the nearest names or codes, and the form of a code."""
+    if re.fullmatch(r"[A-Za-z]\d{8}", given):
+        close = nearest(given.upper(), lookup.areas.index, most=3, cutoff=0.85)
+        hint = f"Did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+        return hint + ("Give a 2021 LSOA code of England (E01 and six digits, such as E01011352); codes of 2011 "
+                       "that changed in 2021 are not in the list.")
+    close = nearest(given, list(_area_names(lookup)), most=3, cutoff=0.8)
+    names = [lookup.areas.at[_area_names(lookup)[c], "area_name"] for c in close]
+    hint = f"Did you mean {', '.join(repr(n) for n in names)}? " if names else ""
+    return hint + ("Give the LSOA's 2021 code (E01 and six digits, such as E01011352) or its name as the ONS "
+                   "writes it (such as Leeds 060C).")
+
+
 def _find_ward(name: str, profiles: pd.DataFrame, lookup: PlaceLookup) -> str | Problem:
     """A ward's code from its code or name (forgiving case, spaces and '&'/'and'), or the problem."""
     if name.upper() in profiles.index:
@@ -523,7 +557,7 @@ def _find_ward(name: str, profiles: pd.DataFrame, lookup: PlaceLookup) -> str | 
                        f"instead: {'; '.join(places)}{' ...' if len(codes) > 6 else ''}.")
     close = nearest(name, list(profiles["ward_name"].unique()), most=3, cutoff=0.7)
     hint = ("Did you mean " + ", ".join(repr(c) for c in close) + "? ") if close else ""
-    return Problem(f"ward {shown(name)} is not in the place lookup ({lookup.describe()})",
+    return Problem(f"ward {shown(name)} is not in {lookup.short}",
                    fix=hint + "Give the ward's name as the ONS names it (2024 wards), or its code such as E05011373.")
 
 
