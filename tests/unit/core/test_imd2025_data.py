@@ -67,3 +67,20 @@ def test_every_lsoa_has_people(rows):
     people = [int(r["population"]) for r in rows]
     assert min(people) > 0
     assert 56_400_000 < sum(people) < 56_600_000
+
+
+def test_the_shipped_leeds_ward_profiles_are_what_the_library_computes():
+    """data/reference/leeds_wards.csv is written by make_ward_profiles.py from the same function that places a
+    line given by its ward, so the file a reader opens and the figures a report uses cannot drift apart."""
+    import importlib.util
+
+    import pandas as pd
+
+    spec = importlib.util.spec_from_file_location("make_ward_profiles",
+                                                  reference_file("sources/make_ward_profiles.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped = pd.read_csv(reference_file("leeds_wards.csv"), comment="#")
+    computed = module.profile_table(module.LEEDS).reset_index(drop=True)
+    assert len(shipped) == 33 and shipped["areas"].sum() == 488
+    pd.testing.assert_frame_equal(shipped, computed, check_dtype=False, atol=1e-9)
