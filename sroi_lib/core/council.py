@@ -28,13 +28,15 @@ from ..paths import data_dir, read_yaml
 from .quoting import shown
 
 __all__ = ["SETTINGS_FILE", "FRAMEWORK_VARIABLE", "SETTINGS_KEYS", "DefaultFramework", "settings_file",
-           "default_framework_setting"]
+           "default_framework_setting", "local_authority_setting"]
 
 SETTINGS_FILE = "settings.yaml"  # in the data folder
 FRAMEWORK_VARIABLE = "SROI_FRAMEWORK"  # overrides the file's framework when set and not blank
 SETTINGS_KEYS = {
     "framework": "the framework valuations are grouped by unless a contract or command names another: "
                  "a shipped framework's name, a framework YAML file (relative to the settings file), or none",
+    "local_authority": "the council's local authority district (name or ONS code, such as Leeds or E08000035): a "
+                       "ward named in an impact map is looked for there first, as ward names repeat across England",
 }
 
 
@@ -80,6 +82,23 @@ def default_framework_setting() -> DefaultFramework:
     path = settings_file()
     if not path.exists():
         return DefaultFramework("none", f"no settings file ({path}) and no {FRAMEWORK_VARIABLE}")
+    raw, lines = _read_settings(path)
+    value = raw.get("framework")
+    if value is None:
+        return DefaultFramework("none", f"the settings file {path} (which names no framework)")
+    return DefaultFramework(value.strip(), f"the settings file {path}", file=path, line=lines.get("framework"),
+                            base=path.parent)
+
+
+def _read_settings(path: Path) -> tuple[dict, dict[str, int]]:
+    """The settings file, every key checked, and the line of each key.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, is not ``key: value`` lines, has a key sroi does not know, or gives a
+        framework or local authority that is not text.
+    """
     raw = read_yaml(path, "settings file")
     label = str(path)
     if raw is None:
@@ -94,6 +113,11 @@ def default_framework_setting() -> DefaultFramework:
             problems.add(f"{shown(str(key))} is not a setting sroi knows", file=label, row=lines.get(str(key)),
                          column=str(key), fix=did_you_mean(str(key).strip().lower(), SETTINGS_KEYS, cutoff=0.6)
                          + f"Known settings: {', '.join(SETTINGS_KEYS)}.")
+    area = raw.get("local_authority")
+    if area is not None and (isinstance(area, bool) or not isinstance(area, str) or not area.strip()):
+        problems.add(f"the local authority is {shown(area)}, not a district's name or code", file=label,
+                     row=lines.get("local_authority"), column="local_authority",
+                     fix="Give the council's local authority district, such as Leeds or E08000035.")
     value = raw.get("framework")
     if value is not None and (isinstance(value, bool) or not isinstance(value, str) or not value.strip()):
         problems.add(f"the framework is {shown(value)}, not a framework's name", file=label,
@@ -101,10 +125,23 @@ def default_framework_setting() -> DefaultFramework:
                      fix="Give a shipped framework's name (a file name in data/frameworks/ without '.yaml'), "
                          "a framework YAML file, or none.")
     problems.raise_if_any()
-    if value is None:
-        return DefaultFramework("none", f"the settings file {path} (which names no framework)")
-    return DefaultFramework(value.strip(), f"the settings file {path}", file=path, line=lines.get("framework"),
-                            base=path.parent)
+    return raw, lines
+
+
+def local_authority_setting() -> str | None:
+    """The council's local authority district as the settings file gives it (``local_authority``), or None.
+
+    Raises
+    ------
+    InputError
+        As :func:`default_framework_setting`, for a settings file that cannot be read or is wrong.
+    """
+    path = settings_file()
+    if not path.exists():
+        return None
+    raw, _ = _read_settings(path)
+    value = raw.get("local_authority")
+    return value.strip() if isinstance(value, str) else None
 
 
 def _lines(path: Path) -> dict[str, int]:

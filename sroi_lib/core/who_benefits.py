@@ -394,7 +394,8 @@ class Placed:
     postcode_district: np.ndarray
 
 
-def place_lines(lines: pd.DataFrame, lookup: PlaceLookup | None = None, *, file: str | None = None) -> Placed:
+def place_lines(lines: pd.DataFrame, lookup: PlaceLookup | None = None, *, file: str | None = None,
+                area: str | None = None, area_where: dict | None = None) -> Placed:
     """Place each line of a valuation (or impact map) by its place columns; see the module's docstring.
 
     Raises
@@ -402,28 +403,30 @@ def place_lines(lines: pd.DataFrame, lookup: PlaceLookup | None = None, *, file:
     InputError
         Naming the file, row and column: an LSOA or ward that is not in the lookup (with the nearest known
         names), a ward name shared by wards in more than one district, a postcode district not in the form
-        LS12, a stated IMD decile that disagrees with the line's LSOA.
+        LS12, a stated IMD decile that disagrees with the line's LSOA. The same problem on many rows is said
+        once, with the rows it is on. ``area`` (the council's local authority district, by name or code) is
+        where a ward name is looked for first, as ward names repeat across England; one the lookup does not
+        know is refused, placed by ``area_where`` (the settings file's line).
     """
     lookup = lookup if lookup is not None else load_lookup()
     n = len(lines)
     rows = lines["row"].to_numpy(dtype=object) if "row" in lines.columns else np.full(n, None)
 
-    def text(col):
-        if col not in lines.columns:
-            return np.full(n, "", dtype=object)
-        values = lines[col].to_numpy(dtype=object)
-        return np.array(["" if v is None or v != v else str(v).strip() for v in values], dtype=object)
+    def text(col, upper=False):
+        return _clean_text(lines[col], upper) if col in lines.columns else np.full(n, "", dtype=object)
 
     def whole(col, most):
         if col not in lines.columns:
             return np.zeros(n, dtype=np.int64)
         return pd.to_numeric(lines[col], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
 
-    found = Problems()
+    found = _GroupedProblems()
 
     def where(i, col):
         r = rows[i]
         return {"file": file, "row": None if r is None or r != r else int(r), "column": col}
+
+    district = _district(area, lookup, area_where) if area else None
 
     imd = np.zeros((n, 10))
     income = np.zeros((n, 5))
@@ -444,7 +447,7 @@ def place_lines(lines: pd.DataFrame, lookup: PlaceLookup | None = None, *, file:
 
     areas = lookup.areas
     lsoa_written = text("lsoa")
-    lsoa = np.char.upper(lsoa_written.astype(str)).astype(object)
+    lsoa = text("lsoa", upper=True)
     given = np.flatnonzero(lsoa != "")
     if len(given):
         at = areas.index.get_indexer(lsoa[given])
@@ -474,44 +477,57 @@ def place_lines(lines: pd.DataFrame, lookup: PlaceLookup | None = None, *, file:
         income_basis[ok[use]] = "area (LSOA)"
 
     wards_given = text("ward")
-    named = np.flatnonzero((wards_given != "") & (basis != "LSOA"))
-    same_ward = np.flatnonzero((wards_given != "") & (basis == "LSOA"))
-    if len(named) or len(same_ward):
+    has_ward = np.flatnonzero(wards_given != "")
+    if len(has_ward):
         profiles = lookup.wards
-        resolved: dict[str, str | Problem] = {}
-        for i in np.concatenate([named, same_ward]):
-            w = wards_given[i]
-            if w not in resolved:
-                resolved[w] = _find_ward(w, profiles, lookup)
-            code = resolved[w]
-            if isinstance(code, Problem):
-                found.add(code.message, **where(i, "ward"), fix=code.fix)
-                continue
-            if basis[i] == "LSOA":
-                if code != ward_code[i]:
-                    found.add(f"ward is {shown(w)}, but LSOA {lsoa[i]} is in {ward[i]} ({ward_code[i]})",
-                              **where(i, "ward"), fix="Give the ward or the LSOA, or check which is right.")
-                continue
-            ward[i] = profiles.at[code, "ward_name"]
-            ward_code[i] = code
-            if not stated[i]:
-                imd[i] = profiles.loc[code, [f"imd_{d}" for d in DECILES]].to_numpy(dtype=float)
-                basis[i] = "ward profile"
-            if not has_q[i]:
-                shares = profiles.loc[code, [f"income_{q}" for q in QUINTILES]].to_numpy(dtype=float)
-                if shares.sum() > 0:
-                    income[i] = shares
-                    income_basis[i] = "area (ward profile)"
+        inv, uniques = pd.factorize(wards_given[has_ward])
+        resolved = [_find_ward(w, profiles, lookup, district) for w in uniques]
+        for k in [k for k, r in enumerate(resolved) if isinstance(r, Problem)]:
+            for i in has_ward[inv == k]:
+                found.add(resolved[k].message, **where(i, "ward"), fix=resolved[k].fix)
+        code_u = np.array([r if isinstance(r, str) else "" for r in resolved] + [""], dtype=object)
+        prof_u = np.append(profiles.index.get_indexer(code_u[:-1]), -1)
+        prof_u[code_u == ""] = -1
+        line_code, line_prof = code_u[inv], prof_u[inv]
+        by_lsoa = basis[has_ward] == "LSOA"
+        clash = by_lsoa & (line_prof >= 0) & (line_code != ward_code[has_ward])
+        for i in has_ward[clash]:
+            found.add(f"ward is {shown(wards_given[i])}, but LSOA {lsoa[i]} is in {ward[i]} ({ward_code[i]})",
+                      **where(i, "ward"), fix="Give the ward or the LSOA, or check which is right.")
+        use = ~by_lsoa & (line_prof >= 0)
+        rows_w, prof = has_ward[use], line_prof[use]
+        ward[rows_w] = profiles["ward_name"].to_numpy(dtype=object)[prof]
+        ward_code[rows_w] = line_code[use]
+        imd_shares = profiles[[f"imd_{d}" for d in DECILES]].to_numpy(dtype=float)
+        inc_shares = profiles[[f"income_{q}" for q in QUINTILES]].to_numpy(dtype=float)
+        spread = ~stated[rows_w]
+        imd[rows_w[spread]] = imd_shares[prof[spread]]
+        basis[rows_w[spread]] = "ward profile"
+        spread = ~has_q[rows_w] & (inc_shares[prof].sum(axis=1) > 0)
+        income[rows_w[spread]] = inc_shares[prof[spread]]
+        income_basis[rows_w[spread]] = "area (ward profile)"
 
-    districts = np.char.upper(text("postcode_district").astype(str)).astype(object)
-    for i in np.flatnonzero(districts != ""):
-        if not _POSTCODE_DISTRICT.match(districts[i]):
-            found.add(f"postcode district {shown(districts[i])} is not in the form LS12 or M1",
-                      **where(i, "postcode_district"),
-                      fix="Give the outward part of the postcode only (the part before the space), such as LS12.")
+    districts = text("postcode_district", upper=True)
+    given_d = np.flatnonzero(districts != "")
+    if len(given_d):
+        inv, uniques = pd.factorize(districts[given_d])
+        for k, d in enumerate(uniques):
+            if not _POSTCODE_DISTRICT.match(d):
+                for i in given_d[inv == k]:
+                    found.add(f"postcode district {shown(d)} is not in the form LS12 or M1",
+                              **where(i, "postcode_district"), fix="Give the outward part of the postcode only "
+                              "(the part before the space), such as LS12.")
     districts[districts == ""] = UNKNOWN
     found.raise_if_any()
     return Placed(imd, income, ward, ward_code, basis, income_basis, districts)
+
+
+def _clean_text(column: pd.Series, upper: bool = False) -> np.ndarray:
+    """A text column with blanks (None, NaN) as "" and each value stripped (and upper-cased), as an object array;
+    each distinct value is cleaned once (a map of 200,000 lines holds a few thousand places)."""
+    inv, uniques = pd.factorize(column.to_numpy(dtype=object))  # a blank is -1: the "" put last
+    clean = [str(u).strip().upper() if upper else str(u).strip() for u in uniques]
+    return np.array(clean + [""], dtype=object)[inv]
 
 
 def _area_names(lookup: PlaceLookup) -> dict[str, str]:
@@ -536,8 +552,51 @@ def _lsoa_fix(given: str, lookup: PlaceLookup) -> str:
                    "writes it (such as Leeds 060C).")
 
 
-def _find_ward(name: str, profiles: pd.DataFrame, lookup: PlaceLookup) -> str | Problem:
-    """A ward's code from its code or name (forgiving case, spaces and '&'/'and'), or the problem."""
+class _GroupedProblems(Problems):
+    """Problems where the same message on many rows of one column is said once, with its rows."""
+
+    def raise_if_any(self) -> None:
+        groups: dict[tuple, list[Problem]] = {}
+        for p in self:
+            groups.setdefault((p.file, p.column, p.message, p.fix), []).append(p)
+        out = []
+        for same in groups.values():
+            first = same[0]
+            if len(same) > 1:
+                rows = [p.row for p in same[1:] if p.row is not None]
+                shown_rows = ", ".join(str(r) for r in rows[:5]) + (f" and {len(rows) - 5:,} more" if len(rows) > 5
+                                                                   else "")
+                first = Problem(f"{first.message} (the same on row{'s' if len(rows) > 1 else ''} {shown_rows})",
+                                file=first.file, row=first.row, column=first.column, fix=first.fix)
+            out.append(first)
+        if out:
+            raise InputError(out)
+
+
+def _district(area: str, lookup: PlaceLookup, where: dict | None) -> str | None:
+    """The district code of ``area`` (a local authority district's name or code) in the lookup; None when the
+    lookup has no districts (an own lookup)."""
+    known = lookup.cache.get("districts")
+    if known is None:
+        pairs = lookup.areas[["district_code", "district_name"]].drop_duplicates()
+        known = {str(name).lower(): code for code, name in pairs.itertuples(index=False) if code}
+        known.update({code.lower(): code for code in pairs["district_code"] if code})
+        lookup.cache["districts"] = known
+    if not known:
+        return None
+    code = known.get(area.strip().lower())
+    if code is None:
+        names = sorted(set(lookup.areas["district_name"]))
+        raise InputError(Problem(f"the local authority {shown(area)} is not a district of {lookup.short}",
+                                 **(where or {}), fix=did_you_mean(area, names)
+                                 + "Give the district's name as the ONS writes it (such as Leeds) or its code "
+                                 "(such as E08000035)."))
+    return code
+
+
+def _find_ward(name: str, profiles: pd.DataFrame, lookup: PlaceLookup, district: str | None = None) -> str | Problem:
+    """A ward's code from its code or name (forgiving case, spaces and '&'/'and'), or the problem; a name shared
+    by wards of several districts is the ward of ``district`` (the council's own) when it has one."""
     if name.upper() in profiles.index:
         return name.upper()
     key = _ward_key(name)
@@ -550,6 +609,10 @@ def _find_ward(name: str, profiles: pd.DataFrame, lookup: PlaceLookup) -> str | 
     codes = keys.get(key, [])
     if len(codes) == 1:
         return codes[0]
+    if len(codes) > 1 and district is not None:
+        own = [c for c in codes if profiles.at[c, "district_code"] == district]
+        if len(own) == 1:
+            return own[0]
     if len(codes) > 1:
         places = [f"{profiles.at[c, 'ward_name']} ({c}, {profiles.at[c, 'district_name'] or 'no district'})"
                   for c in codes[:6]]
@@ -603,7 +666,8 @@ class WhoBenefits:
 
 
 def who_benefits(valuation, *, eta: float = DEFAULT_ETA, lookup: PlaceLookup | None = None,
-                 incomes: IncomeQuintiles | None = None, file: str | None = None) -> WhoBenefits:
+                 incomes: IncomeQuintiles | None = None, file: str | None = None, area: str | None = None,
+                 area_where: dict | None = None) -> WhoBenefits:
     """Where a valuation's present value lands, and its distributionally weighted value.
 
     Parameters
@@ -618,6 +682,8 @@ def who_benefits(valuation, *, eta: float = DEFAULT_ETA, lookup: PlaceLookup | N
         figures).
     file : str, optional
         The impact map's name, for problems.
+    area, area_where
+        The council's local authority district, where ward names are looked for first (:func:`place_lines`).
 
     Returns
     -------
@@ -633,7 +699,7 @@ def who_benefits(valuation, *, eta: float = DEFAULT_ETA, lookup: PlaceLookup | N
     lookup = lookup if lookup is not None else load_lookup()
     incomes = incomes if incomes is not None else load_income_quintiles()
     lines = valuation.lines
-    placed = place_lines(lines, lookup, file=file)
+    placed = place_lines(lines, lookup, file=file, area=area, area_where=area_where)
     pv = lines["present_value"].to_numpy(dtype=float)
     total = float(pv.sum())
     share = (lambda x: float(x) / total) if total > 0 else (lambda x: None)
@@ -646,24 +712,32 @@ def who_benefits(valuation, *, eta: float = DEFAULT_ETA, lookup: PlaceLookup | N
 
     has_income = placed.income.sum(axis=1) > 0
     # A fiscal line (a saving to the public purse) accrues to taxpayers at large, not to the people placed: weight 1.
-    fiscal = (lines["value_type"].astype(str).str.lower() == "fiscal").to_numpy() if "value_type" in lines else \
-        np.zeros(len(lines), dtype=bool)
+    fiscal = (_clean_text(lines["value_type"]) == "fiscal") if "value_type" in lines else np.zeros(len(lines), bool)
     by_q_pv = placed.income.T @ pv
     rows = [(q, float(by_q_pv[q - 1])) for q in QUINTILES] + [(UNKNOWN, float(pv[~has_income].sum()))]
     by_quintile = pd.DataFrame(rows, columns=["income_quintile", "present_value"])
     by_quintile["share"] = [share(v) for v in by_quintile["present_value"]]
 
-    by_ward = (pd.DataFrame({"ward": placed.ward, "ward_code": placed.ward_code, "basis": placed.basis, "pv": pv})
-               .groupby(["ward", "ward_code"], sort=False)
-               .agg(present_value=("pv", "sum"), lines=("pv", "size"),
-                    basis=("basis", lambda b: ", ".join(sorted(set(b))))).reset_index())
+    ids, codes = pd.factorize(placed.ward_code)
+    first = np.full(len(codes), len(pv))
+    np.minimum.at(first, ids, np.arange(len(pv)))
+    basis_ids, basis_names = pd.factorize(placed.basis)
+    pairs = np.unique(ids.astype(np.int64) * len(basis_names) + basis_ids)
+    bases: dict[int, list[str]] = {}
+    for pair in pairs:
+        bases.setdefault(int(pair // len(basis_names)), []).append(basis_names[pair % len(basis_names)])
+    by_ward = pd.DataFrame({"ward": placed.ward[first], "ward_code": np.asarray(codes, dtype=object),
+                            "present_value": np.bincount(ids, weights=pv, minlength=len(codes)),
+                            "lines": np.bincount(ids, minlength=len(codes)),
+                            "basis": [", ".join(sorted(bases[k])) for k in range(len(codes))]})
     by_ward["share"] = [share(v) for v in by_ward["present_value"]]
     by_ward["_unknown"] = by_ward["ward"] == UNKNOWN
-    by_ward = (by_ward.sort_values(["_unknown", "present_value"], ascending=[True, False])
+    by_ward = (by_ward.sort_values(["_unknown", "present_value"], ascending=[True, False], kind="stable")
                .drop(columns="_unknown").reset_index(drop=True))
 
-    by_district = (pd.DataFrame({"postcode_district": placed.postcode_district, "pv": pv})
-                   .groupby("postcode_district", sort=False).agg(present_value=("pv", "sum")).reset_index())
+    ids, names = pd.factorize(placed.postcode_district)
+    by_district = pd.DataFrame({"postcode_district": np.asarray(names, dtype=object),
+                                "present_value": np.bincount(ids, weights=pv, minlength=len(names))})
     by_district["share"] = [share(v) for v in by_district["present_value"]]
     by_district = by_district.sort_values("present_value", ascending=False, kind="stable").reset_index(drop=True)
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..control.returns import check_returns
 from ..control.tracking import Tracking, read_commitments, track
+from ..core.council import local_authority_setting, settings_file
 from ..core.checks import blocking_problems, finding_text, load_comparables, overclaiming_checks, stopping_grades
 from ..core.frameworks import DEFAULT_FRAMEWORK, Framework
 from ..core.prices import load_deflators
@@ -181,8 +182,11 @@ def value_files(impact_map: str | Path, inputs: str | Path | None = None, *, inv
     if stop:
         raise InputError(stop, notes=[finding_text(f) for f in checks.itertuples()
                                       if f.grade not in stopping_grades(strict)])
-    who = (who_benefits(valuation, eta=eta, lookup=lookup, file=frame.attrs.get("file") or str(impact_map))
-           if lookup is not None else None)
+    who = None
+    if lookup is not None:
+        area = local_authority_setting()
+        who = who_benefits(valuation, eta=eta, lookup=lookup, file=frame.attrs.get("file") or str(impact_map),
+                           area=area, area_where={"file": str(settings_file()), "column": "local_authority"})
     return ValuedMap(valuation=valuation, library=library, framework=settings.framework, notes=notes, checks=checks,
                      who=who)
 
