@@ -25,7 +25,7 @@ def settings_file(tmp_path, monkeypatch):
 def test_the_shipped_settings_file_names_leeds_best_city_ambition(monkeypatch):
     monkeypatch.delenv(council.FRAMEWORK_VARIABLE, raising=False)
     assert council.settings_file() == ROOT / "data" / "settings.yaml"
-    assert read_yaml(council.settings_file(), "settings file") == {"framework": "best_city_ambition"}
+    assert read_yaml(council.settings_file(), "settings file") == {"framework": "best_city_ambition", "local_authority": "Leeds"}
     setting = council.default_framework_setting()
     assert setting.value == "best_city_ambition" and setting.line == 12
     assert default_framework().name == "best_city_ambition"
@@ -80,7 +80,7 @@ def test_a_wrong_settings_file_is_refused_naming_file_line_and_key(settings_file
     settings_file.write_text("# ours\nframwork: national_toms\n")
     settings, problems = check_settings()
     assert settings is None and str(problems[0]).startswith("settings.yaml, line 2, key 'framwork': 'framwork' is not a setting sroi "
-                                     "knows. Did you mean 'framework'? Known settings: framework.")
+                                     "knows. Did you mean 'framework'? Known settings: framework, local_authority.")
     settings_file.write_text("colour: blue\n")
     with pytest.raises(InputError, match="Known settings: framework"):
         default_framework()
@@ -109,3 +109,14 @@ def test_an_unusable_default_is_placed_where_it_is_set(settings_file, monkeypatc
     monkeypatch.setenv(council.FRAMEWORK_VARIABLE, "missing.yaml")
     with pytest.raises(InputError, match="the framework file .*missing.yaml' was not found"):
         default_framework()
+
+
+def test_the_local_authority_setting(tmp_path, monkeypatch):
+    """The council's district, where ward names are looked for first; one that is not text is refused."""
+    assert council.local_authority_setting() == "Leeds"
+    monkeypatch.setenv("SROI_DATA_DIR", str(tmp_path))
+    assert council.local_authority_setting() is None  # no settings file
+    (tmp_path / "settings.yaml").write_text("framework: none\nlocal_authority: [Leeds]\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        council.local_authority_setting()
+    assert "line 2, key 'local_authority'" in str(exc.value) and "not a district" in str(exc.value)

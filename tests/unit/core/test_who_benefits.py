@@ -249,3 +249,29 @@ def test_eta_moves_the_weighted_figures_only():
         central.who.distributional["sensitivity"][1]["weighted_sroi_ratio"])
     assert not math.isclose(steep.who.distributional["weighted_sroi_ratio"],
                             central.who.distributional["weighted_sroi_ratio"])
+
+
+def test_a_ward_name_shared_across_england_is_the_councils_own():
+    """Harewood is a ward of Leeds and of Test Valley: with the council's district it is Leeds's, without it the
+    name is refused with both codes."""
+    frame = toy_map(ward=["Harewood"])
+    placed = place_lines(frame, load_lookup(), area="Leeds")
+    assert placed.ward_code[0] == "E05011396"
+    with pytest.raises(InputError) as exc:
+        place_lines(frame, load_lookup(), file="map.csv")
+    assert "names 2 wards in England" in str(exc.value) and "E05012097, Test Valley" in str(exc.value)
+
+
+def test_an_unknown_local_authority_is_refused_where_it_is_set():
+    with pytest.raises(InputError) as exc:
+        place_lines(toy_map(ward=["Armley"]), load_lookup(), area="Leds",
+                    area_where={"file": "settings.yaml", "column": "local_authority"})
+    text = str(exc.value)
+    assert "settings.yaml" in text and "'Leds' is not a district" in text and "Did you mean 'Leeds'" in text
+
+
+def test_the_same_problem_on_many_rows_is_said_once():
+    with pytest.raises(InputError) as exc:
+        place_lines(toy_map(ward=["Armly"] * 8), load_lookup(), file="map.csv", area="Leeds")
+    assert len(exc.value.problems) == 1
+    assert "row 2" in str(exc.value) and "the same on rows 3, 4, 5, 6, 7 and 2 more" in str(exc.value)
