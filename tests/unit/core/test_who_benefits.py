@@ -275,3 +275,12 @@ def test_the_same_problem_on_many_rows_is_said_once():
         place_lines(toy_map(ward=["Armly"] * 8), load_lookup(), file="map.csv", area="Leeds")
     assert len(exc.value.problems) == 1
     assert "row 2" in str(exc.value) and "the same on rows 3, 4, 5, 6, 7 and 2 more" in str(exc.value)
+
+
+def test_the_weights_the_docs_quote_are_the_shipped_ones():
+    from tests.conftest import ROOT
+
+    inc = load_income_quintiles()
+    w = distributional_weights(inc.incomes, inc.median, DEFAULT_ETA)
+    quoted = ", ".join(f"{w[q]:.2f}" for q in range(1, 5)) + f" and {w[5]:.2f}"
+    assert f"the weights are {quoted}" in " ".join((ROOT / "docs" / "who-benefits.md").read_text().split())
