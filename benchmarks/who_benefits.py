@@ -78,8 +78,8 @@ def main() -> None:
     print(f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}; "
           f"{args.lines:,} lines (80% by LSOA, 10% by ward, 10% no place); median of {args.repeat}")
     print(f"lookup read once ({shipped.name}, 33,755 LSOAs): {load_s:.2f} s; ward profiles once: {profiles_s:.2f} s")
-    print(f"plain valuation: {p:.2f} s")
-    print(f"who benefits (join, grouping, shares, weights at 3 etas): {b:.2f} s")
+    print(f"plain valuation: {p:.3f} s")
+    print(f"who benefits (join, grouping, shares, weights at 3 etas): {b:.3f} s")
     print(f"(valuation + who benefits) / valuation: {(p + b) / p:.2f}x (target under 2x)")
     print(f"share in decile 1: {who.share_most_deprived_10:.3f}; unknown: {who.share_unknown:.3f}; "
           f"weighted ratio {who.distributional['weighted_sroi_ratio']:.2f} vs {v.sroi_ratio:.2f}")

@@ -62,7 +62,11 @@ _GUIDANCE = {
     "value_type": "Fiscal is public money saved. Blank takes the proxy's value type.",
     "theme": "Blank takes the proxy's theme.",
     "evidence": "The source of the quantity, and the reasons for each percentage.",
-    "ward": "If the outcome is in one place.",
+    "ward": "Where the beneficiaries live: the ward's name or ONS code (its deprivation profile is used).",
+    "lsoa": "Where the beneficiaries live, more precisely: the LSOA's 2021 code, such as E01011352.",
+    "postcode_district": "The part of the postcode before the space, such as LS12.",
+    "imd_decile": "Only if you know it and give no LSOA: 1 is the most deprived 10% of areas in England.",
+    "income_quintile": "If you know the beneficiaries' incomes: 1 is the lowest fifth (e.g. people on Universal Credit).",
 }
 _WIDTHS = {"text": 24, "number": 12, "money": 12, "whole": 10, "fraction": 13, "value_type": 12, "yes_no": 11}
 _WIDE = {"stakeholder": 28, "outcome": 32, "indicator": 32, "proxy_id": 34, "evidence": 48}
