@@ -359,7 +359,7 @@ def concentration_index(shares: np.ndarray) -> float | None:
     --------
     >>> round(concentration_index(np.eye(10)[0]), 6)
     -0.9
-    >>> round(concentration_index(np.full(10, 0.1)), 6)
+    >>> abs(round(concentration_index(np.full(10, 0.1)), 6))
     0.0
     """
     values = np.asarray(shares, dtype=float)
@@ -368,7 +368,7 @@ def concentration_index(shares: np.ndarray) -> float | None:
         return None
     cum = np.concatenate([[0.0], np.cumsum(values) / total])
     p = np.arange(11) / 10
-    return float(np.sum(p[:-1] * cum[1:] - p[1:] * cum[:-1]))
+    return float(np.sum(p[:-1] * cum[1:] - p[1:] * cum[:-1])) + 0.0  # + 0.0: never a "-0.0"
 
 
 def has_place_data(impact_map: pd.DataFrame) -> bool:
