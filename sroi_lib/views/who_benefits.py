@@ -13,6 +13,8 @@ nothing. No plotting library is imported here, so ``sroi value`` stays quick.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ..core.who_benefits import UNKNOWN
@@ -193,7 +195,7 @@ def weights_markdown(run) -> str:
             f"quintile's income) to the power eta, {x['eta']:g} here, with {x['sensitivity'][0]['eta']:g} and "
             f"{x['sensitivity'][1]['eta']:g} as sensitivity tests. A line whose income is not known, and a fiscal "
             "saving (which goes to the public purse), count at weight 1.\n\n"
-            f"**Incomes:** {fmt.safe_link(x.get('income_source_url'), x['income_source'])}. "
+            f"**Incomes:** {_markdown_link(x['income_source'], x.get('income_source_url'))}. "
             f"**Places:** {t(who.lookup_source)}.")
 
 
@@ -269,6 +271,15 @@ def _column(lines, name: str):
     if name not in lines.columns:
         return pd.Series([""] * len(lines), index=lines.index)
     return lines[name].map(lambda v: "" if v is None or v != v else str(v).strip()).reset_index(drop=True)
+
+
+def _markdown_link(text, url) -> str:
+    """``text`` (escaped) as a Markdown link to ``url`` when that is a plain ``http`` or ``https`` address (no
+    spaces, brackets or quotes), else the text alone."""
+    address = "" if url is None else str(url).strip()
+    if re.fullmatch(r"https?://[^\s()<>\[\]\"'`\\]+", address):
+        return f"[{fmt.markdown_text(text)}]({address})"
+    return fmt.markdown_text(text)
 
 
 def _whole(text: str) -> str:

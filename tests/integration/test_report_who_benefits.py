@@ -99,6 +99,8 @@ def test_the_weights_sources_and_each_lines_placing_are_shown(retrofit):
     weights = visible(found["who-weights"])
     x = run.who.distributional
     assert f"Incomes: {x['income_source']}" in weights and f"Places: {run.who.lookup_source}" in weights
+    link = re.search(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', found["who-weights"])  # the income source, linked
+    assert link and link.groups() == (x["income_source_url"], x["income_source"])
     assert f"1 (lowest income) {fmt.money(x['incomes']['1'], pence=False)}" in weights  # the ONS median of the fifth
     assert f"{x['weights']['1']:.2f} {x['sensitivity'][0]['weights']['1']:.2f} " \
            f"{x['sensitivity'][1]['weights']['1']:.2f}" in weights

@@ -112,8 +112,11 @@ def test_weights_table_gives_each_quintiles_income_value_and_weights_and_unknown
     assert set(table.loc["Income not known", ["Weight at eta 1.3", "Weight at eta 0.8", "Weight at eta 2"]]) == {"1.00"}
     words = wb.weights_markdown(run)
     assert words.startswith("### Weights by household income")
-    assert x["income_source"] in words and fmt.markdown_text(run.who.lookup_source) in words
-    assert f'href="{x["income_source_url"]}"' in words
+    assert fmt.markdown_text(run.who.lookup_source) in words
+    assert f"[{fmt.markdown_text(x['income_source'])}]({x['income_source_url']})" in words  # a link to the source
+    odd = replace(run.who, distributional={**x, "income_source_url": "javascript:alert(1)"})
+    plain = wb.weights_markdown(replace(run, who=odd))
+    assert "javascript" not in plain and f"**Incomes:** {fmt.markdown_text(x['income_source'])}." in plain
 
 
 def test_lines_table_traces_each_line_to_its_ward_basis_and_weight(run):
