@@ -28,7 +28,7 @@ __all__ = ["HtmlBlock", "narrative_text", "executive_summary", "scope_markdown",
            "stakeholders_markdown", "stakeholders_table", "theory_of_change", "outcomes_table", "valuation_table",
            "adjustments_table", "calculation_markdown", "verification_markdown", "limitations_markdown",
            "conclusions_markdown", "delivery_markdown", "contract_checklist", "checklist_summary",
-           "checklist_table", "checklist_text", "DELIVERY_INTRO"]
+           "checklist_table", "checklist_text", "who_reach_sentence", "DELIVERY_INTRO"]
 
 DELIVERY_INTRO = ("## Delivery against commitments\n\nWhat the supplier committed at bid against what its quarterly "
                   "returns report, in units and in pounds of social value (each unit at its proxy's value), with a "
@@ -66,8 +66,9 @@ def _top_outcomes(lines: pd.DataFrame, n: int = 3) -> pd.DataFrame:
 
 def executive_summary(run, analysis=None) -> str:
     """The executive summary (Markdown): the ratio in a sentence, the 90% range from the Monte Carlo when there
-    is one, the three biggest outcomes, the main caveats and the negative outcomes (lines with a present value
-    below zero, listed; or a sentence saying there are none).
+    is one, the share of the value reaching the 20% most deprived areas when the impact map places its lines
+    (:func:`who_reach_sentence`), the three biggest outcomes, the main caveats and the negative outcomes (lines
+    with a present value below zero, listed; or a sentence saying there are none).
 
     ``analysis`` is the contract's uncertainty analysis (:func:`~sroi_lib.views.tables.contract_uncertainty`).
     """
@@ -89,6 +90,9 @@ def executive_summary(run, analysis=None) -> str:
         out.append("There is no Monte Carlo range: the parameters give no distributions for the uncertain "
                    "assumptions (docs/uncertainty.md). *How sure is this figure?* shows how far each assumption "
                    "moves the ratio.")
+    reach = who_reach_sentence(getattr(run, "who", None))
+    if reach:
+        out.append(reach)
     top = _top_outcomes(lines)
     benefits = float(lines["present_value"].to_numpy(float).clip(min=0).sum())
     if len(top):
@@ -109,6 +113,22 @@ def executive_summary(run, analysis=None) -> str:
                    + ("" if p.materiality else " Say in `materiality` which negative outcomes were considered and "
                                                "why none is material."))
     return "\n".join(out)
+
+
+def who_reach_sentence(who) -> str:
+    """One sentence for the executive summary: the share of the present value reaching people in the 20% most
+    deprived areas of England, and the share that cannot be placed when there is one; "" when the impact map gives
+    no place data (``who`` is None) or the share is not known (a present value of £0 or less).
+
+    ``who`` is a :class:`~sroi_lib.core.who_benefits.WhoBenefits`; the shares are of the whole present value.
+    """
+    share = getattr(who, "share_most_deprived_20", None)
+    if share is None:
+        return ""
+    unplaced = who.share_unknown
+    aside = f"; {fmt.percent(unplaced)} cannot be placed" if unplaced else ""
+    return (f"{fmt.percent(share)} of the social value reaches people in the 20% most deprived areas of England "
+            f"(by the Index of Multiple Deprivation{aside}; see *Who benefits*).")
 
 
 def _caveats(run, analysis) -> list[str]:

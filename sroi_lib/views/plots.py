@@ -14,7 +14,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from .formatting import percent as fmt_percent
 
 __all__ = ["use_style", "plain_label", "bar_chart", "bar_charts", "bars", "pounds", "year_profile", "delivery_chart",
-           "tornado_label", "tornado_chart", "range_histogram", "PALETTE"]
+           "tornado_label", "tornado_chart", "range_histogram", "decile_chart", "ward_chart", "ward_label",
+           "PALETTE", "UNPLACED_COLOUR"]
 
 PALETTE = ["#1b6b93", "#4fa095", "#a2c579", "#f2c14e", "#f78154", "#5d576b", "#9aa0a8"]
 
@@ -268,4 +269,176 @@ def range_histogram(analysis, title: str | None = None):
     ax.set_ylabel("Draws")
     ax.set_title(title or f"The SROI ratio in each of {s['draws']:,} draws", loc="left")
     _legend_below(fig, handles, ncol=3)
+    return fig
+
+
+# -- who benefits ----------------------------------------------------------------------------------------------------
+
+UNPLACED_COLOUR = PALETTE[6]  # grey: value not placed (no place in the impact map), always drawn apart
+MOST_DEPRIVED_COLOUR, OTHER_DECILE_COLOUR = PALETTE[0], PALETTE[1]
+# How a ward's lines were placed (the ``basis`` of WhoBenefits.by_ward), its colour and its legend's words.
+WARD_BASIS = {"LSOA": (PALETTE[0], "Placed by LSOA"),
+              "ward profile": (PALETTE[1], "Spread by the ward's profile (no LSOA given)"),
+              "stated decile": (PALETTE[3], "IMD decile stated in the impact map")}
+WARD_BASIS_WORDS = {"LSOA": "by LSOA", "ward profile": "by the ward's profile", "stated decile": "by a stated decile"}
+MIXED_COLOURS = (PALETTE[5], "#b07aa1", "#9c755f", "#d37295")  # a ward whose lines were placed in more than one way
+OTHER_WARDS = {"facecolor": "white", "edgecolor": PALETTE[5], "hatch": "///", "linewidth": 0.8}  # the rest, summed
+
+
+def _value_label(x: float, share) -> str:
+    return f"{pounds(x)}\n{fmt_percent(share)}" if share is not None else pounds(x)
+
+
+def decile_chart(who, title: str = "Value by deprivation decile of the area"):
+    """Vertical bars of present value by IMD decile, decile 1 (the most deprived 10% of areas in England) on the
+    left, each labelled with its pounds and its share of the whole present value; the deciles of the 20% most
+    deprived areas in a darker colour. The value the impact map gives no place for is a grey bar of its own, set
+    apart on the right behind a dotted line, never in a decile. A decile whose value is below zero (disbenefits)
+    draws below the axis in the disbenefit colour.
+
+    ``who`` is a :class:`~sroi_lib.core.who_benefits.WhoBenefits` (``by_imd_decile``); None (no place data) draws
+    nothing and returns None.
+    """
+    from matplotlib.patches import Patch
+
+    if who is None:
+        return None
+    from ..core.who_benefits import UNKNOWN
+
+    use_style()
+    d = who.by_imd_decile
+    deciles = d[d["imd_decile"] != UNKNOWN]
+    unknown = d[d["imd_decile"] == UNKNOWN]
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    xs = [int(x) for x in deciles["imd_decile"]]
+    pv = [float(x) for x in deciles["present_value"]]
+    colours = [PALETTE[4] if v < 0 else MOST_DEPRIVED_COLOUR if x <= 2 else OTHER_DECILE_COLOUR
+               for x, v in zip(xs, pv)]
+    ax.bar(xs, pv, 0.7, color=colours)
+    values = list(pv)
+    gap_x = 11.6  # the unplaced bar, apart from the deciles
+    unplaced = float(unknown["present_value"].sum()) if len(unknown) else 0.0
+    if len(unknown):
+        ax.bar([gap_x], [unplaced], 0.7, color=UNPLACED_COLOUR)
+        ax.axvline(10.8, color="#888888", linewidth=0.9, linestyle=":")
+        values.append(unplaced)
+    high, low = max([1.0] + values), min([0.0] + values)
+    span = high - low
+    shares = list(deciles["share"]) + (list(unknown["share"]) if len(unknown) else [])
+    for x, v, share in zip(xs + ([gap_x] if len(unknown) else []), values, shares):
+        if v == 0:
+            continue
+        ax.text(x, v + (0.02 * span if v >= 0 else -0.02 * span), _value_label(v, share), ha="center",
+                va="bottom" if v >= 0 else "top", fontsize=8)
+    ax.set_ylim(low - (0.16 * span if low < 0 else 0), high + 0.16 * span)
+    if low < 0:
+        ax.axhline(0, color="#333333", linewidth=0.8)
+    ax.set_xticks(xs + ([gap_x] if len(unknown) else []))
+    ax.set_xticklabels([f"{x}\nmost\ndeprived" if x == 1 else f"{x}\nleast\ndeprived" if x == 10 else str(x)
+                        for x in xs] + (["Not\nplaced"] if len(unknown) else []), fontsize=9)
+    ax.set_xlim(0.4, (gap_x if len(unknown) else 10) + 0.6)
+    ax.grid(axis="x", visible=False)
+    ax.yaxis.set_major_formatter(FuncFormatter(pounds))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    ax.set_ylabel("Present value")
+    ax.set_xlabel("IMD decile of the area (Index of Multiple Deprivation; 1 = the 10% most deprived areas of England)",
+                  fontsize=9)
+    ax.set_title(title, loc="left")
+    handles = [Patch(color=MOST_DEPRIVED_COLOUR, label="The 20% most deprived areas (deciles 1 and 2)"),
+               Patch(color=OTHER_DECILE_COLOUR, label="Other areas")]
+    if len(unknown):
+        handles.append(Patch(color=UNPLACED_COLOUR, label="Not placed: the impact map gives no place"))
+    if low < 0:
+        handles.append(Patch(color=PALETTE[4], label="Below zero: disbenefits"))
+    _legend_below(fig, handles, ncol=2, rows=(len(handles) + 1) // 2)
+    return fig
+
+
+def ward_label(name, width: int = 28) -> str:
+    r"""A ward's name for a bar's label, wrapped to at most two lines of ``width`` characters.
+
+    >>> ward_label("Little London & Woodhouse")
+    'Little London & Woodhouse'
+    >>> ward_label("Weetwood and a very long made-up ward name for the test")
+    'Weetwood and a very long\nmade-up ward name for the…'
+    """
+    return plain_label(_wrapped(name, width, 2))
+
+
+def ward_chart(who, title: str = "Value by ward", most: int = 15):
+    """Horizontal bars of present value by ward, the largest at the top, at most ``most`` wards (the rest summed
+    in one bar, "N other wards"); each labelled with its pounds and its share of the whole present value. The
+    colour says how the ward's lines were placed: by their LSOAs, spread by the ward's population-weighted profile,
+    by a stated IMD decile (:data:`WARD_BASIS`), or some lines one way and some another (each mix its own colour),
+    as the legend says. The value of lines
+    with no ward is a grey bar of its own at the foot, set apart behind a dotted line.
+
+    ``who`` is a :class:`~sroi_lib.core.who_benefits.WhoBenefits` (``by_ward``); None (no place data) draws nothing
+    and returns None.
+    """
+    from matplotlib.patches import Patch
+
+    if who is None:
+        return None
+    from ..core.who_benefits import UNKNOWN
+
+    use_style()
+    w = who.by_ward
+    known = w[w["ward"] != UNKNOWN].sort_values("present_value", ascending=False, kind="stable")
+    unknown = w[w["ward"] == UNKNOWN]
+    shown = known.head(most)
+    legend = dict(WARD_BASIS)  # basis key -> (colour, words), with each mix of bases found added
+    rows = []  # (label, value, share, colour, basis key) from the top
+    for r in shown.itertuples():
+        parts = [b for b in WARD_BASIS if b in {p.strip() for p in str(r.basis).split(",")}]
+        key = ", ".join(parts)
+        if key not in legend:
+            mixes = sum(k not in WARD_BASIS for k in legend)
+            legend[key] = (MIXED_COLOURS[mixes % len(MIXED_COLOURS)],
+                           "Some lines " + " and some ".join(WARD_BASIS_WORDS[b] for b in parts))
+        rows.append((ward_label(r.ward), float(r.present_value), r.share, legend[key][0], key))
+    rest = known.iloc[most:]
+    if len(rest):
+        total = float(rest["present_value"].sum())
+        share = None if rest["share"].isna().any() else float(rest["share"].sum())
+        rows.append((f"{len(rest):,} other wards", total, share, None, "other"))
+    unplaced = None
+    if len(unknown):
+        unplaced = ("No ward given", float(unknown["present_value"].sum()), unknown["share"].iloc[0],
+                    UNPLACED_COLOUR, UNKNOWN)
+    n = len(rows) + (1 if unplaced else 0)
+    fig, ax = plt.subplots(figsize=(8, 0.42 * n + 2.2))
+    ys = list(range(len(rows)))[::-1]
+    if unplaced:
+        ys = [y + 1.5 for y in ys]  # a gap above the unplaced bar, at y = 0
+        rows.append(unplaced)
+        ys.append(0)
+        ax.axhline(0.75, color="#888888", linewidth=0.9, linestyle=":")
+    values = [r[1] for r in rows]
+    for y, (label, x, share, colour, key) in zip(ys, rows):
+        ax.barh(y, x, 0.7, **(OTHER_WARDS if key == "other" else {"color": PALETTE[4] if x < 0 else colour}))
+        text = f"  {pounds(x)} ({fmt_percent(share)})" if x >= 0 else f"{pounds(x)} ({fmt_percent(share)})  "
+        ax.text(x, y, text, va="center", ha="left" if x >= 0 else "right", fontsize=9,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+    ax.set_yticks(ys)
+    ax.set_yticklabels([r[0] for r in rows], fontsize=9)
+    ax.set_ylim(-0.6, max(ys) + 0.6)
+    high, low = max([1.0] + values), min([0.0] + values)
+    ax.set_xlim(low * 1.35 - (0.45 * high if low < 0 else 0), high * 1.35)
+    if low < 0:
+        ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.grid(axis="y", visible=False)
+    ax.xaxis.set_major_formatter(FuncFormatter(pounds))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    ax.set_xlabel("Present value")
+    ax.set_title(title + (f" (the {most} largest of {len(known):,})" if len(rest) else ""), loc="left")
+    keys = list(dict.fromkeys(r[4] for r in rows))
+    handles = [Patch(color=legend[k][0], label=legend[k][1]) for k in legend if k in keys]
+    if "other" in keys:
+        handles.append(Patch(**OTHER_WARDS, label="Other wards, summed"))
+    if unplaced:
+        handles.append(Patch(color=UNPLACED_COLOUR, label="No ward: the impact map gives none"))
+    if low < 0:
+        handles.append(Patch(color=PALETTE[4], label="Below zero: disbenefits"))
+    _legend_below(fig, handles, ncol=2, rows=(len(handles) + 1) // 2)
     return fig
