@@ -215,10 +215,10 @@ def weights_table(run):
         rows.append({
             "Income quintile": names.get(r.income_quintile, key),
             "Median income of the quintile": fmt.money(x["incomes"][key], pence=False) if known else "",
-            "Present value": fmt.money(r.present_value), "Share": fmt.percent(r.share),
+            "Present value": fmt.money(r.present_value, pence=False), "Share": fmt.percent(r.share),
             **{f"Weight at eta {s['eta']:g}": f"{s['weights'][key]:.2f}" if known else "1.00" for s in (x, low, high)},
         })
-    return pd.DataFrame(rows).set_index("Income quintile")
+    return _one_heading_row(pd.DataFrame(rows).set_index("Income quintile"))
 
 
 def lines_markdown(run) -> str:
@@ -263,7 +263,7 @@ def lines_table(run):
         "Row": w["row"].to_numpy(), "Stakeholder": w["stakeholder"].to_numpy(), "Outcome": w["outcome"].to_numpy(),
         "Ward": ["not given" if x == UNKNOWN else x for x in w["ward"]], "Deprivation from": placed,
         "Income quintile from": [INCOME_FROM.get(b, b) for b in w["income_basis"]], "Weight": weights,
-    }).set_index("Row")
+    }).set_index("Row").pipe(_one_heading_row)
 
 
 def _column(lines, name: str):
@@ -289,3 +289,10 @@ def _whole(text: str) -> str:
     except ValueError:
         return text
     return f"{number:.0f}" if number == int(number) else text
+
+
+def _one_heading_row(table: pd.DataFrame) -> pd.DataFrame:
+    """The index's name moved to the heading row's first cell (pandas shows ``columns.name`` there), so the
+    table has one heading row, not a second holding the index's name."""
+    table.columns.name, table.index.name = table.index.name, None
+    return table
