@@ -171,6 +171,8 @@ def _money(x) -> str:
 def _weighted_words(x: dict) -> str:
     if x["weighted_present_value"] is None:
         return "not added: weighted with different eta (" + ", ".join(f"{e:g}" for e in x["etas"]) + ")"
+    if not x["contracts_with_place_data"]:
+        return _money(x["weighted_present_value"]) + " (no place data: weight 1)"
     return _money(x["weighted_present_value"])
 
 
@@ -196,13 +198,13 @@ def who_html(who: dict, present_value: float | None = None, left_out: list | Non
     if areas is not None:
         left_out = left_out or []
         gone = ("" if not left_out else
-                f" {_plural(len(left_out), 'contract')} whose report gives no place {'is' if len(left_out) == 1 else 'are'}"
-                f" left out: {'; '.join(e(x['title']) for x in left_out)}.")
+                f" {_plural(len(left_out), 'contract')} whose report gives no place "
+                f"{'is' if len(left_out) == 1 else 'are'} left out: {'; '.join(e(x['title']) for x in left_out)}.")
         out.append(
             f"<p class='sroi-areas-note'><b>Areas: {e(AREAS_WORDS[areas])}.</b> <b>{e(_money(who['value_in_areas']))}"
             f"</b> of the {e(_money(total))} present value of {_plural(who['contracts'], 'contract')} reaches these "
-            f"areas ({e(percent(who['share_in_areas']))}). The decile chart shows only this value in colour and the "
-            "chart beside it each contract's share in these areas. The headline, the pillar chart, the ratios and "
+            f"areas ({e(percent(who['share_in_areas']))}). The decile chart shows only this value in colour, and the "
+            "chart under it each contract's share in these areas. The headline, the pillar chart, the ratios and "
             "expected against delivered stay those of the whole of each contract kept: a report places a "
             f"contract's value by decile as a whole, not line by line.{gone}</p>")
     if total > 0:
@@ -233,8 +235,8 @@ def who_html(who: dict, present_value: float | None = None, left_out: list | Non
     without = who["without_place_data"]
     if without:
         notes.append(f"{_plural(len(without), 'contract')} ({'; '.join(e(x['title']) for x in without)}) "
-                     f"{'has' if len(without) == 1 else 'have'} no place data: all {'its' if len(without) == 1 else 'their'}"
-                     " value is counted as area unknown, at weight 1.")
+                     f"{'has' if len(without) == 1 else 'have'} no place data: all "
+                     f"{'its' if len(without) == 1 else 'their'} value is counted as area unknown, at weight 1.")
     if present_value is not None and abs(present_value - total) > 0.5:
         notes.append(f"With a pillar chosen, these figures are still of the whole of each contract in view "
                      f"({e(_money(total))}), not only the pillar's lines ({e(_money(present_value))}): reports place "
@@ -557,7 +559,8 @@ def _reach(p, areas: int) -> tuple[pd.DataFrame, list[str], str]:
 
 def _reach_panel(ax, p, areas: int) -> None:
     """Each contract's value split into the most deprived areas chosen (``areas``), the other deciles and unknown
-    area, as shares of its whole value, highest share at the top, labelled with the share and its pounds."""
+    area, as shares of its whole value, highest share at the top, labelled with the pounds in those areas and
+    their share."""
     from matplotlib.ticker import PercentFormatter
 
     from .plots import pounds
@@ -578,7 +581,7 @@ def _reach_panel(ax, p, areas: int) -> None:
         elif pd.isna(r.in_areas):
             text = "no value to place"
         else:
-            text = f"{percent(r.in_areas)} ({pounds(r.value)})"
+            text = f"{pounds(r.value)} ({percent(r.in_areas)})"
         ax.text(1.02, i, text, va="center", ha="left", fontsize=8.5, color="#333333")
     ax.set_yticks(y)
     ax.set_yticklabels(labels)
@@ -838,7 +841,9 @@ STYLE = """<style>
 .sroi-who td:nth-child(n+2) { text-align: right; white-space: nowrap; }
 .sroi-who-sentence { font-size: 1.1em; max-width: 60em; }
 .sroi-areas-note { background: #eef5f9; border-left: 4px solid #1b6b93; padding: 6px 10px; max-width: 60em; }
-.sroi-areas-help { color: #555; max-width: 46em; margin: 4px 0 0 12px; font-size: 0.92em; }
+.sroi-areas-help { color: #555; max-width: 46em; margin: 2px 0 0 12px; font-size: 0.92em; line-height: 1.4; }
+.sroi-who p { line-height: 1.45; }
+.sroi-contracts td:nth-child(6), .sroi-contracts td:nth-child(8), .sroi-contracts td.sroi-in-areas { white-space: nowrap; }
 a.sroi-report-link { color: #1b6b93; text-decoration: underline; }
 </style>"""
 

@@ -172,6 +172,8 @@ def who_benefits_text(p) -> str:
            fmt.text_table(heads, rows, right=set(range(1, len(heads))), max_width=40)]
 
     def eta(x):
+        if not x["contracts_with_place_data"]:
+            return " (no place data: weight 1)"
         return "" if x["eta"] is None else f" (eta {x['eta']:g})"
 
     def weighted(x):
