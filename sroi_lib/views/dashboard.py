@@ -241,7 +241,10 @@ def who_html(who: dict, present_value: float | None = None, left_out: list | Non
         notes.append(f"With a pillar chosen, these figures are still of the whole of each contract in view "
                      f"({e(_money(total))}), not only the pillar's lines ({e(_money(present_value))}): reports place "
                      "value by decile contract by contract.")
-    out.append(f"<p class='sroi-note'>{' '.join(notes)}</p></div>")
+    unplaced = notes.pop(1) if without else ""
+    out.append(f"<p class='sroi-note'>{' '.join(notes)}</p>"
+               + (f"<p class='sroi-note sroi-unplaced'><b>No place data:</b> {unplaced}</p>" if unplaced else "")
+               + "</div>")
     return "".join(out)
 
 
