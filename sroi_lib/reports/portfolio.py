@@ -52,6 +52,27 @@ groupings work on those tables, so a dashboard recomputes in milliseconds.
   The portfolio's figures are the sums over those contracts; its delivery rate
   is Σ delivered ÷ Σ expected. Commitments are valued at the proxies' full value
   (before deadweight, displacement and attribution), as tracking values them.
+* **Who benefits** (:meth:`Portfolio.who_benefits`), from each results.json's
+  ``by_imd_decile`` (:mod:`sroi_lib.core.who_benefits`: present value by the
+  Index of Multiple Deprivation decile of the beneficiaries' area, 1 = the 10%
+  most deprived areas of England, and "unknown")::
+
+      portfolio PV in decile d  = Σ over contracts of the contract's PV in decile d
+      portfolio PV, unknown     = Σ of the contracts' unknown PV
+                                  + Σ of the whole PV of the contracts without place data
+      share of decile d         = PV in decile d ÷ Σ PV of every decile and unknown
+      share, 10% most deprived  = share of decile 1;   20% most deprived = deciles 1 and 2
+
+  so the shares by decile and the unknown share add up to one. A report places a
+  contract's value by decile as a whole (net of its disbenefits), not line by
+  line, so the figures are of whole contracts, whatever the pillar filter. The
+  weighted present value (HM Treasury Green Book distributional weights) is the
+  sum of the contracts' ``distributional.weighted_present_value``; a contract
+  without place data counts at weight 1 (its PV), as a line of unknown income
+  does in a report. Present values add up across kinds of contract, as the
+  headline's present value does; the weighted SROI ratio (weighted PV ÷ inputs)
+  is given for each kind alone, never pooled, and weighted values made with
+  different ``eta`` are not added.
 """
 
 from __future__ import annotations
@@ -71,7 +92,8 @@ from ..errors import InputError, Problem
 from .folder import MANIFEST_FILE, RESULTS_FILE, scan_reports
 
 __all__ = ["Portfolio", "DeliveryToDate", "load_portfolio", "kind_label", "contract_kinds", "CONTRACT_GROUPS",
-           "LINE_GROUPS", "RAG_ORDER", "RANGE_COLUMNS", "PERIOD_COLUMNS", "NOT_GROUPED"]
+           "LINE_GROUPS", "RAG_ORDER", "RANGE_COLUMNS", "PERIOD_COLUMNS", "NOT_GROUPED", "DECILE_COLUMNS",
+           "PLACE_COLUMNS", "MOST_DEPRIVED", "UNKNOWN", "NOT_PLACED_OLDER"]
 
 CONTRACT_GROUPS = ("directorate", "supplier", "analysis_type", "rag", "start_year")
 LINE_GROUPS = ("pillar", "theme", "ward", "value_type")
@@ -82,6 +104,16 @@ NOT_GROUPED = "not grouped by a framework"
 #: The ``periods`` table: one row per contract and quarter (results.json's ``tracking.by_period``); a quarter
 #: without a supplier's return has ``value_delivered`` NaN.
 PERIOD_COLUMNS = ("contract_id", "period", "value_committed", "value_delivered")
+UNKNOWN = "unknown"  # the decile of value whose area is not known (as results.json names it)
+#: Each contract's present value in each IMD decile (1 = most deprived) and of unknown area (the ``contracts`` table).
+DECILE_COLUMNS = tuple(f"imd_{d}" for d in range(1, 11)) + ("imd_unknown",)
+#: The ``contracts`` table's who-benefits columns: the deciles, whether its report placed its value (and why not),
+#: its weighted present value and the eta it was weighted with (NaN without place data).
+PLACE_COLUMNS = (*DECILE_COLUMNS, "has_place_data", "place_note", "weighted_present_value", "eta")
+#: The deprivation filter: the 10% most deprived areas are IMD decile 1; the 20% most deprived, deciles 1 and 2.
+MOST_DEPRIVED = {10: (1,), 20: (1, 2)}
+#: Why a report made before results.json carried who benefits has no place data.
+NOT_PLACED_OLDER = "its report was made before sroi placed value by area (run `sroi run` again)"
 
 
 def kind_label(illustrative, analysis_type) -> str:
@@ -154,14 +186,24 @@ class Portfolio:
     periods: pd.DataFrame | None = None  # PERIOD_COLUMNS; None: no quarter-by-quarter figures
 
     def filter(self, *, directorate=None, pillar=None, supplier=None, rag=None, year=None, illustrative=None,
-               analysis_type=None) -> "Portfolio":
+               analysis_type=None, areas=None) -> "Portfolio":
         """Keep contracts matching every filter given (None = any); ``pillar`` also keeps only that pillar's lines.
 
         ``illustrative`` is True (illustrative contracts only) or False (real ones only); ``analysis_type`` is
-        ``"forecast"`` or ``"evaluation"``.
+        ``"forecast"`` or ``"evaluation"``. ``areas`` (10 or 20: the most deprived areas, :data:`MOST_DEPRIVED`)
+        keeps the contracts whose reports place their value by area; what reaches those areas is
+        :meth:`who_benefits` ``(areas)``.
+
+        Raises
+        ------
+        InputError
+            When ``areas`` is not 10 or 20.
         """
         c = self.contracts
         keep = np.ones(len(c), dtype=bool)
+        if areas is not None:
+            _check_areas(areas)
+            keep &= c["has_place_data"].astype(bool).to_numpy() if "has_place_data" in c else False
         for col, wanted in (("directorate", directorate), ("supplier", supplier), ("rag", rag), ("start_year", year),
                             ("analysis_type", analysis_type)):
             if wanted is not None:
@@ -220,6 +262,49 @@ class Portfolio:
             "delivery_rate": delivered / committed if committed else None,
             "rag_counts": {k: int((c["rag"] == k).sum()) for k in RAG_ORDER},
         }
+
+    def who_benefits(self, areas: int | None = None) -> dict:
+        """Where the present value of the contracts in view lands, by deprivation of the area (module notes for the
+        formulas), each kind of contract apart as well as added together.
+
+        Parameters
+        ----------
+        areas : {None, 10, 20}
+            The most deprived areas chosen (the dashboard's *Areas* filter, :data:`MOST_DEPRIVED`): ``value_in_areas``
+            is the present value in their deciles and ``share_in_areas`` its share. None: every area.
+
+        Returns
+        -------
+        dict
+            ``contracts``, ``contracts_with_place_data``; ``without_place_data``: records ``contract_id``, ``title``,
+            ``reason`` (all their value is counted as unknown); ``present_value`` = Σ every decile and unknown (the
+            contracts' whole present value); ``by_imd_decile``: records ``imd_decile`` (1 to 10, then "unknown"),
+            ``present_value`` and ``share``; ``share_most_deprived_10``, ``share_most_deprived_20``,
+            ``share_unknown`` (None when the present value is £0 or less); ``areas``, ``area_deciles``,
+            ``value_in_areas``, ``share_in_areas``; ``weighted_present_value`` (None when the contracts were
+            weighted with different eta, ``etas``), ``eta`` (the one eta used, else None), ``total_inputs``;
+            ``weighted_sroi_ratio`` = weighted PV ÷ inputs, only when every contract in view is of one kind
+            (``mixed_kinds``); and ``kinds``: the same figures for each kind of contract (:func:`kind_label`),
+            real before illustrative.
+        """
+        if areas is not None:
+            _check_areas(areas)
+        c = self.contracts
+        if "has_place_data" not in c:  # a table made without who benefits: nothing placed
+            c = c.assign(**{col: 0.0 for col in DECILE_COLUMNS[:-1]}, imd_unknown=c["present_value"].astype(float),
+                         has_place_data=False, place_note=NOT_PLACED_OLDER,
+                         weighted_present_value=c["present_value"].astype(float), eta=np.nan)
+        kinds = contract_kinds(c)
+        out = _who(c, areas)
+        out["kinds"] = []
+        for kind in sorted(set(kinds), key=lambda k: (k.startswith("Illustrative"), k)):
+            one = _who(c[(kinds == kind).to_numpy()], areas)
+            one["kind"] = kind
+            one["weighted_sroi_ratio"] = _weighted_ratio(one)
+            out["kinds"].append(one)
+        out["mixed_kinds"] = len(out["kinds"]) > 1
+        out["weighted_sroi_ratio"] = _weighted_ratio(out) if len(out["kinds"]) <= 1 else None
+        return out
 
     def latest_return(self) -> str | None:
         """The latest quarter in which a contract in view has a supplier's return, or None."""
@@ -320,6 +405,66 @@ class Portfolio:
         return ordered.head(n).reset_index(drop=True), ordered.tail(n).iloc[::-1].reset_index(drop=True)
 
 
+def _check_areas(areas) -> None:
+    if isinstance(areas, bool) or areas not in MOST_DEPRIVED:
+        raise InputError(Problem(f"the most deprived areas are {shown(areas)}, not 10 or 20",
+                                 fix="Choose the 10% or the 20% most deprived areas (IMD decile 1, or 1 and 2)."))
+
+
+def _who(c: pd.DataFrame, areas: int | None) -> dict:
+    """The who-benefits figures of some contracts (:meth:`Portfolio.who_benefits`), kinds added together."""
+    by = {col: float(c[col].sum()) for col in DECILE_COLUMNS}
+    total = sum(by.values())
+
+    def share(x):
+        return x / total if total > 0 else None
+
+    deciles = [(d, by[f"imd_{d}"]) for d in range(1, 11)] + [(UNKNOWN, by["imd_unknown"])]
+    placed = c["has_place_data"].astype(bool).to_numpy()
+    etas = sorted({float(e) for e in c["eta"] if pd.notna(e)})
+    chosen = MOST_DEPRIVED.get(areas, ())
+    in_areas = sum(by[f"imd_{d}"] for d in chosen) if areas is not None else total
+    return {
+        "contracts": int(len(c)), "contracts_with_place_data": int(placed.sum()),
+        "without_place_data": [{"contract_id": r.contract_id, "title": r.title, "reason": r.place_note}
+                               for r in c[~placed].itertuples()],
+        "present_value": total,
+        "by_imd_decile": [{"imd_decile": d, "present_value": v, "share": share(v)} for d, v in deciles],
+        "share_most_deprived_10": share(by["imd_1"]), "share_most_deprived_20": share(by["imd_1"] + by["imd_2"]),
+        "share_unknown": share(by["imd_unknown"]),
+        "areas": areas, "area_deciles": list(chosen), "value_in_areas": in_areas, "share_in_areas": share(in_areas),
+        "weighted_present_value": float(c["weighted_present_value"].sum()) if len(etas) <= 1 else None,
+        "eta": etas[0] if len(etas) == 1 else None, "etas": etas,
+        "total_inputs": float(c["total_inputs"].sum()),
+    }
+
+
+def _weighted_ratio(who: dict) -> float | None:
+    w, inputs = who["weighted_present_value"], who["total_inputs"]
+    return w / inputs if w is not None and inputs > 0 else None
+
+
+def _places(r: dict) -> dict:
+    """A contract's who-benefits columns (:data:`PLACE_COLUMNS`) from its results.json: its present value by IMD
+    decile, or, without place data, all of it as unknown (weight 1)."""
+    pv = float(r["present_value"])
+    deciles = r.get("by_imd_decile")
+    if deciles is None:
+        note = str(r.get("who_benefits_absent") or NOT_PLACED_OLDER)
+        return {**dict.fromkeys(DECILE_COLUMNS[:-1], 0.0), "imd_unknown": pv, "has_place_data": False,
+                "place_note": note, "weighted_present_value": pv, "eta": np.nan}
+    out = dict.fromkeys(DECILE_COLUMNS, 0.0)
+    for row in deciles:
+        d = row["imd_decile"]
+        key = "imd_unknown" if d == UNKNOWN else f"imd_{int(d)}"
+        if key not in out or (d != UNKNOWN and int(d) != d):
+            raise ValueError(f"IMD decile {d!r}")
+        out[key] += float(row["present_value"])
+    dist = r["distributional"]
+    return {**out, "has_place_data": True, "place_note": "", "weighted_present_value":
+            float(dist["weighted_present_value"]), "eta": float(dist["eta"])}
+
+
 def _start_year(period) -> int | None:
     return int(str(period)[:4]) if period else None
 
@@ -361,6 +506,7 @@ def _records(r: dict, path: Path) -> tuple[str, dict, list[tuple], list[tuple]]:
         "value_committed_total": t.get("value_committed_total") or 0.0,
         "framework": _framework_title(r),
         **_ratio_range(r),
+        **_places(r),
     }
     lines = [(cid, ln.get("stakeholder", ""), ln.get("outcome", ""), ln.get("theme") or "", ln.get("ward") or "",
               ln.get("value_type") or "", float(ln["present_value"]),
@@ -423,7 +569,8 @@ def load_portfolio(reports_dir: str | Path, framework: str = DEFAULT_FRAMEWORK, 
                                          "total_inputs", "sroi_ratio",
                                          "npv", "rag", "value_committed_to_date", "value_delivered_to_date",
                                          "value_forecast_to_end", "value_committed_total", "framework",
-                                         *RANGE_COLUMNS])
+                                         *RANGE_COLUMNS, *PLACE_COLUMNS])
+    c["has_place_data"] = c["has_place_data"].astype(bool)
     c["start_year"] = c["start_year"].astype("Int64")
     ln = pd.DataFrame(lines, columns=["contract_id", "stakeholder", "outcome", "theme", "ward", "value_type",
                                       "present_value", "disbenefit"])

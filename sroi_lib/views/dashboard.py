@@ -14,8 +14,13 @@ What the page shows for the contracts the filters keep (docs/dashboard.md):
 * value expected by now against value delivered, "to date" being the latest
   quarter with a supplier's return or a quarter chosen
   (:meth:`~sroi_lib.reports.portfolio.Portfolio.delivery_to_date`);
-* four charts (:func:`portfolio_figure`), or a plain "no contract matches"
-  when the filters keep none;
+* who benefits (:func:`who_html`): the present value reaching the 10% and
+  20% most deprived areas of England, for each kind of contract, from each
+  report's value by IMD decile
+  (:meth:`~sroi_lib.reports.portfolio.Portfolio.who_benefits`);
+* six charts (:func:`portfolio_figure`), among them the present value by
+  deprivation decile, or a plain "no contract matches" when the filters keep
+  none;
 * a table of contracts, each title linking to its report
   (``reports/FOLDER/report.html``, served by the dashboard's server);
 * an "Export to Excel" link: the tables in view as an .xlsx file
@@ -40,13 +45,13 @@ import pandas as pd
 from ..errors import Problems
 from ..paths import notebooks_dir
 from ..reports.folder import HTML_FILE, report_folders
-from ..reports.portfolio import NOT_GROUPED, RAG_ORDER, contract_kinds, load_portfolio
+from ..reports.portfolio import MOST_DEPRIVED, NOT_GROUPED, RAG_ORDER, UNKNOWN, contract_kinds, load_portfolio
 from .formatting import html_text, money, percent, ratio, ratio_range
 
-__all__ = ["headline_html", "delivery_html", "contracts_html", "empty_html", "export_html", "report_link",
+__all__ = ["headline_html", "delivery_html", "who_html", "contracts_html", "empty_html", "export_html", "report_link",
            "range_text", "ratio_intervals", "portfolio_figure", "figure_html", "pillar_note_html", "portfolio_workbook",
            "portfolio_dashboard", "dashboard_for", "dashboard_limits", "dashboard_command", "serve", "stop_server",
-           "DASHBOARD_NOTEBOOK", "MAX_PAGES", "IDLE_SECONDS", "REPORTS_ROUTE", "NO_MATCH"]
+           "DASHBOARD_NOTEBOOK", "MAX_PAGES", "IDLE_SECONDS", "REPORTS_ROUTE", "NO_MATCH", "AREAS_WORDS"]
 
 DASHBOARD_NOTEBOOK = notebooks_dir() / "portfolio_dashboard.ipynb"
 
@@ -62,6 +67,12 @@ LATEST = "latest return"
 NO_MATCH = "No contract matches these filters."
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green", "no data": "No data (no return yet)",
              "not tracked": "Not tracked (no commitments)"}
+#: The deprivation filter's choices, in words (:data:`~sroi_lib.reports.portfolio.MOST_DEPRIVED`).
+AREAS_WORDS = {10: "the 10% most deprived areas (IMD decile 1)",
+               20: "the 20% most deprived areas (IMD deciles 1 and 2)"}
+AREAS_HELP = ("<b>Areas</b> counts only the value reaching the most deprived areas of England (English Indices of "
+              "Deprivation 2025, from each report) in <i>Who benefits</i> and its charts; contracts whose reports give "
+              "no place are left out.")
 RAG_COLOURS = {"red": "#c0392b", "amber": "#f2a33a", "green": "#3a9d5d", "no data": "#9aa0a8",
                "not tracked": "#d5d8dc"}
 
@@ -153,6 +164,90 @@ def delivery_html(d) -> str:
         f"</div>")
 
 
+def _money(x) -> str:
+    return money(x, pence=False)
+
+
+def _weighted_words(x: dict) -> str:
+    if x["weighted_present_value"] is None:
+        return "not added: weighted with different eta (" + ", ".join(f"{e:g}" for e in x["etas"]) + ")"
+    if not x["contracts_with_place_data"]:
+        return _money(x["weighted_present_value"]) + " (no place data: weight 1)"
+    return _money(x["weighted_present_value"])
+
+
+def who_html(who: dict, present_value: float | None = None, left_out: list | None = None) -> str:
+    """Who benefits across the contracts in view (``who``: :meth:`~sroi_lib.reports.portfolio.Portfolio.who_benefits`)
+    as HTML, with data attributes a test can read: the value reaching the 10% and 20% most deprived areas in a
+    sentence, each kind's shares and weighted value in a table (the weighted ratio per kind only), what the *Areas*
+    filter counts when one is chosen, and the contracts without place data.
+
+    ``present_value`` is the headline's (the lines in view): when a pillar is chosen it is less than the contracts'
+    whole value, which is what reports place by decile, and the page says so. ``left_out``: the contracts the
+    *Areas* filter left out for want of place data (records with a ``title``)."""
+    e = html_text
+    total, areas = who["present_value"], who["areas"]
+    by = {d["imd_decile"]: d for d in who["by_imd_decile"]}
+    first, second, unknown = by[1]["present_value"], by[1]["present_value"] + by[2]["present_value"], \
+        by[UNKNOWN]["present_value"]
+    attrs = (f"data-areas='{areas or 'all'}' data-present-value='{total:.2f}' "
+             f"data-value-in-areas='{who['value_in_areas']:.2f}' data-most-deprived-10='{first:.2f}' "
+             f"data-most-deprived-20='{second:.2f}' data-unknown='{unknown:.2f}' "
+             f"data-contracts-with-place='{who['contracts_with_place_data']}'")
+    out = [f"<div class='sroi-who' {attrs}><h3>Who benefits: value by deprivation of the area</h3>"]
+    if areas is not None:
+        left_out = left_out or []
+        gone = ("" if not left_out else
+                f" {_plural(len(left_out), 'contract')} whose report gives no place "
+                f"{'is' if len(left_out) == 1 else 'are'} left out: {'; '.join(e(x['title']) for x in left_out)}.")
+        out.append(
+            f"<p class='sroi-areas-note'><b>Areas: {e(AREAS_WORDS[areas])}.</b> <b>{e(_money(who['value_in_areas']))}"
+            f"</b> of the {e(_money(total))} present value of {_plural(who['contracts'], 'contract')} reaches these "
+            f"areas ({e(percent(who['share_in_areas']))}). The decile chart shows only this value in colour, and the "
+            "chart under it each contract's share in these areas. The headline, the pillar chart, the ratios and "
+            "expected against delivered stay those of the whole of each contract kept: a report places a "
+            f"contract's value by decile as a whole, not line by line.{gone}</p>")
+    if total > 0:
+        out.append(f"<p class='sroi-who-sentence'>Of <b>{e(_money(total))}</b> of present value, "
+                   f"<b>{e(_money(first))}</b> ({e(percent(who['share_most_deprived_10']))}) reaches people in the 10% "
+                   f"most deprived areas of England and <b>{e(_money(second))}</b> "
+                   f"({e(percent(who['share_most_deprived_20']))}) the 20% most deprived"
+                   + (f"; {e(_money(unknown))} ({e(percent(who['share_unknown']))}) cannot be placed (area unknown)."
+                      if unknown else ".") + "</p>")
+    else:
+        out.append("<p class='sroi-who-sentence'>The present value in view is £0 or less once disbenefits are taken "
+                   "off, so no share of it can be said to reach any area.</p>")
+    rows = "".join(
+        f"<tr><td>{e(k['kind'])}</td><td>{e(_money(k['present_value']))}</td>"
+        f"<td>{e(percent(k['share_most_deprived_10']))}</td><td>{e(percent(k['share_most_deprived_20']))}</td>"
+        f"<td>{e(percent(k['share_unknown']))}</td><td>{e(_weighted_words(k))}</td>"
+        f"<td>{e(ratio(k['weighted_sroi_ratio']))}</td></tr>" for k in who["kinds"])
+    eta = "" if who["eta"] is None else f", eta {who['eta']:g}"
+    out.append("<table class='sroi-who-table'><thead><tr><th>Kind of contract</th><th>Present value</th>"
+               "<th>10% most deprived</th><th>20% most deprived</th><th>Area unknown</th>"
+               f"<th>Weighted present value{e(eta)}</th><th>Weighted SROI ratio</th></tr></thead>"
+               f"<tbody>{rows}</tbody></table>")
+    notes = ["From each contract's report: its present value (net of disbenefits) by the deprivation decile of its "
+             "beneficiaries' area, placed by LSOA or spread by the ward's population profile; a line with no place "
+             "is <i>area unknown</i>, never guessed. Shares are of the whole present value, area unknown included. "
+             "Weighted: HM Treasury Green Book distributional weights by household income, shown beside the "
+             "unweighted figures, which remain the headline; the weighted ratio is given for each kind alone."]
+    without = who["without_place_data"]
+    if without:
+        notes.append(f"{_plural(len(without), 'contract')} ({'; '.join(e(x['title']) for x in without)}) "
+                     f"{'has' if len(without) == 1 else 'have'} no place data: all "
+                     f"{'its' if len(without) == 1 else 'their'} value is counted as area unknown, at weight 1.")
+    if present_value is not None and abs(present_value - total) > 0.5:
+        notes.append(f"With a pillar chosen, these figures are still of the whole of each contract in view "
+                     f"({e(_money(total))}), not only the pillar's lines ({e(_money(present_value))}): reports place "
+                     "value by decile contract by contract.")
+    unplaced = notes.pop(1) if without else ""
+    out.append(f"<p class='sroi-note'>{' '.join(notes)}</p>"
+               + (f"<p class='sroi-note sroi-unplaced'><b>No place data:</b> {unplaced}</p>" if unplaced else "")
+               + "</div>")
+    return "".join(out)
+
+
 NO_RANGE = "no range (no distributions)"
 
 
@@ -178,14 +273,31 @@ def report_link(row) -> str:
             f'title="Open this contract\'s report">{html_text(row.title)}</a>')
 
 
-def contracts_html(p, delivery=None) -> str:
+def _in_areas(r, areas: int) -> tuple[float, float | None]:
+    """A contract's present value in the most deprived areas chosen (its deciles' sum), and its share of the
+    contract's whole value (None when that is £0 or less)."""
+    value = sum(float(getattr(r, f"imd_{d}", 0.0) or 0.0) for d in MOST_DEPRIVED[areas])
+    total = sum(float(getattr(r, c, 0.0) or 0.0) for c in [f"imd_{d}" for d in range(1, 11)] + ["imd_unknown"])
+    return value, (value / total if total > 0 else None)
+
+
+def _areas_cell(r, areas: int) -> str:
+    if not bool(getattr(r, "has_place_data", False)):
+        return "no place data"
+    value, share = _in_areas(r, areas)
+    return f"{money(value, pence=False)} ({percent(share)})"
+
+
+def contracts_html(p, delivery=None, areas: int | None = None) -> str:
     """The contracts in view as an HTML table, highest ratio first; every cell is escaped, so names from files show
     as text. Each title links to its report (:func:`report_link`).
 
     The range is the Monte Carlo's 5th to 95th percentile of the ratio, where the contract's report has one. With
     ``delivery`` (a :class:`~sroi_lib.reports.portfolio.DeliveryToDate`), each contract with commitments shows
-    what it delivered of what was expected by then."""
+    what it delivered of what was expected by then. Each contract's value in the most deprived areas (``areas``:
+    10 or 20, the *Areas* filter; by default the 20%) is shown with its share of the contract's value."""
     e = html_text
+    areas = areas or 20
     due = {} if delivery is None else {r.contract_id: r for r in delivery.contracts.itertuples()}
     when = "" if delivery is None or delivery.as_of is None else f" by {delivery.as_of}"
     c = p.contracts.assign(kind=contract_kinds(p.contracts)).sort_values("sroi_ratio", ascending=False, kind="stable")
@@ -202,9 +314,11 @@ def contracts_html(p, delivery=None) -> str:
         rows.append(f"<tr><td>{report_link(r)}</td><td>{e(r.contract_id)}</td><td>{e(r.kind)}</td>"
                     f"<td>{e(r.supplier)}</td><td>{e(r.directorate)}</td><td>{e(ratio(r.sroi_ratio))}</td>"
                     f"<td class='sroi-range'>{e(range_text(r))}</td><td>{e(money(r.present_value, pence=False))}</td>"
+                    f"<td class='sroi-in-areas'>{e(_areas_cell(r, areas))}</td>"
                     f"<td>{e(delivered)}</td><td>{e(RAG_WORDS.get(r.rag, r.rag))}</td></tr>")
     head = "".join(f"<th>{h}</th>" for h in ["Contract (opens its report)", "Id", "Kind", "Supplier", "Directorate",
                                                "SROI ratio", "Range (5th to 95th percentile)", "Present value",
+                                               f"In the {areas}% most deprived areas",
                                                f"Delivered of expected{e(when)}", "RAG"])
     return f"<table class='sroi-contracts'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -367,10 +481,129 @@ def _rag_panel(ax, counts: dict) -> None:
     ax.set_title("Contracts by RAG status", loc="left")
 
 
-def portfolio_figure(p, delivery=None):
-    """Value by pillar and RAG counts side by side, then expected against delivered (``delivery``: a
-    :class:`~sroi_lib.reports.portfolio.DeliveryToDate`; by default to the latest return) and the SROI ratios
-    ranked, each across the width; contracts named by their titles, bars and points labelled with their values.
+DECILE_COLOURS = {"chosen": "#1b6b93", "other": "#c9d3dc", "unknown": "#9aa0a8"}
+
+
+def _decile_panel(ax, who: dict) -> None:
+    """Present value by IMD decile (1 = most deprived, on the left) and, set apart on the right, of unknown area;
+    each bar labelled with its pounds and share. With the *Areas* filter, only the chosen deciles are in colour
+    and labelled; the others are pale, for context."""
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    from .plots import pounds
+
+    areas = who["areas"]
+    chosen = set(MOST_DEPRIVED.get(areas, range(1, 11)))
+    rows = who["by_imd_decile"]
+    x = [i if d != UNKNOWN else 11 for i, d in enumerate(r["imd_decile"] for r in rows)]  # a gap before unknown
+    values = [r["present_value"] for r in rows]
+    colours = [DECILE_COLOURS["unknown"] if r["imd_decile"] == UNKNOWN else
+               DECILE_COLOURS["chosen"] if r["imd_decile"] in chosen else DECILE_COLOURS["other"] for r in rows]
+    ax.bar(x, values, color=colours, width=0.78, hatch=["//" if r["imd_decile"] == UNKNOWN else "" for r in rows],
+           edgecolor="white", linewidth=0)
+    top = max([1.0] + values)
+    low = min([0.0] + values)
+    for xi, r in zip(x, rows):
+        v, lit = r["present_value"], r["imd_decile"] in chosen or r["imd_decile"] == UNKNOWN and areas is None
+        if not v and not lit:
+            continue
+        label = pounds(v) + ("" if r["share"] is None else f"\n{percent(r['share'])}")
+        ax.text(xi, max(v, 0) + top * 0.02, label, ha="center", va="bottom", fontsize=8,
+                color="#222222" if lit else "#8a9099")
+    ax.set_xticks(x)
+    ax.set_xticklabels(["1\nmost\ndeprived", *map(str, range(2, 10)), "10\nleast\ndeprived", "area\nunknown"],
+                       fontsize=8.5)
+    ax.set_xlim(-0.7, 11.7)
+    ax.set_ylim(low * 1.25, top * 1.32)
+    ax.yaxis.set_major_formatter(FuncFormatter(pounds))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+    ax.grid(axis="x", visible=False)
+    if low < 0:
+        ax.axhline(0, color="#333333", linewidth=0.8)
+    ax.set_xlabel("IMD decile of the beneficiaries' area (English Indices of Deprivation 2025)")
+    if areas is None:
+        title = "Present value by deprivation decile of the area"
+        handles = [Patch(color=DECILE_COLOURS["chosen"], label="Value placed in the decile"),
+                   Patch(facecolor=DECILE_COLOURS["unknown"], hatch="//", edgecolor="white", label="Area unknown")]
+    else:
+        title = (f"Present value in the {areas}% most deprived areas: {pounds(who['value_in_areas'])} "
+                 f"({percent(who['share_in_areas'])})")
+        handles = [Patch(color=DECILE_COLOURS["chosen"], label=f"The {areas}% most deprived (chosen)"),
+                   Patch(color=DECILE_COLOURS["other"], label="Other deciles"),
+                   Patch(facecolor=DECILE_COLOURS["unknown"], hatch="//", edgecolor="white", label="Area unknown")]
+    ax.set_title(title, loc="left", pad=LEGEND_PAD)
+    _legend_under_title(ax, handles=handles)
+
+
+def _reach(p, areas: int) -> tuple[pd.DataFrame, list[str], str]:
+    """Each contract's shares of its value in the most deprived areas chosen, in the other deciles and of unknown
+    area (``in_areas``, ``other``, ``unknown``, ``value``; NaN without place data or with no value), highest share
+    at the top; up to 2 × RANKED contracts, else the RANKED highest and lowest. Also the labels and the title."""
+    c = p.contracts
+    deciles = [f"imd_{d}" for d in range(1, 11)]
+    cols = [c[col].astype(float) if col in c else pd.Series(0.0, index=c.index) for col in deciles]
+    total = sum(cols) + (c["imd_unknown"].astype(float) if "imd_unknown" in c else 0.0)
+    placed = c["has_place_data"].astype(bool) if "has_place_data" in c else pd.Series(False, index=c.index)
+    ok = placed & (total > 0)
+    value = sum(cols[d - 1] for d in MOST_DEPRIVED[areas])
+    frame = c.assign(value=value.where(placed), in_areas=(value / total).where(ok),
+                     other=((sum(cols) - value) / total).where(ok),
+                     unknown=((total - sum(cols)) / total).where(ok), placed=placed)
+    frame = frame.sort_values("in_areas", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+    labels = _chart_labels(frame)
+    what = f"Share of each contract's value in the {areas}% most deprived areas"
+    if len(frame) > 2 * RANKED:
+        keep = list(range(RANKED)) + list(range(len(frame) - RANKED, len(frame)))
+        frame, labels = frame.iloc[keep], labels.iloc[keep]
+        what += f": the {RANKED} highest and lowest of {len(c)}"
+    return frame.iloc[::-1], list(labels)[::-1], what
+
+
+def _reach_panel(ax, p, areas: int) -> None:
+    """Each contract's value split into the most deprived areas chosen (``areas``), the other deciles and unknown
+    area, as shares of its whole value, highest share at the top, labelled with the pounds in those areas and
+    their share."""
+    from matplotlib.ticker import PercentFormatter
+
+    from .plots import pounds
+
+    frame, labels, title = _reach(p, areas)
+    y = list(range(len(frame)))
+    left = 0.0
+    for col, colour, hatch, name in (("in_areas", DECILE_COLOURS["chosen"], "", f"The {areas}% most deprived"),
+                                     ("other", DECILE_COLOURS["other"], "", "Other deciles"),
+                                     ("unknown", DECILE_COLOURS["unknown"], "//", "Area unknown")):
+        width = frame[col].fillna(0.0).clip(lower=0.0).to_numpy()
+        ax.barh(y, width, left=left, color=colour, hatch=hatch, edgecolor="white", linewidth=0, height=0.62,
+                label=name)
+        left = left + width
+    for i, r in enumerate(frame.itertuples()):
+        if not r.placed:
+            text = "no place data"
+        elif pd.isna(r.in_areas):
+            text = "no value to place"
+        else:
+            text = f"{pounds(r.value)} ({percent(r.in_areas)})"
+        ax.text(1.02, i, text, va="center", ha="left", fontsize=8.5, color="#333333")
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels)
+    ax.set_xlim(0, 1.42)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(-0.6, len(frame) - 0.4)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("Share of the contract's present value")
+    ax.set_title(title, loc="left", pad=LEGEND_PAD)
+    _legend_under_title(ax)
+
+
+def portfolio_figure(p, delivery=None, areas: int | None = None):
+    """Value by pillar and RAG counts side by side; then, each across the width, value by deprivation decile, each
+    contract's share in the most deprived areas (``areas``: 10 or 20, the *Areas* filter; the 20% when None), expected
+    against delivered (``delivery``: a :class:`~sroi_lib.reports.portfolio.DeliveryToDate`; by default to the latest
+    return) and the SROI ratios ranked; contracts named by their titles, bars and points
+    labelled with their values.
 
     Each row is a subfigure laid out on its own (matplotlib's constrained layout), so the long contract names of
     the lower rows do not squeeze the top row, and every title, label and legend is kept inside the image: a
@@ -383,11 +616,12 @@ def portfolio_figure(p, delivery=None):
     delivery = p.delivery_to_date() if delivery is None else delivery
     ranked, labels, title = _ranking(p)
     pillar = p.by("pillar")
-    heights = [max(2.9, 0.42 * max(len(pillar), len(RAG_ORDER)) + 1.2),
+    reached = min(len(p.contracts), 2 * RANKED)
+    heights = [max(2.9, 0.42 * max(len(pillar), len(RAG_ORDER)) + 1.2), 3.3, 0.42 * reached + 1.6,
                max(1.6, 0.62 * len(delivery.contracts) + 1.4), 0.42 * len(ranked) + 1.8]
     fig = plt.figure(figsize=(12, sum(heights) + 0.4), layout="constrained")
     fig.get_layout_engine().set(h_pad=0.08, w_pad=0.08, hspace=0.02, wspace=0.06)
-    top, middle, bottom = fig.subfigures(3, 1, height_ratios=heights)
+    top, deciles, reach, middle, bottom = fig.subfigures(5, 1, height_ratios=heights)
     pillar_ax, rag_ax = top.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
     if len(pillar):
         bars(pillar_ax, pillar, "pillar", "Present value by pillar")
@@ -396,6 +630,8 @@ def portfolio_figure(p, delivery=None):
     _rag_panel(rag_ax, p.headline()["rag_counts"])
     _delivery_panel(middle.subplots(), delivery)
     ratio_intervals(bottom.subplots(), ranked, title, labels)
+    _decile_panel(deciles.subplots(), p.who_benefits(areas))
+    _reach_panel(reach.subplots(), p, areas or 20)
     _keep_titles_inside(fig)
     return fig
 
@@ -421,22 +657,25 @@ def _keep_titles_inside(fig, margin: float = 6.0) -> None:
         title.set_x(x - shift / ax.bbox.width)
 
 
-def figure_html(p, delivery=None) -> str:
-    """The charts as one PNG image in HTML (with alternative text naming the charts and the contracts), or the
-    plain "no contract matches" when there are none in view."""
+def figure_html(p, delivery=None, areas: int | None = None) -> str:
+    """The charts (:func:`portfolio_figure`, ``areas`` the *Areas* filter) as one PNG image in HTML (with alternative
+    text naming the charts and the contracts), or the plain "no contract matches" when there are none in view."""
     import matplotlib.pyplot as plt
 
     if not len(p.contracts):
         return empty_html()
-    fig = portfolio_figure(p, delivery)
+    fig = portfolio_figure(p, delivery, areas)
     buffer = io.BytesIO()
     try:
         fig.savefig(buffer, format="png", dpi=100)
     finally:
         plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    alt = ("Charts for " + _plural(len(p.contracts), "contract") + ": present value by pillar; expected against "
-           "delivered; contracts by RAG status; SROI ratios ranked. Contracts: " + "; ".join(p.contracts["title"]))
+    where = "" if areas is None else f", the {areas}% most deprived areas in colour"
+    alt = ("Charts for " + _plural(len(p.contracts), "contract") + ": present value by pillar; contracts by RAG "
+           f"status; present value by deprivation decile{where}; each contract's share of its value in the "
+           f"{areas or 20}% most deprived areas; expected against delivered; SROI ratios ranked. Contracts: "
+           + "; ".join(p.contracts["title"]))
     return (pillar_note_html(p) + f'<img class="sroi-charts" alt="{html_text(alt)}" src="data:image/png;base64,{data}" '
             'style="max-width: 100%; height: auto">')
 
@@ -463,15 +702,17 @@ def pillar_note_html(p) -> str:
 
 
 def portfolio_workbook(p, delivery, filters: dict) -> bytes:
-    """The tables in view as an Excel workbook (openpyxl): *Contracts*, *Totals by kind*, *Expected and
-    delivered*, and *About* (the filters chosen and what "to date" means). Text that a spreadsheet would run as a
-    formula is stored as text (:func:`~sroi_lib.io.safe.safe_xlsx_cell`)."""
+    """The tables in view as an Excel workbook (openpyxl): *Contracts* (with each contract's present value by IMD
+    decile, its shares in the 10% and 20% most deprived areas and its weighted present value), *Totals by kind*,
+    *Expected and delivered*, *Value by decile* (all contracts in view and each kind), and *About* (the filters
+    chosen and what "to date" means). Text that a spreadsheet would run as a formula is stored as text
+    (:func:`~sroi_lib.io.safe.safe_xlsx_cell`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     from ..io.safe import safe_xlsx_cell
 
-    def sheet(ws, headers, rows, money_columns=()):
+    def sheet(ws, headers, rows, money_columns=(), percent_columns=()):
         for j, h in enumerate(headers, start=1):
             safe_xlsx_cell(ws.cell(row=1, column=j), h)
             ws.cell(row=1, column=j).font = Font(bold=True)
@@ -483,6 +724,8 @@ def portfolio_workbook(p, delivery, filters: dict) -> bytes:
                 safe_xlsx_cell(cell, value)
                 if j - 1 in money_columns and value is not None:
                     cell.number_format = "£#,##0"
+                if j - 1 in percent_columns and value is not None:
+                    cell.number_format = "0.0%"
         for j, h in enumerate(headers, start=1):
             ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = max(12, min(45, len(h) + 4))
         ws.freeze_panes = "A2"
@@ -501,10 +744,12 @@ def portfolio_workbook(p, delivery, filters: dict) -> bytes:
                      number(r.total_inputs), number(r.sroi_ratio), number(getattr(r, "sroi_ratio_p5", None)),
                      number(getattr(r, "sroi_ratio_p95", None)), r.rag,
                      None if d is None else number(d.value_expected), None if d is None else number(d.value_delivered),
-                     f"{getattr(r, 'report_folder', '')}/{HTML_FILE}" if getattr(r, "report_folder", "") else None])
+                     f"{getattr(r, 'report_folder', '')}/{HTML_FILE}" if getattr(r, "report_folder", "") else None,
+                     *_place_cells(r, number)])
     sheet(wb.active, ["Contract", "Title", "Kind", "Supplier", "Directorate", "Start year", "Present value (£)",
                       "Inputs (£)", "SROI ratio", "Ratio, 5th percentile", "Ratio, 95th percentile", "RAG",
-                      "Expected by now (£)", "Delivered (£)", "Report"], rows, money_columns={6, 7, 12, 13})
+                      "Expected by now (£)", "Delivered (£)", "Report", *PLACE_HEADINGS], rows,
+          money_columns={6, 7, 12, 13, *range(15, 26), 29}, percent_columns={27, 28})
     wb.active.title = "Contracts"
     sheet(wb.create_sheet("Totals by kind"), ["Kind of contract", "Contracts", "Present value (£)", "Inputs (£)",
                                               "SROI ratio"],
@@ -522,6 +767,17 @@ def portfolio_workbook(p, delivery, filters: dict) -> bytes:
            "Committed over the contract (£)", "Expected by now (£)", "Delivered (£)", "Gap (£)",
            "Delivered of expected"], rows,
           money_columns={5, 6, 7, 8})
+    who = p.who_benefits()
+    kinds = who["kinds"]
+    sheet(wb.create_sheet("Value by decile"),
+          ["IMD decile (1 = most deprived)", "Present value (£)", "Share",
+           *(f"{k['kind']}: present value (£)" for k in kinds), *(f"{k['kind']}: share" for k in kinds)],
+          [[d["imd_decile"], number(d["present_value"]), number(d["share"]),
+            *(number(k["by_imd_decile"][i]["present_value"]) for k in kinds),
+            *(number(k["by_imd_decile"][i]["share"]) for k in kinds)] for i, d in enumerate(who["by_imd_decile"])]
+          + [["Total", number(who["present_value"]), None, *(number(k["present_value"]) for k in kinds),
+              *(None for _ in kinds)]],
+          money_columns={1, *range(3, 3 + len(kinds))}, percent_columns={2, *range(3 + len(kinds), 3 + 2 * len(kinds))})
     about = [["Filters", "; ".join(f"{k}: {v}" for k, v in filters.items()) or "none (every contract)"],
              ["Contracts", len(p.contracts)],
              ["To date", f"means {delivery.basis}"],
@@ -529,11 +785,33 @@ def portfolio_workbook(p, delivery, filters: dict) -> bytes:
                                  "for those quarters); a quarter with no return counts as £0 delivered"],
              ["Valued at", "the proxies' full value, before deadweight, displacement and attribution (as committed)"],
              ["SROI ratios", "one per kind of contract: illustrative and real, forecasts and evaluations are never "
-                             "pooled"]]
+                             "pooled"],
+             ["IMD deciles", "each contract's present value (net of disbenefits) by the deprivation decile of its "
+                             "beneficiaries' area, from its report (English Indices of Deprivation 2025; 1 = the 10% "
+                             "most deprived areas of England); a contract without place data counts whole as area "
+                             "unknown. Shares are of the whole present value, area unknown included."],
+             ["Weighted present value", "HM Treasury Green Book distributional weights by household income, from "
+                                        "each report (eta "
+                                        + (", ".join(f"{e:g}" for e in who["etas"]) or "none") + "); a contract "
+                                        "without place data counts at weight 1"]]
     sheet(wb.create_sheet("About"), ["About this export", ""], about)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+#: The who-benefits columns at the end of the export's *Contracts* sheet (:func:`_place_cells`).
+PLACE_HEADINGS = (*(f"IMD decile {d} (£)" for d in range(1, 11)), "Area unknown (£)", "Place data",
+                  "Share in the 10% most deprived", "Share in the 20% most deprived", "Weighted present value (£)")
+
+
+def _place_cells(r, number) -> list:
+    """A contract's who-benefits cells for the export (:data:`PLACE_HEADINGS`)."""
+    placed = bool(getattr(r, "has_place_data", False))
+    cells = [number(getattr(r, f"imd_{d}", None)) for d in range(1, 11)] + [number(getattr(r, "imd_unknown", None))]
+    shares = [_in_areas(r, a)[1] if placed else None for a in (10, 20)]
+    return [*cells, "yes" if placed else f"no: {getattr(r, 'place_note', '') or 'none given'}", *shares,
+            number(getattr(r, "weighted_present_value", None))]
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -559,15 +837,28 @@ STYLE = """<style>
 .sroi-pooling, .sroi-note { color: #555; max-width: 60em; }
 .sroi-gap { font-size: 1.1em; max-width: 60em; }
 .sroi-empty { padding: 24px; margin: 8px 0; background: #f7f7f7; border: 1px dashed #999; font-size: 1.1em; }
-.sroi-delivery h3 { margin: 14px 0 4px; }
+.sroi-delivery h3, .sroi-who h3 { margin: 14px 0 4px; }
+.sroi-who table { border-collapse: collapse; margin: 6px 0 10px; }
+.sroi-who th, .sroi-who td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; vertical-align: top; }
+.sroi-who th { background: #f2f4f6; }
+.sroi-who td:nth-child(n+2) { text-align: right; white-space: nowrap; }
+.sroi-who-sentence { font-size: 1.1em; max-width: 60em; }
+.sroi-areas-note { background: #eef5f9; border-left: 4px solid #1b6b93; padding: 6px 10px; max-width: 60em; }
+.sroi-areas-help { color: #555; max-width: 46em; margin: 2px 0 0 12px; font-size: 0.92em; line-height: 1.4; }
+.sroi-who p { line-height: 1.45; }
+.sroi-contracts td:nth-child(6), .sroi-contracts td:nth-child(8), .sroi-contracts td.sroi-in-areas { white-space: nowrap; }
 a.sroi-report-link { color: #1b6b93; text-decoration: underline; }
 </style>"""
 
 
 def portfolio_dashboard(portfolio):
-    """Filters (directorate, pillar, supplier, RAG, start year, illustrative or real, forecast or evaluation, and
-    the quarter "to date" ends with) driving the headline, expected against delivered, the charts, the table and
-    the export."""
+    """Filters (directorate, pillar, supplier, RAG, start year, illustrative or real, forecast or evaluation, the
+    quarter "to date" ends with, and the most deprived areas) driving the headline, expected against delivered, who
+    benefits, the charts, the table and the export.
+
+    The *Areas* filter (the 10% or 20% most deprived areas of England) keeps the contracts whose reports place their
+    value by area, and counts only the value reaching those areas in who benefits and its charts
+    (:func:`who_html`, :func:`portfolio_figure`); it says so on the page."""
     import ipywidgets as w
 
     from ..control.periods import parse_period
@@ -591,37 +882,46 @@ def portfolio_dashboard(portfolio):
         "analysis_type": w.Dropdown(options=options(c["analysis_type"]), description="Analysis"),
         "as_of": w.Dropdown(options=[(f"{LATEST} ({latest or 'none yet'})", LATEST)] + [(q, q) for q in quarters],
                             description="To date"),
+        "areas": w.Dropdown(options=[(ALL, ALL), ("the 10% most deprived", 10), ("the 20% most deprived", 20)],
+                            description="Areas"),
     }
     for ctl in controls.values():
         ctl.style = {"description_width": "90px"}
     headline, delivery_box, export, charts, table = w.HTML(), w.HTML(), w.HTML(), w.HTML(), w.HTML()
+    who_box = w.HTML()
 
     def refresh(_=None):
         chosen = {k: (None if isinstance(ctl.value, str) and ctl.value in (ALL, LATEST) else ctl.value)
                   for k, ctl in controls.items()}
         as_of = chosen.pop("as_of")
-        view = portfolio.filter(**chosen)
+        areas = chosen.pop("areas")
+        before_areas = portfolio.filter(**chosen)
+        view = before_areas if areas is None else before_areas.filter(areas=areas)
         # "to date" is the whole portfolio's latest return whatever the filters, unless a quarter is chosen
         delivery_view = replace(view.delivery_to_date(as_of or latest), chosen=as_of is not None)
         words = {ctl.description: ctl.label for ctl in controls.values() if ctl.index != 0}
         headline.value = headline_html(view.headline())
         if len(view.contracts):
             delivery_box.value = delivery_html(delivery_view)
-            table.value = contracts_html(view, delivery_view)
+            left_out = None if areas is None else before_areas.who_benefits()["without_place_data"]
+            who_box.value = who_html(view.who_benefits(areas), view.headline()["present_value"], left_out)
+            table.value = contracts_html(view, delivery_view, areas)
         else:
-            delivery_box.value = ""
+            delivery_box.value = who_box.value = ""
             table.value = ""
-        charts.value = figure_html(view, delivery_view)
+        charts.value = figure_html(view, delivery_view, areas)
         export.value = export_html(view, delivery_view, words)
 
     for ctl in controls.values():
         ctl.observe(refresh, names="value")
     refresh()
     values = list(controls.values())
-    box = w.VBox([w.HTML(STYLE), w.HBox(values[:4]), w.HBox(values[4:]), headline, export, delivery_box, charts,
-                  table])
+    box = w.VBox([w.HTML(STYLE), w.HBox(values[:4]), w.HBox(values[4:8]),
+                  w.HBox([controls["areas"], w.HTML(f"<p class='sroi-areas-help'>{AREAS_HELP}</p>")]),
+                  headline, export, delivery_box, who_box, charts, table])
     box.controls = controls  # each filter by name, and each part of the page, for tests and notebooks
-    box.parts = {"headline": headline, "export": export, "delivery": delivery_box, "charts": charts, "table": table}
+    box.parts = {"headline": headline, "export": export, "delivery": delivery_box, "who": who_box, "charts": charts,
+                 "table": table}
     return box
 
 

@@ -196,6 +196,42 @@ def charts(page) -> tuple[str, str]:
     return img.get_attribute("alt"), img.get_attribute("src")
 
 
+def deprivation_filter_redraws(page, reports) -> None:
+    """The Areas filter: the value reaching the 10% and then the 20% most deprived areas is each report's
+    by_imd_decile summed (decile 1; deciles 1 and 2), the decile chart is redrawn each time, and back at "(all)" the
+    figures are the whole portfolio's again."""
+    from playwright.sync_api import expect
+
+    deciles = {d: 0.0 for d in range(1, 11)} | {"unknown": 0.0}
+    for f in reports.glob("*/results.json"):
+        for row in json.loads(f.read_text())["by_imd_decile"]:
+            deciles[row["imd_decile"]] += row["present_value"]
+    total = sum(deciles.values())
+    who = page.locator(".sroi-who")
+    expect(who).to_have_attribute("data-areas", "all")
+    assert float(who.get_attribute("data-value-in-areas")) == pytest.approx(total, abs=0.01)
+    assert float(who.get_attribute("data-most-deprived-10")) == pytest.approx(deciles[1], abs=0.01)
+    _, src = charts(page)
+    assert "present value by deprivation decile" in page.locator("img.sroi-charts").get_attribute("alt")
+    for label, areas, value in (("the 10% most deprived", "10", deciles[1]),
+                                ("the 20% most deprived", "20", deciles[1] + deciles[2])):
+        choose(page, "Areas", label)
+        expect(who).to_have_attribute("data-areas", areas, timeout=30_000)
+        assert float(who.get_attribute("data-value-in-areas")) == pytest.approx(value, abs=0.01)
+        expect(page.locator(".sroi-areas-note")).to_contain_text(f"Areas: the {areas}% most deprived areas")
+        expect(page.locator("img.sroi-charts")).not_to_have_attribute("src", src, timeout=30_000)
+        alt, src = charts(page)
+        assert f"the {areas}% most deprived areas in colour" in alt
+        expect(page.locator(".sroi-contracts th").filter(has_text="most deprived")).to_have_text(
+            f"In the {areas}% most deprived areas")
+        if areas == "20":
+            page.screenshot(path=str(reports.parent / "dashboard-areas-20.png"), full_page=True)
+    choose(page, "Areas", "(all)")
+    expect(who).to_have_attribute("data-areas", "all", timeout=30_000)
+    assert page.locator(".sroi-areas-note").count() == 0
+    expect(page.locator("img.sroi-charts")).not_to_have_attribute("src", src, timeout=30_000)
+
+
 def test_every_filter_redraws_the_charts_down_to_none(server, reports):
     """Choosing a filter redraws the charts (new image, new contracts named); filtering to no contract replaces
     them with a plain "no contract matches", and setting the filter back brings them back."""
@@ -213,6 +249,9 @@ def test_every_filter_redraws_the_charts_down_to_none(server, reports):
             headline = page.locator(".sroi-headline")
             assert headline.get_attribute("data-mixed-kinds") == "true"  # forecasts and an evaluation: no pooled ratio
             expect(headline).to_contain_text("No single SROI ratio")
+
+            deprivation_filter_redraws(page, reports)
+            alt, src = charts(page)
 
             choose(page, "Analysis", "evaluation")
             expect(page.locator("img.sroi-charts")).not_to_have_attribute("src", src, timeout=30_000)

@@ -322,7 +322,7 @@ def test_export_workbook_holds_the_rows_in_view(kinds_folder):
     data = re.search(r'href="data:application/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet;base64,'
                      r'([A-Za-z0-9+/=]+)"', link).group(1)
     wb = load_workbook(io.BytesIO(base64.b64decode(data)))
-    assert wb.sheetnames == ["Contracts", "Totals by kind", "Expected and delivered", "About"]
+    assert wb.sheetnames == ["Contracts", "Totals by kind", "Expected and delivered", "Value by decile", "About"]
     rows = list(wb["Contracts"].iter_rows(values_only=True))
     assert rows[0][:3] == ("Contract", "Title", "Kind")
     assert sorted(r[0] for r in rows[1:]) == ["meals", "works"]
