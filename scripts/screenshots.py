@@ -5,6 +5,8 @@ Writes, from the illustrative example contracts:
 * ``docs/img/report.png``: the top of one report (``report.html``) as a browser shows it, in the illustrative
   council theme (``data/themes/example-council.yaml``);
 * ``docs/img/report-pdf-page1.png``: the first page of its PDF (``sroi run --pdf``), rendered with pypdfium2;
+* ``docs/img/who-benefits.png``: the same report's Who benefits section (value by deprivation decile and by
+  ward, the weighted figures beside the unweighted);
 * ``docs/img/dashboard.png``: the portfolio dashboard of every example (``sroi dashboard``, Voilà), driven by
   Playwright in Debian's Chromium (``/usr/bin/chromium``; Playwright never downloads a browser here).
 
@@ -52,6 +54,17 @@ def report_page(browser, html: Path, out: Path) -> None:
     page.goto(html.resolve().as_uri())
     page.wait_for_load_state("load")
     page.screenshot(path=str(out))
+    page.close()
+
+
+def who_benefits_section(browser, html: Path, out: Path, height: int = 1650) -> None:
+    """The report's Who benefits section: its sentences, the weighted figures and the decile and ward charts."""
+    page = browser.new_page(viewport={"width": WIDTH, "height": 1500}, device_scale_factor=1)
+    page.goto(html.resolve().as_uri())
+    page.wait_for_load_state("load")
+    box = page.locator("h2", has_text="Who benefits").first.bounding_box()
+    page.screenshot(path=str(out), full_page=True,
+                    clip={"x": 0, "y": max(0, box["y"] - 12), "width": WIDTH, "height": height})
     page.close()
 
 
@@ -120,10 +133,11 @@ def main(argv=None) -> int:
             browser = pw.chromium.launch(executable_path=chromium, args=FLAGS, headless=True)
             try:
                 report_page(browser, folder / "report.html", out / "report.png")
+                who_benefits_section(browser, folder / "report.html", out / "who-benefits.png")
                 dashboard(browser, reports, out / "dashboard.png")
             finally:
                 browser.close()
-    for name in ("report.png", "report-pdf-page1.png", "dashboard.png"):
+    for name in ("report.png", "report-pdf-page1.png", "who-benefits.png", "dashboard.png"):
         print(f"wrote {out / name}")
     return 0
 

@@ -195,7 +195,7 @@ def weights_markdown(run) -> str:
             f"quintile's income) to the power eta, {x['eta']:g} here, with {x['sensitivity'][0]['eta']:g} and "
             f"{x['sensitivity'][1]['eta']:g} as sensitivity tests. A line whose income is not known, and a fiscal "
             "saving (which goes to the public purse), count at weight 1.\n\n"
-            f"**Incomes:** {_markdown_link(x['income_source'], x.get('income_source_url'))}. "
+            f"**Incomes:** {t(x['income_source'])}{_address(x.get('income_source_url'))}. "
             f"**Places:** {t(who.lookup_source)}.")
 
 
@@ -273,13 +273,11 @@ def _column(lines, name: str):
     return lines[name].map(lambda v: "" if v is None or v != v else str(v).strip()).reset_index(drop=True)
 
 
-def _markdown_link(text, url) -> str:
-    """``text`` (escaped) as a Markdown link to ``url`` when that is a plain ``http`` or ``https`` address (no
-    spaces, brackets or quotes), else the text alone."""
+def _address(url) -> str:
+    """``, at ADDRESS`` (as text, escaped: a report's links to other sites open in a new tab, which Markdown
+    cannot ask for; the address printed also reads on paper), or nothing when there is none."""
     address = "" if url is None else str(url).strip()
-    if re.fullmatch(r"https?://[^\s()<>\[\]\"'`\\]+", address):
-        return f"[{fmt.markdown_text(text)}]({address})"
-    return fmt.markdown_text(text)
+    return f", at {fmt.markdown_text(address)}" if re.fullmatch(r"https?://\S+", address) else ""
 
 
 def _whole(text: str) -> str:

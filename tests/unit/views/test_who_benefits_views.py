@@ -114,7 +114,8 @@ def test_weights_table_gives_each_quintiles_income_value_and_weights_and_unknown
     words = wb.weights_markdown(run)
     assert words.startswith("### Weights by household income")
     assert fmt.markdown_text(run.who.lookup_source) in words
-    assert f"[{fmt.markdown_text(x['income_source'])}]({x['income_source_url']})" in words  # a link to the source
+    # the source's address as text: readable on paper, and never a link that would leave the report's tab
+    assert f"{fmt.markdown_text(x['income_source'])}, at {fmt.markdown_text(x['income_source_url'])}." in words
     odd = replace(run.who, distributional={**x, "income_source_url": "javascript:alert(1)"})
     plain = wb.weights_markdown(replace(run, who=odd))
     assert "javascript" not in plain and f"**Incomes:** {fmt.markdown_text(x['income_source'])}." in plain
