@@ -29,8 +29,10 @@ from ..core.records import json_records
 from ..core.settings import DEFAULT_DISCOUNTING, check_settings
 from ..core.uncertainty import Model, tipping_points
 from ..core.valuation import Valuation, investment_inputs, value, zero_inputs_problem
-from ..core.who_benefits import DEFAULT_ETA, WhoBenefits, check_eta, has_place_data, load_lookup, who_benefits
+from ..core.who_benefits import (DEFAULT_ETA, IMD_FILE, INCOME_FILE, WhoBenefits, check_eta, has_place_data,
+                                 load_lookup, who_benefits)
 from ..errors import CellError, InputError, Problem
+from ..paths import reference_file
 from ..io.cells import parse_number
 from ..io.impact_map import read_map_and_inputs
 from ..io.safe import safe_frame, write_atomically
@@ -77,6 +79,18 @@ class ValuedMap:
 NO_PLACE_DATA = ("the impact map gives no place for any line (no ward, lsoa, imd_decile, income_quintile or "
                  "postcode_district column filled), so who benefits cannot be shown; add a ward or lsoa column "
                  "(see docs/who-benefits.md)")
+
+
+def who_files(place_lookup: str | Path | None) -> dict[str, Path]:
+    """The files who benefits reads, by role: the place lookup (the shipped IoD2025 table unless the contract gives
+    its own, which is among its own files), the incomes by quintile and the settings file (its local_authority)."""
+    files = {"income_quintiles": reference_file(INCOME_FILE)}
+    if place_lookup is None:
+        files["place_lookup"] = reference_file(IMD_FILE)
+        files["place_lookup_provenance"] = reference_file(IMD_FILE).with_suffix(".yaml")
+    if settings_file().exists():
+        files["settings"] = settings_file()
+    return files
 
 
 def who_json(who: WhoBenefits | None) -> dict:
@@ -230,6 +244,8 @@ class ContractRun:
             files["framework"] = self.framework.path
         if self.uncertainty is not None:
             files.update(self.uncertainty.spec.files)  # the optimism bias data, when a scenario uses it
+        if self.who is not None:  # who benefits: the place lookup, the incomes and the council's district setting
+            files.update(who_files(self.params.place_lookup))
         return {role: Path(path) for role, path in files.items() if path is not None}
 
 

@@ -16,7 +16,7 @@ from sroi_lib.core.who_benefits import (DEFAULT_ETA, SENSITIVITY_ETAS, UNKNOWN, 
                                         ward_profiles, who_benefits)
 from sroi_lib.errors import InputError
 from sroi_lib.reports.contract import NO_PLACE_DATA, value_files
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 
 # Incomes for hand-worked weights: the median is £20,000.
 TOY_INCOMES = IncomeQuintiles(median=20_000, incomes={1: 10_000, 2: 15_000, 3: 20_000, 4: 30_000, 5: 40_000},
@@ -284,3 +284,16 @@ def test_the_weights_the_docs_quote_are_the_shipped_ones():
     w = distributional_weights(inc.incomes, inc.median, DEFAULT_ETA)
     quoted = ", ".join(f"{w[q]:.2f}" for q in range(1, 5)) + f" and {w[5]:.2f}"
     assert f"the weights are {quoted}" in " ".join((ROOT / "docs" / "who-benefits.md").read_text().split())
+
+
+def test_a_report_with_places_records_the_files_who_benefits_read():
+    """The manifest hashes every file a figure depends on, so `sroi audit` names a changed deprivation table,
+    income file or district setting."""
+    from sroi_lib.paths import reference_file
+    from sroi_lib.reports.contract import load_contract
+
+    used = load_contract(ROOT / "parameters" / "lcc-housing-retrofit.yaml").files_used()
+    assert used["place_lookup"] == reference_file("imd2025_lsoa.csv")
+    assert used["place_lookup_provenance"] == reference_file("imd2025_lsoa.yaml")
+    assert used["income_quintiles"] == reference_file("income_quintiles.yaml")
+    assert used["settings"].name == "settings.yaml"
