@@ -741,23 +741,22 @@ def who_benefits(valuation, *, eta: float = DEFAULT_ETA, lookup: PlaceLookup | N
     by_district["share"] = [share(v) for v in by_district["present_value"]]
     by_district = by_district.sort_values("present_value", ascending=False, kind="stable").reset_index(drop=True)
 
-    def weighted(e: float) -> dict:
+    def line_weights(e: float) -> tuple[dict, np.ndarray]:
+        """The quintiles' weights at eta ``e``, and each line's (1 for unknown income and fiscal lines)."""
         weights = distributional_weights(incomes.incomes, incomes.median, e)
         w = np.array([weights[q] for q in QUINTILES])
-        line_weight = np.where(has_income & ~fiscal, placed.income @ w, 1.0)
-        wpv = float(pv @ line_weight)
+        return weights, np.where(has_income & ~fiscal, placed.income @ w, 1.0)
+
+    def weighted(e: float) -> dict:
+        weights, by_line = line_weights(e)
+        wpv = float(pv @ by_line)
         cost = valuation.total_inputs
         return {"eta": e, "weights": {str(q): weights[q] for q in QUINTILES},
-                "weighted_present_value": wpv, "weighted_sroi_ratio": wpv / cost if cost > 0 else None,
-                "_line_weight": line_weight}
+                "weighted_present_value": wpv, "weighted_sroi_ratio": wpv / cost if cost > 0 else None}
 
     central = weighted(eta)
-    line_weight = central.pop("_line_weight")
-    sensitivity = []
-    for e in SENSITIVITY_ETAS:
-        s = weighted(e)
-        s.pop("_line_weight")
-        sensitivity.append(s)
+    line_weight = line_weights(eta)[1]
+    sensitivity = [weighted(e) for e in SENSITIVITY_ETAS]
     distributional = {
         **central,
         "present_value": total,
