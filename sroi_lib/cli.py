@@ -26,7 +26,7 @@ from .core.council import FRAMEWORK_VARIABLE, SETTINGS_FILE
 from .core.frameworks import DEFAULT_FRAMEWORK
 from .core.who_benefits import DEFAULT_ETA
 from .core.uncertainty import MAX_DRAWS
-from .errors import InputError, SroiError
+from .errors import InputError, Problem, SroiError
 from .proxies.importers import FORMATS as IMPORT_FORMATS
 from .reports.uncertainty import MAX_CHUNK, MAX_SEED
 
@@ -276,6 +276,10 @@ def _add_report_commands(sub) -> None:
     p.add_argument("--workers", type=bounded("--workers"), default=None, metavar="N",
                    help=f"worker processes (default: the number of cores, at most 4; at most {BOUNDS['--workers'][1]})")
     p.add_argument("--out", default="reports", metavar="DIR")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run the contracts on the Dask cluster whose scheduler is at ADDRESS, like "
+                   "tcp://127.0.0.1:8786 (needs sroi[distributed]; its workers must run this sroi and see the same "
+                   "files at the same paths, which is checked first)")
     copy_options(p)
     notebook_options(p)
     p.set_defaults(handler=_cmd_batch)
@@ -678,10 +682,19 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_batch(args) -> int:
-    from .reports.runner import run_batch
+    options = dict(pdf=args.pdf, kernel=args.kernel, timeout=args.timeout, strict=args.strict, docx=args.docx,
+                   theme=args.theme)
+    if args.scheduler is not None:
+        if args.workers is not None:
+            raise InputError(Problem("--workers sets the processes on this computer; with --scheduler the "
+                                     "cluster's workers run the contracts", fix="Leave out --workers or --scheduler."))
+        from .reports.distributed import run_batch_on_cluster  # imports Dask: only when a scheduler is given
 
-    results = run_batch(args.params_dir, args.out, workers=args.workers, pdf=args.pdf, kernel=args.kernel,
-                        timeout=args.timeout, strict=args.strict, docx=args.docx, theme=args.theme)
+        results = run_batch_on_cluster(args.params_dir, args.out, scheduler=args.scheduler, **options)
+    else:
+        from .reports.runner import run_batch
+
+        results = run_batch(args.params_dir, args.out, workers=args.workers, **options)
     done = [r for r in results if r[1] == "done"]
     failed = [r for r in results if r[1] != "done"]
     print(f"{len(done)} of {len(results)} contracts done; reports are in {args.out}/")

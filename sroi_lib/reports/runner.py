@@ -39,7 +39,7 @@ from .params import load_params
 # IRI syntax, so keep that module out of this process; jsonschema then skips that one format check.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-__all__ = ["RunResult", "run_contract", "run_batch", "execute", "export_html", "print_pdf", "find_chromium",
+__all__ = ["RunResult", "run_contract", "run_batch", "batch_jobs", "run_job", "progress_bar", "execute", "export_html", "print_pdf", "find_chromium",
            "default_workers", "output_folder", "kernel_runtime", "runtime_kernel_manager", "die_with_parent",
            "DEFAULT_KERNEL", "DEFAULT_TIMEOUT", "MAX_WORKERS", "MAX_TIMEOUT"]
 
@@ -398,8 +398,10 @@ def _sigint_noted():
         signal.signal(signal.SIGINT, saved)
 
 
-def _run_one(args) -> tuple[str, str, object]:
-    """Worker: run one contract; returns (file, status, detail) and never raises."""
+def run_job(args) -> tuple[str, str, object]:
+    """Worker: run one contract's job (one item of :func:`batch_jobs`); returns ``(file, status, detail)`` as
+    :func:`run_batch` does, and never raises. The local pool and a Dask cluster's workers
+    (:mod:`~sroi_lib.reports.distributed`) both run this."""
     global _busy
     params_file, out_root, pdf, kernel, timeout, strict, docx, theme = args
     _busy = True
@@ -438,26 +440,14 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
     workers = default_workers() if workers is None else workers
     if not 1 <= workers <= MAX_WORKERS:
         raise InputError(Problem(f"--workers must be a whole number from 1 to {MAX_WORKERS}, not {workers}"))
-    folder = Path(params_dir)
-    if not folder.is_dir():
-        raise InputError(Problem("is not a folder of parameters files", file=str(folder)))
-    from .params import parameters_files
-
-    files = parameters_files(folder)
-    if not files:
-        raise InputError(Problem("holds no parameters files (*.yaml)", file=str(folder)))
-    if theme is not None:
-        from .theme import load_theme
-
-        load_theme(theme)  # a bad theme file is refused once, not once per contract
-    output_folder(out_root)
-    clean_staging(out_root)  # left by a killed run or batch
-    jobs = [(f, out_root, pdf, kernel, timeout, strict, docx, theme) for f in files]
+    jobs = batch_jobs(params_dir, out_root, pdf=pdf, kernel=kernel, timeout=timeout, strict=strict, docx=docx,
+                      theme=theme)
+    files = [job[0] for job in jobs]
     results = {}
-    bar = _progress(len(jobs), progress)
+    bar = progress_bar(len(jobs), progress)
     if workers <= 1:
         for job in jobs:
-            results[str(job[0])] = _run_one(job)
+            results[str(job[0])] = run_job(job)
             bar.update(1)
     else:
         ctx = multiprocessing.get_context("spawn")
@@ -465,7 +455,7 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
                                    initializer=die_with_parent, initargs=(os.getpid(),))
         try:
             with _sigint_ignored():
-                futures = [pool.submit(_run_one, job) for job in jobs]
+                futures = [pool.submit(run_job, job) for job in jobs]
             with _sigint_noted() as stopped:
                 pending = set(futures)
                 while pending:
@@ -494,12 +484,44 @@ def run_batch(params_dir: str | Path, out_root: str | Path = "reports", *, worke
     return [results[str(f)] for f in files]
 
 
+def batch_jobs(params_dir: str | Path, out_root: str | Path, *, pdf: bool = False, kernel: str = DEFAULT_KERNEL,
+               timeout: int = DEFAULT_TIMEOUT, strict: bool = False, docx: bool = False,
+               theme: str | Path | None = None) -> list[tuple]:
+    """The checks every batch makes before any contract runs, and its jobs: one per parameters file, in file order.
+
+    The folder must hold parameters files; a theme file is checked once (not once per contract); the output
+    folder is made and checked, and staging folders left by a killed run or batch are removed. Each job is
+    ``(params_file, out_root, pdf, kernel, timeout, strict, docx, theme)``, what :func:`run_job` takes.
+
+    Raises
+    ------
+    InputError
+        For a folder without parameters files, a bad theme file or an output folder that cannot be written.
+    """
+    folder = Path(params_dir)
+    if not folder.is_dir():
+        raise InputError(Problem("is not a folder of parameters files", file=str(folder)))
+    from .params import parameters_files
+
+    files = parameters_files(folder)
+    if not files:
+        raise InputError(Problem("holds no parameters files (*.yaml)", file=str(folder)))
+    if theme is not None:
+        from .theme import load_theme
+
+        load_theme(theme)  # a bad theme file is refused once, not once per contract
+    output_folder(out_root)
+    clean_staging(out_root)  # left by a killed run or batch
+    return [(f, out_root, pdf, kernel, timeout, strict, docx, theme) for f in files]
+
+
 def default_workers() -> int:
     """Worker processes for a batch when none is asked for: the number of cores, at most 4."""
     return min(4, os.cpu_count() or 1)
 
 
-def _progress(total: int, show: bool):
+def progress_bar(total: int, show: bool):
+    """The batch's progress bar on the terminal (tqdm), counting contracts; hidden when ``show`` is false."""
     from tqdm import tqdm
 
     # The command line filters what it prints (no escape sequences from files); the bar holds only our own words
