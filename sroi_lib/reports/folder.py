@@ -47,6 +47,7 @@ import math
 import os
 import secrets
 import shutil
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -321,6 +322,9 @@ def clean_staging(out_root: str | Path) -> list[Path]:
 
     The owner is the process recorded in the folder's ``owner.json`` (its pid
     and, on Linux, its start time, so a reused pid is not taken for the owner).
+    A folder whose owner ran on another computer (its ``host``: a cluster's
+    worker writing into a shared folder) is left alone: only a run on that
+    computer can tell whether its owner is alive.
     Without a readable owner file (a run that has just made its folder, or was
     killed before it wrote the file), the pid in the folder's name is used. If a run was killed between the two renames of
     :func:`replace_folder`, its previous report (``old/``) is put back first.
@@ -335,7 +339,10 @@ def clean_staging(out_root: str | Path) -> list[Path]:
         owner = {}
         try:
             owner = json.loads((entry / OWNER_FILE).read_text(encoding="utf-8"))
-            alive = _alive(int(owner["pid"]), owner.get("started"))
+            host = owner.get("host")
+            # A run on another computer sharing the folder (a cluster's worker): its pid means nothing here.
+            alive = (host is not None and host != socket.gethostname()) or _alive(int(owner["pid"]),
+                                                                                owner.get("started"))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             # No owner file yet (a run between making its folder and writing the file) or a damaged one: the
             # folder's name ends with the owner's pid and a random part.
@@ -370,7 +377,7 @@ def staging(out_root: str | Path, contract_id: str):
     stage = Stage(root)
     try:
         (root / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "started": _start_time(os.getpid()),
-                                                   "contract_id": contract_id}),
+                                                   "host": socket.gethostname(), "contract_id": contract_id}),
                                        encoding="utf-8")
         stage.report.mkdir()
         stage.runtime.mkdir()

@@ -3,6 +3,7 @@
 import errno
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -160,3 +161,21 @@ def test_a_report_moved_aside_by_a_killed_run_is_put_back(tmp_path):
     (entry / "owner.json").write_text(json.dumps({"pid": 2 ** 22 + 7, "contract_id": "a"}))  # no such process
     clean_staging(tmp_path)
     assert (tmp_path / "a" / "results.json").read_text() == "{}" and not (tmp_path / STAGING_DIR).exists()
+
+
+def test_staging_of_a_run_on_another_computer_is_left_alone(tmp_path):
+    # A cluster's workers on several computers share the output folder: a pid recorded by another computer says
+    # nothing about the processes here, so only its own computer may remove the folder.
+    area = tmp_path / STAGING_DIR
+    for name, host in (("elsewhere", "another-computer.invalid"), ("here", socket.gethostname())):
+        (area / name / "report").mkdir(parents=True)
+        (area / name / "owner.json").write_text(json.dumps({"pid": 2 ** 22 + 7, "host": host, "contract_id": "a"}))
+    removed = clean_staging(tmp_path)
+    assert [p.name for p in removed] == ["here"]
+    assert [p.name for p in area.iterdir()] == ["elsewhere"]
+
+
+def test_a_staging_folder_names_its_computer(tmp_path):
+    with staging(tmp_path, "a") as stage:
+        owner = json.loads((stage.root / "owner.json").read_text())
+    assert owner["host"] == socket.gethostname() and owner["pid"] == os.getpid()

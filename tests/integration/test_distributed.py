@@ -1,0 +1,206 @@
+"""sroi batch --scheduler: the example contracts' reports on a real Dask cluster started here, on 127.0.0.1.
+
+Each cluster is a scheduler and worker processes started by the test (``python -m dask scheduler`` and
+``python -m dask worker --no-nanny``: a worker is one process, so killing its pid kills the worker), stopped
+when the test ends. No external service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sroi_lib.cli import main
+from sroi_lib.reports.folder import MANIFEST_FILE, STAGING_DIR, scan_reports
+from tests.conftest import ROOT, run_sroi
+
+distributed = pytest.importorskip("distributed")
+
+PARAMS = ROOT / "parameters"
+START_TIMEOUT = 60  # seconds for the scheduler and its workers to come up
+BATCH_TIMEOUT = 600
+
+
+def _env(**extra) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+           "PYTHONWARNINGS": "ignore", **extra}
+    return env
+
+
+def _wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextlib.contextmanager
+def cluster(tmp_path: Path, workers: list[dict]):
+    """A scheduler and one worker process per item of ``workers`` (extra environment for that worker); yields
+    ``(address, {worker address: Popen})``."""
+    scheduler_file = tmp_path / "scheduler.json"
+    logs = tmp_path / "cluster-logs"
+    logs.mkdir(exist_ok=True)
+    procs = []
+
+    def start(args, name, extra=None):
+        with open(logs / f"{name}.log", "wb") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=ROOT, stdout=log,
+                                    stderr=subprocess.STDOUT, env=_env(**(extra or {})))
+        proc.extra_env = extra or {}
+        procs.append(proc)
+        return proc
+
+    try:
+        start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
+               str(scheduler_file)], "scheduler")
+        _wait_for(lambda: scheduler_file.exists() and scheduler_file.stat().st_size > 0, START_TIMEOUT,
+                  "the scheduler")
+        address = json.loads(scheduler_file.read_text())["address"]
+        pids = {}
+        for i, extra in enumerate(workers):
+            proc = start(["worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
+                          "--no-dashboard", "--name", f"w{i}"], f"worker{i}", extra)
+            pids[proc.pid] = proc
+        from distributed import Client
+
+        with Client(address, timeout=START_TIMEOUT) as client:
+            client.wait_for_workers(len(workers), timeout=START_TIMEOUT)
+            by_pid = client.run(os.getpid)  # worker address -> its pid
+        yield address, {addr: pids[pid] for addr, pid in by_pid.items()}
+    finally:
+        for proc in reversed(procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in reversed(procs):
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _summary(stdout: str, out: Path) -> list[str]:
+    """The batch's summary without its timings and with the output folder named OUT."""
+    text = stdout.replace(str(out), "OUT")
+    return [re.sub(r"\(\d+\.\d s\)", "(N s)", line) for line in text.splitlines()]
+
+
+def _staging_owner_pids(out: Path) -> set[int]:
+    pids = set()
+    for entry in (out / STAGING_DIR).glob("*"):
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            pids.add(int(json.loads((entry / "owner.json").read_text())["pid"]))
+    return pids
+
+
+@pytest.mark.slow
+def test_a_batch_on_a_cluster_survives_a_killed_worker_and_matches_the_local_batch(tmp_path):
+    local_out, cluster_out = tmp_path / "local", tmp_path / "cluster"
+    local = run_sroi("batch", PARAMS, "--out", local_out, "--workers", "2", cwd=ROOT)
+    assert local.returncode == 0, local.stdout + local.stderr
+    with cluster(tmp_path, [{}, {}]) as (address, workers):
+        batch = subprocess.Popen([sys.executable, "-m", "sroi_lib.cli", "batch", str(PARAMS), "--out",
+                                  str(cluster_out), "--scheduler", address], cwd=ROOT, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, env=_env())
+        try:
+            # Once a first report is complete, kill a worker while it is writing a report (its staging folder,
+            # owned by its pid, is there).
+            _wait_for(lambda: scan_reports(cluster_out).folders, BATCH_TIMEOUT, "a first report")
+            victim_address, victim = _wait_for(
+                lambda: next(((a, p) for a, p in workers.items() if p.pid in _staging_owner_pids(cluster_out)), None),
+                BATCH_TIMEOUT, "a worker writing a report")
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(30)
+            stdout, stderr = batch.communicate(timeout=BATCH_TIMEOUT)
+        finally:
+            if batch.poll() is None:
+                batch.kill()
+                batch.wait()
+        survivor = next(p for a, p in workers.items() if a != victim_address)
+        assert survivor.poll() is None  # the other worker ran the killed worker's contract
+    assert batch.returncode == local.returncode == 0, stdout + stderr
+    assert _summary(stdout, cluster_out) == _summary(local.stdout, local_out)
+    assert "5 of 5 contracts done" in stdout
+    ids = sorted(p.stem for p in PARAMS.glob("*.yaml"))
+    assert sorted(p.name for p in scan_reports(cluster_out).folders) == ids
+    assert not (cluster_out / STAGING_DIR).exists()  # the killed worker's half-written report is gone
+    assert sorted(p.name for p in cluster_out.iterdir()) == ids  # and nothing else was left
+    for folder in sorted(cluster_out.iterdir()):
+        assert (folder / MANIFEST_FILE).is_file()
+        audit = run_sroi("audit", folder, cwd=ROOT)
+        assert audit.returncode == 0 and audit.stdout.startswith("VERIFIED"), audit.stdout + audit.stderr
+
+
+@pytest.mark.slow
+def test_a_worker_that_sees_another_data_folder_is_named_and_nothing_runs(tmp_path):
+    other_data = tmp_path / "other-data"
+    shutil.copytree(ROOT / "data", other_data)
+    changed = other_data / "proxies" / "health_and_care.csv"
+    changed.write_bytes(changed.read_bytes() + b"\n")
+    out = tmp_path / "out"
+    with cluster(tmp_path, [{}, {"SROI_DATA_DIR": str(other_data)}]) as (address, workers):
+        result = run_sroi("batch", PARAMS, "--out", out, "--scheduler", address, cwd=ROOT)
+    odd = next(a for a, proc in workers.items() if proc.extra_env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert (f"the worker {odd} sees a different proxies/health_and_care.csv in sroi's data folder"
+            in result.stderr), result.stderr
+    assert result.stderr.count("the worker ") == 1  # the other worker agrees with this computer
+    assert scan_reports(out).folders == [] and not (out / STAGING_DIR).exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_is_refused_plainly(tmp_path):
+    address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    result = run_sroi("batch", PARAMS, "--out", tmp_path / "out", "--scheduler", address, cwd=ROOT)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"no Dask scheduler answered at {address}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert scan_reports(tmp_path / "out").folders == []
+
+
+def test_without_dask_the_scheduler_option_says_how_to_install_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # as if Dask were not installed
+    code = main(["batch", str(PARAMS), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:8786"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--scheduler needs Dask, which is not installed here" in err and "sroi[distributed]" in err
+
+
+def test_workers_and_scheduler_together_are_refused(tmp_path, capsys):
+    code = main(["batch", str(PARAMS), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:8786",
+                 "--workers", "2"])
+    assert code == 2
+    assert "--workers sets the processes on this computer" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_batch_without_a_scheduler_never_imports_dask(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    probe = ("import sys; from sroi_lib.cli import main; code = main(['batch', sys.argv[1], '--out', sys.argv[2]]); "
+             "print(code, sorted(m for m in ('dask', 'distributed', 'sroi_lib.reports.distributed', "
+             "'sroi_lib.reports.runner') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe, str(empty), str(tmp_path / "out")], capture_output=True,
+                            text=True, cwd=ROOT, env=_env())
+    assert result.stdout.split("\n")[-2] == "2 ['sroi_lib.reports.runner']", result.stdout + result.stderr
