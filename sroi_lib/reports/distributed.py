@@ -244,18 +244,18 @@ def preflight(client, inputs: dict[str, tuple[str, str]], kernel: str = DEFAULT_
         raise InputError(problems)
 
 
-def _deaths(key, dask_scheduler=None) -> int:
-    """On the scheduler: how many workers died while running task ``key`` (Dask's ``suspicious`` count)."""
-    task = dask_scheduler.tasks.get(key)
-    return task.suspicious if task is not None else 0
-
-
 def _earlier_deaths() -> int:
     """In a task: how many workers died running it before this attempt (0 when the scheduler cannot say)."""
+
+    def deaths(key, dask_scheduler=None) -> int:
+        # Runs on the scheduler, which need not have sroi installed: a function defined here travels by value.
+        task = dask_scheduler.tasks.get(key)
+        return task.suspicious if task is not None else 0
+
     try:
         from distributed import get_client, get_worker
 
-        return int(get_client().run_on_scheduler(_deaths, get_worker().get_current_task()))
+        return int(get_client().run_on_scheduler(deaths, get_worker().get_current_task()))
     except Exception:  # an older or locked-down scheduler: leave it to Dask's own allowed-failures
         return 0
 

@@ -68,9 +68,11 @@ def cluster(tmp_path: Path, workers: list[dict]):
     try:
         start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
                str(scheduler_file)], "scheduler")
-        _wait_for(lambda: scheduler_file.exists() and scheduler_file.stat().st_size > 0, START_TIMEOUT,
-                  "the scheduler")
-        address = json.loads(scheduler_file.read_text())["address"]
+        def written():
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                return json.loads(scheduler_file.read_text())["address"]
+
+        address = _wait_for(written, START_TIMEOUT, "the scheduler")
         pids = {}
         for i, extra in enumerate(workers):
             proc = start(["worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
@@ -161,6 +163,35 @@ def test_a_worker_that_sees_another_data_folder_is_named_and_nothing_runs(tmp_pa
     assert (f"the worker {odd} sees a different proxies/health_and_care.csv in sroi's data folder"
             in result.stderr), result.stderr
     assert result.stderr.count("the worker ") == 1  # the other worker agrees with this computer
+    assert scan_reports(out).folders == [] and not (out / STAGING_DIR).exists()
+
+
+@pytest.mark.slow
+def test_a_contract_whose_workers_die_twice_is_reported_failed_and_not_run_again(tmp_path):
+    params = tmp_path / "params"
+    params.mkdir()
+    text = (PARAMS / "lcc-school-catering.yaml").read_text().replace("../data/", f"{ROOT / 'data'}/")
+    (params / "lcc-school-catering.yaml").write_text(text)
+    out = tmp_path / "out"
+
+    def die_in_every_run():  # sent by value to each worker: its next contract kills it
+        import importlib
+        import os
+
+        importlib.import_module("sroi_lib.reports.distributed").run_job = lambda job: os._exit(1)
+
+    with cluster(tmp_path, [{}, {}, {}]) as (address, workers):
+        from distributed import Client
+
+        with Client(address, timeout=START_TIMEOUT) as client:
+            client.run(die_in_every_run)
+        result = run_sroi("batch", params, "--out", out, "--scheduler", address, cwd=ROOT)
+        alive = [proc for proc in workers.values() if proc.poll() is None]
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "0 of 1 contracts done" in result.stdout
+    assert (f"failed  {params / 'lcc-school-catering.yaml'}: the workers running it stopped 2 times before it "
+            "finished") in result.stdout
+    assert len(alive) == 1  # two workers died running it; the third refused to start it a third time
     assert scan_reports(out).folders == [] and not (out / STAGING_DIR).exists()
 
 
