@@ -39,9 +39,9 @@ from .params import load_params
 # IRI syntax, so keep that module out of this process; jsonschema then skips that one format check.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-__all__ = ["RunResult", "run_contract", "run_batch", "batch_jobs", "run_job", "progress_bar", "execute", "export_html", "print_pdf", "find_chromium",
-           "default_workers", "output_folder", "kernel_runtime", "runtime_kernel_manager", "die_with_parent",
-           "DEFAULT_KERNEL", "DEFAULT_TIMEOUT", "MAX_WORKERS", "MAX_TIMEOUT"]
+__all__ = ["RunResult", "run_contract", "run_batch", "batch_jobs", "run_job", "progress_bar", "execute", "export_html",
+           "print_pdf", "find_chromium", "default_workers", "output_folder", "kernel_runtime", "runtime_kernel_manager",
+           "die_with_parent", "DEFAULT_KERNEL", "DEFAULT_TIMEOUT", "MAX_WORKERS", "MAX_TIMEOUT"]
 
 DEFAULT_KERNEL = "sroi"
 DEFAULT_TIMEOUT = 600  # seconds per cell

@@ -1,0 +1,88 @@
+"""The checks of sroi batch --scheduler that need no cluster: what a worker must share with this computer."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from sroi_lib.reports.distributed import DATA_BASE, MAX_SHOWN, batch_inputs, code_files, fingerprint, mismatches
+from tests.conftest import ROOT
+
+PARAMS = ROOT / "parameters"
+WORKER = "tcp://10.0.0.7:40123"
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return batch_inputs(sorted(PARAMS.glob("*.yaml")))
+
+
+@pytest.fixture(scope="module")
+def mine(inputs):
+    return fingerprint(inputs)
+
+
+def test_the_inputs_are_each_contracts_own_files_and_the_whole_data_folder(inputs):
+    care = (PARAMS / "lcc-care-at-home.yaml").resolve()
+    assert inputs[str(care)] == ("", str(care))
+    returns = (ROOT / "data/examples/lcc-care-at-home/returns.xlsx").resolve()
+    assert inputs[str(returns)] == ("", str(returns))  # named by the parameters, read at the same path
+    assert inputs["proxies/health_and_care.csv in sroi's data folder"] == (DATA_BASE, "proxies/health_and_care.csv")
+    assert inputs["settings.yaml in sroi's data folder"] == (DATA_BASE, "settings.yaml")
+
+
+def test_a_parameters_file_that_cannot_be_read_adds_only_itself(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("contract_id: [unclosed\n")
+    found = batch_inputs([bad])
+    assert [k for k, (base, _) in found.items() if base != DATA_BASE] == [str(bad.resolve())]
+
+
+def test_this_computer_agrees_with_itself(mine, inputs):
+    assert mine["kernel"] is True and set(mine["inputs"]) == set(inputs)
+    assert "sroi_lib/reports/distributed.py" in mine["code"] and "notebooks/contract_report.ipynb" in mine["code"]
+    assert set(code_files()) == set(mine["code"])
+    assert mismatches(WORKER, mine, copy.deepcopy(mine)) == []
+
+
+def test_each_difference_names_the_worker_and_the_file(mine):
+    theirs = copy.deepcopy(mine)
+    theirs["sroi"] = "0.0.9"
+    theirs["code"]["sroi_lib/reports/runner.py"] = "0" * 64
+    theirs["kernel"] = False
+    label = "proxies/wellbeing.csv in sroi's data folder"
+    theirs["inputs"][label] = "f" * 64
+    missing = next(k for k, (base, _) in batch_inputs([PARAMS / "lcc-school-catering.yaml"]).items() if base == "")
+    theirs["inputs"][missing] = None
+    found = mismatches(WORKER, mine, theirs)
+    assert found == [
+        f"the worker {WORKER} runs sroi 0.0.9, this computer sroi {mine['sroi']}",
+        f"the worker {WORKER} runs other sroi code than this computer: sroi_lib/reports/runner.py differs",
+        f"the worker {WORKER} has no Jupyter kernel 'sroi' (run `make setup` there, or python -m ipykernel install "
+        "--sys-prefix --name sroi)",
+        f"the worker {WORKER} cannot read {missing}",  # the contracts' own files come before the data folder's
+        f"the worker {WORKER} sees a different {label} (sha256 ffffffffffff... there, "
+        f"{mine['inputs'][label][:12]}... here)",
+    ]
+
+
+def test_many_differing_inputs_are_counted_not_all_listed(mine):
+    theirs = copy.deepcopy(mine)
+    theirs["inputs"] = {label: "0" * 64 for label in mine["inputs"]}
+    found = mismatches(WORKER, mine, theirs)
+    assert len(found) == MAX_SHOWN + 1
+    assert found[-1] == f"the worker {WORKER} differs in {len(mine['inputs']) - MAX_SHOWN} more input files"
+
+
+def test_a_worker_without_sroi_is_named(mine):
+    found = mismatches(WORKER, mine, ModuleNotFoundError("No module named 'sroi_lib'"))
+    assert found == [f"the worker {WORKER} cannot run sroi's check (ModuleNotFoundError: No module named "
+                     "'sroi_lib'); is sroi installed there?"]
+
+
+def test_a_file_unreadable_here_is_left_to_the_contracts_run(tmp_path):
+    gone = tmp_path / "gone.csv"
+    found = fingerprint({str(gone): ("", str(gone))})
+    assert found["inputs"] == {str(gone): None}
+    assert mismatches(WORKER, found, {**found, "inputs": {}}) == []
