@@ -322,7 +322,7 @@ def run_batch_on_cluster(params_dir: str | Path, out_root: str | Path = "reports
                                    pure=False)
             futures[future] = str(job[0])
         bar = progress_bar(len(jobs), progress)
-        for future in as_completed(list(futures)):
+        for future in as_completed(list(futures), loop=client.loop):
             file = futures[future]
             try:
                 _, status, detail = future.result()
