@@ -85,6 +85,14 @@ def connect(address: str):
         raise InputError(Problem("--scheduler needs Dask, which is not installed here", fix=INSTALL_FIX)) from None
     fix = ("Give the scheduler's address as it prints it, like tcp://127.0.0.1:8786, and check that the scheduler "
            "is running and that this computer may reach it; or leave out --scheduler to run the batch here.")
+    try:  # a malformed address is refused before a Client is made (one half-made would complain when collected)
+        from distributed.comm.addressing import parse_address
+        from distributed.comm.registry import get_backend
+
+        get_backend(parse_address(address)[0])
+    except (ValueError, TypeError) as exc:
+        raise InputError(Problem(f"'{address}' is not a Dask scheduler's address ({_one_line(exc)})",
+                                 fix=fix)) from None
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:

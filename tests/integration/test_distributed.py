@@ -210,6 +210,13 @@ def test_an_unreachable_scheduler_is_refused_plainly(tmp_path):
     assert scan_reports(tmp_path / "out").folders == []
 
 
+def test_an_address_that_is_not_a_schedulers_is_refused_plainly(tmp_path):
+    result = run_sroi("batch", PARAMS, "--out", tmp_path / "out", "--scheduler", "nonsense://x", cwd=ROOT)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "'nonsense://x' is not a Dask scheduler's address (unknown address scheme 'nonsense'" in result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+
 def test_without_dask_the_scheduler_option_says_how_to_install_it(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)  # as if Dask were not installed
     code = main(["batch", str(PARAMS), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:8786"])
