@@ -25,8 +25,6 @@ from sroi_lib.cli import main
 from sroi_lib.reports.folder import MANIFEST_FILE, STAGING_DIR, scan_reports
 from tests.conftest import ROOT, run_sroi
 
-distributed = pytest.importorskip("distributed")
-
 PARAMS = ROOT / "parameters"
 START_TIMEOUT = 60  # seconds for the scheduler and its workers to come up
 BATCH_TIMEOUT = 600
