@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from sroi_lib.cli import main
@@ -139,6 +140,9 @@ def test_a_batch_on_a_cluster_survives_a_killed_worker_and_matches_the_local_bat
     ids = sorted(p.stem for p in PARAMS.glob("*.yaml"))
     assert sorted(p.name for p in scan_reports(cluster_out).folders) == ids
     assert not (cluster_out / STAGING_DIR).exists()  # the killed worker's half-written report is gone
+    # and so is the notebook kernel it had started (its connection file was in the run's staging folder)
+    assert [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
+            if any(str(cluster_out) in part for part in (p.info["cmdline"] or []))] == []
     assert sorted(p.name for p in cluster_out.iterdir()) == ids  # and nothing else was left
     for folder in sorted(cluster_out.iterdir()):
         assert (folder / MANIFEST_FILE).is_file()
