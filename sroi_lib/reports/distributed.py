@@ -41,6 +41,11 @@ Faults
     and nothing in the report folders.
 
 Workers
+    A worker that joins the cluster after the check is checked by the batch's
+    tasks themselves (:func:`run_job_on_worker`): the first contract a worker
+    process runs compares it with this computer, and on a difference every
+    contract it is given is reported failed, naming the difference.
+
     A worker process runs one contract at a time (:data:`_ONE_AT_A_TIME`): a
     run points the process's ``JUPYTER_RUNTIME_DIR`` and standard error at its
     staging folder while its kernel starts. Start workers with one thread
@@ -233,8 +238,9 @@ def mismatches(worker: str, mine: dict, theirs, kernel: str = DEFAULT_KERNEL) ->
     return found
 
 
-def preflight(client, inputs: dict[str, tuple[str, str]], kernel: str = DEFAULT_KERNEL) -> None:
-    """Check that every worker of ``client``'s cluster runs this sroi and sees these inputs, before any work.
+def preflight(client, inputs: dict[str, tuple[str, str]], kernel: str = DEFAULT_KERNEL) -> dict:
+    """Check that every worker of ``client``'s cluster runs this sroi and sees these inputs, before any work;
+    returns this computer's :func:`fingerprint`.
 
     Runs :func:`fingerprint` here and on every worker (``Client.run``) and compares them (:func:`mismatches`).
 
@@ -250,6 +256,7 @@ def preflight(client, inputs: dict[str, tuple[str, str]], kernel: str = DEFAULT_
                 for worker in sorted(theirs) for text in mismatches(worker, mine, theirs[worker], kernel)]
     if problems:
         raise InputError(problems)
+    return mine
 
 
 def _earlier_deaths() -> int:
@@ -268,11 +275,38 @@ def _earlier_deaths() -> int:
         return 0
 
 
-def run_job_on_worker(job: tuple) -> tuple[str, str, object]:
+_CHECKED: dict[str, list[str]] = {}  # in a worker: batch -> how this process differs from the batch's computer
+
+
+def _differences_here(check: tuple) -> list[str]:
+    """In a worker: how this process differs from the computer that sent the batch (:func:`mismatches`), worked
+    out at its first contract of the batch. ``check`` is ``(batch, inputs, fingerprint, kernel)``."""
+    batch, inputs, mine, kernel = check
+    with _ONE_AT_A_TIME:
+        if batch not in _CHECKED:
+            try:
+                from distributed import get_worker
+
+                name = get_worker().address
+            except (ImportError, ValueError):
+                name = "running it"
+            _CHECKED.clear()  # one batch at a time is remembered
+            _CHECKED[batch] = mismatches(name, mine, fingerprint(inputs, kernel), kernel)
+        return _CHECKED[batch]
+
+
+def run_job_on_worker(job: tuple, check: tuple | None = None) -> tuple[str, str, object]:
     """A Dask task: one contract's :func:`~sroi_lib.reports.runner.run_job`, one at a time in this process.
 
-    Not started when :data:`MAX_ATTEMPTS` workers have died running it: then reported failed, with why.
+    Not started, and reported failed with why, when :data:`MAX_ATTEMPTS` workers have died running it; or, given
+    ``check`` (``(batch, inputs, fingerprint, kernel)``: the batch's :func:`preflight`), when this worker runs
+    other sroi code or sees other inputs than the computer that sent the batch (a worker that joined the cluster
+    after the preflight: each worker process checks itself once a batch, at its first contract).
     """
+    if check is not None:
+        differences = _differences_here(check)
+        if differences:
+            return str(job[0]), "failed", "; ".join(differences)
     deaths = _earlier_deaths()
     if deaths >= MAX_ATTEMPTS:
         return (str(job[0]), "failed", f"the workers running it stopped {deaths} times before it finished (out of "
@@ -322,12 +356,15 @@ def run_batch_on_cluster(params_dir: str | Path, out_root: str | Path = "reports
     try:
         from dask.distributed import as_completed
 
-        preflight(client, batch_inputs([job[0] for job in jobs], theme), kernel)
+        inputs = batch_inputs([job[0] for job in jobs], theme)
+        mine = preflight(client, inputs, kernel)
         batch = uuid.uuid4().hex[:8]
+        # Sent once to every worker (not with every contract); a copy on each, so a worker's death loses none.
+        check = client.scatter((batch, inputs, mine, kernel), hash=False, broadcast=True)
         for i, job in enumerate(jobs):
             remote = (Path(job[0]).resolve(), out, pdf, kernel, timeout, strict, docx, theme_path)
-            future = client.submit(run_job_on_worker, remote, key=f"sroi-batch-{batch}-{i}-{Path(job[0]).stem}",
-                                   pure=False)
+            future = client.submit(run_job_on_worker, remote, check,
+                                   key=f"sroi-batch-{batch}-{i}-{Path(job[0]).stem}", pure=False)
             futures[future] = str(job[0])
         bar = progress_bar(len(jobs), progress)
         for future in as_completed(list(futures), loop=client.loop):

@@ -6,7 +6,8 @@ import copy
 
 import pytest
 
-from sroi_lib.reports.distributed import DATA_BASE, MAX_SHOWN, batch_inputs, code_files, fingerprint, mismatches
+from sroi_lib.reports.distributed import (DATA_BASE, MAX_SHOWN, batch_inputs, code_files, fingerprint, mismatches,
+                                          run_job_on_worker)
 from tests.conftest import ROOT
 
 PARAMS = ROOT / "parameters"
@@ -86,3 +87,15 @@ def test_a_file_unreadable_here_is_left_to_the_contracts_run(tmp_path):
     found = fingerprint({str(gone): ("", str(gone))})
     assert found["inputs"] == {str(gone): None}
     assert mismatches(WORKER, found, {**found, "inputs": {}}) == []
+
+
+def test_a_worker_unlike_the_batchs_computer_runs_no_contract(tmp_path, inputs, mine):
+    # A worker that joined after the check: its first contract compares it with the computer that sent the batch.
+    theirs = copy.deepcopy(mine)
+    label = "proxies/wellbeing.csv in sroi's data folder"
+    theirs["inputs"][label] = "0" * 64  # what the batch's computer saw; this process sees the real file
+    job = (PARAMS / "lcc-school-catering.yaml", tmp_path / "out", False, "sroi", 600, False, False, None)
+    file, status, detail = run_job_on_worker(job, ("batch-1", inputs, theirs, "sroi"))
+    assert (file, status) == (str(job[0]), "failed")
+    assert detail.startswith(f"the worker running it sees a different {label} (sha256 ")
+    assert not (tmp_path / "out").exists()  # nothing was run
