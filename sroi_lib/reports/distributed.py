@@ -139,19 +139,19 @@ def batch_inputs(params_files: list[Path], theme: str | Path | None = None) -> d
 
     found: dict[str, tuple[str, str]] = {}
 
-    def add(path: Path) -> None:
+    def keep(path: Path) -> None:
         path = Path(path).resolve()
         found[str(path)] = ("", str(path))
 
     themes = [Path(theme)] if theme is not None else []
     for file in params_files:
-        add(file)
+        keep(file)
         try:
             params = load_params(file)
         except InputError:
             continue
         for path in params.input_files().values():
-            add(path)
+            keep(path)
         if params.theme is not None and theme is None:
             themes.append(params.theme)
     for path in themes:
@@ -159,9 +159,9 @@ def batch_inputs(params_files: list[Path], theme: str | Path | None = None) -> d
             logo = load_theme(path).logo_path
         except InputError:
             logo = None
-        add(path)
+        keep(path)
         if logo is not None:
-            add(logo)
+            keep(logo)
     data = data_dir().resolve()
     for path in sorted(p for p in data.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         rel = path.relative_to(data).as_posix()

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-from sroi_lib.cli import main
 from sroi_lib.reports.folder import MANIFEST_FILE, STAGING_DIR, scan_reports
 from tests.conftest import ROOT, run_sroi
 
@@ -195,44 +193,6 @@ def test_a_contract_whose_workers_die_twice_is_reported_failed_and_not_run_again
             "finished") in result.stdout
     assert len(alive) == 1  # two workers died running it; the third refused to start it a third time
     assert scan_reports(out).folders == [] and not (out / STAGING_DIR).exists()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_an_unreachable_scheduler_is_refused_plainly(tmp_path):
-    address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
-    result = run_sroi("batch", PARAMS, "--out", tmp_path / "out", "--scheduler", address, cwd=ROOT)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert f"no Dask scheduler answered at {address}" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert scan_reports(tmp_path / "out").folders == []
-
-
-def test_an_address_that_is_not_a_schedulers_is_refused_plainly(tmp_path):
-    result = run_sroi("batch", PARAMS, "--out", tmp_path / "out", "--scheduler", "nonsense://x", cwd=ROOT)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "'nonsense://x' is not a Dask scheduler's address (unknown address scheme 'nonsense'" in result.stderr
-    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
-
-
-def test_without_dask_the_scheduler_option_says_how_to_install_it(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # as if Dask were not installed
-    code = main(["batch", str(PARAMS), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:8786"])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert "--scheduler needs Dask, which is not installed here" in err and "sroi[distributed]" in err
-
-
-def test_workers_and_scheduler_together_are_refused(tmp_path, capsys):
-    code = main(["batch", str(PARAMS), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:8786",
-                 "--workers", "2"])
-    assert code == 2
-    assert "--workers sets the processes on this computer" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
 
 
 def test_a_batch_without_a_scheduler_never_imports_dask(tmp_path):

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import copy
+import socket
+import sys
+from pathlib import Path
 
 import pytest
 
+from sroi_lib.cli import main
+from sroi_lib.errors import InputError
+from sroi_lib.reports import distributed
 from sroi_lib.reports.distributed import (DATA_BASE, MAX_SHOWN, batch_inputs, code_files, fingerprint, mismatches,
                                           run_job_on_worker)
 from tests.conftest import ROOT
@@ -31,6 +37,14 @@ def test_the_inputs_are_each_contracts_own_files_and_the_whole_data_folder(input
     assert inputs[str(returns)] == ("", str(returns))  # named by the parameters, read at the same path
     assert inputs["proxies/health_and_care.csv in sroi's data folder"] == (DATA_BASE, "proxies/health_and_care.csv")
     assert inputs["settings.yaml in sroi's data folder"] == (DATA_BASE, "settings.yaml")
+
+
+def test_a_theme_given_for_the_batch_is_an_input_with_its_logo():
+    theme = ROOT / "data" / "themes" / "example-council.yaml"
+    found = batch_inputs([PARAMS / "lcc-care-at-home.yaml"], theme)
+    own = sorted(Path(path).name for base, path in found.values() if base == "")
+    assert own == sorted(["lcc-care-at-home.yaml", "impact_map.csv", "inputs.csv", "commitments.csv", "returns.xlsx",
+                          "example-council.yaml", "example-crest.png"])
 
 
 def test_a_parameters_file_that_cannot_be_read_adds_only_itself(tmp_path):
@@ -99,3 +113,73 @@ def test_a_worker_unlike_the_batchs_computer_runs_no_contract(tmp_path, inputs, 
     assert (file, status) == (str(job[0]), "failed")
     assert detail.startswith(f"the worker running it sees a different {label} (sha256 ")
     assert not (tmp_path / "out").exists()  # nothing was run
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_is_refused_plainly(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT", 2)
+    address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    code = main(["batch", str(PARAMS), "--out", str(tmp_path / "out"), "--scheduler", address])
+    err = capsys.readouterr().err
+    assert code == 2 and f"no Dask scheduler answered at {address} within 2 seconds" in err
+    assert "Traceback" not in err and not any(p.is_dir() for p in (tmp_path / "out").iterdir())
+
+
+def test_an_address_that_is_not_a_schedulers_is_refused_plainly(tmp_path, capsys):
+    code = main(["batch", str(PARAMS), "--out", str(tmp_path / "out"), "--scheduler", "nonsense://x"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "'nonsense://x' is not a Dask scheduler's address (unknown address scheme 'nonsense'" in err
+
+
+def test_without_dask_the_scheduler_option_says_how_to_install_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # as if Dask were not installed
+    code = main(["batch", str(PARAMS), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:8786"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--scheduler needs Dask, which is not installed here" in err and "sroi[distributed]" in err
+
+
+def test_workers_and_scheduler_together_are_refused(tmp_path, capsys):
+    code = main(["batch", str(PARAMS), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:8786",
+                 "--workers", "2"])
+    assert code == 2
+    assert "--workers sets the processes on this computer" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduler_without_workers_is_refused(monkeypatch):
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT", 1)
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None) as empty:
+        with pytest.raises(InputError) as caught:
+            distributed.connect(empty.scheduler_address)
+    assert str(caught.value.problems[0]).startswith(f"the Dask scheduler at {empty.scheduler_address} has no workers")
+
+
+class ClusterOf:
+    """A stand-in for a Client whose workers answer the preflight with the given fingerprints."""
+
+    def __init__(self, answers: dict):
+        self.answers = answers
+
+    def run(self, function, *args, on_error="raise"):
+        assert function is fingerprint and on_error == "return"
+        return self.answers
+
+
+def test_the_preflight_refuses_a_batch_naming_each_difference(inputs, mine):
+    other = copy.deepcopy(mine)
+    other["sroi"] = "9.9"
+    with pytest.raises(InputError) as caught:
+        distributed.preflight(ClusterOf({"tcp://a:1": copy.deepcopy(mine), "tcp://b:2": other}), inputs)
+    assert [p.message for p in caught.value.problems] == [f"the worker tcp://b:2 runs sroi 9.9, this computer sroi "
+                                                          f"{mine['sroi']}"]
+    assert "the same files at the same paths" in caught.value.problems[0].fix
+    assert distributed.preflight(ClusterOf({"tcp://a:1": copy.deepcopy(mine)}), inputs) == mine
