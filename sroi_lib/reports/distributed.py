@@ -8,25 +8,30 @@ optional extra: ``pip install 'sroi[distributed]'``).
 
 What is the same as the local batch
     The checks before any contract runs (:func:`~sroi_lib.reports.runner.batch_jobs`),
-    one task per contract running :func:`~sroi_lib.reports.runner.run_job` (which calls
-    :func:`~sroi_lib.reports.runner.run_contract` unchanged, so each report folder is
-    written in the output folder's staging area and moved into place with one
-    rename), the progress bar, the ``(file, status, detail)`` results, hence the
+    each report made by :func:`~sroi_lib.reports.runner.run_job` (which calls
+    :func:`~sroi_lib.reports.runner.run_contract` unchanged), each report folder
+    written here in the output folder's staging area and moved into place with one
+    rename, the progress bar, the ``(file, status, detail)`` results, hence the
     summary and the exit code.
 
+What travels over the network
+    Each contract by value (:class:`Bundle`): the bytes of its parameters file and
+    of every file it names, and its git state here; and the report back by value,
+    which is checked against its manifest and against the files sent, then written
+    here (:func:`_received`). No path is read on a worker but its own sroi and data
+    folder, and no credential travels: sroi sends none, and a contract's files hold
+    none.
+
 What the cluster must share
-    The workers read the contracts' files and write the report folders at the
-    same paths as this computer (a shared folder, or the same checkout at the
-    same place), and run the same sroi. Before any work is sent,
-    :func:`preflight` runs :func:`fingerprint` on every worker (``Client.run``)
-    and compares it with this computer's: sroi's version, the sha256 of each of
-    its code files and of the report notebook, the Jupyter kernel the reports
-    run in, and the sha256 of every input the batch needs (each contract's own
-    files, :meth:`~sroi_lib.reports.params.ContractParams.input_files`, the
-    theme and its logo, and every file of sroi's data folder, found on each
-    worker through its own :func:`~sroi_lib.paths.data_dir`). Any difference
-    refuses the batch (exit 2), naming the worker and the file. Only paths and
-    options travel to the workers, and results back; no credential.
+    The same sroi on every worker, with the same data folder. Before any work is
+    sent, :func:`preflight` runs :func:`fingerprint` on every worker
+    (``Client.run``) and compares it with this computer's: sroi's version, the
+    sha256 of each of its code files and of the report notebook, the Jupyter
+    kernel the reports run in, and the sha256 of every file of sroi's data folder
+    (:func:`shared_inputs`: proxies, reference tables, frameworks, themes,
+    settings; found on each worker through its own
+    :func:`~sroi_lib.paths.data_dir`). Any difference refuses the batch (exit 2),
+    naming the worker and the file.
 
 Faults
     A worker that dies while running a contract: the scheduler gives the task to
@@ -36,9 +41,10 @@ Faults
     it before it starts; a scheduler whose ``allowed-failures`` is lower stops
     it sooner, with Dask's ``KilledWorker``, also reported failed). A contract
     that fails by itself (a notebook error, a refused input) is reported as the
-    local batch reports it, not retried. A killed worker leaves its staging folder,
-    which the next run on that computer removes (:func:`~sroi_lib.reports.folder.clean_staging`),
-    and nothing in the report folders.
+    local batch reports it, not retried. Nothing reaches the output folder but
+    whole reports: a killed worker's work was in its own temporary folder
+    (:data:`WORKER_AREA`), which the next contract run on that computer removes
+    (:func:`~sroi_lib.reports.folder.clean_staging`).
 
 Workers
     A worker that joins the cluster after the check is checked by the batch's
@@ -54,22 +60,28 @@ Workers
 
 from __future__ import annotations
 
+import hashlib
+import json
+import tempfile
 import threading
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..paths import data_dir
-from .folder import REPORT_NOTEBOOK, clean_staging, sha256
-from .runner import DEFAULT_KERNEL, DEFAULT_TIMEOUT, batch_jobs, progress_bar, run_job
+from .folder import MANIFEST_FILE, REPORT_NOTEBOOK, replace_folder, sha256, staging, write_error
+from .runner import DEFAULT_KERNEL, DEFAULT_TIMEOUT, RunResult, batch_jobs, progress_bar, run_job
 
-__all__ = ["CONNECT_TIMEOUT", "MAX_ATTEMPTS", "DATA_BASE", "connect", "batch_inputs", "fingerprint", "code_files",
-           "preflight", "mismatches", "run_job_on_worker", "run_batch_on_cluster"]
+__all__ = ["CONNECT_TIMEOUT", "MAX_ATTEMPTS", "DATA_BASE", "WORKER_AREA", "Bundle", "bundle", "connect",
+           "shared_inputs", "fingerprint", "code_files", "preflight", "mismatches", "run_bundle_on_worker",
+           "run_batch_on_cluster"]
 
 CONNECT_TIMEOUT = 5  # seconds to reach the scheduler, and to wait for a first worker
 MAX_ATTEMPTS = 2  # a contract whose workers died this many times while running it is reported failed
 DATA_BASE = "sroi-data"  # an input found in each computer's own data folder, as in the manifest
 MAX_SHOWN = 5  # differences named per worker; the rest are counted
+WORKER_AREA = "sroi-worker"  # in a worker's temporary folder: the contracts it is running, by value
 INSTALL_FIX = "Install it with: pip install 'sroi[distributed]' (Dask's distributed scheduler)."
 
 _ONE_AT_A_TIME = threading.Lock()  # one contract at a time in a worker process (see the module's docstring)
@@ -125,48 +137,80 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-def batch_inputs(params_files: list[Path], theme: str | Path | None = None) -> dict[str, tuple[str, str]]:
-    """Every input file a batch needs, as ``{label: (base, path)}``, for :func:`fingerprint`.
+def shared_inputs() -> dict[str, tuple[str, str]]:
+    """The input files every worker must see as this computer does, as ``{label: (base, path)}``, for
+    :func:`fingerprint`: every file of sroi's data folder (proxies, reference tables, frameworks, themes,
+    settings) by its path inside it (``base`` :data:`DATA_BASE`), which each worker finds in its own data folder
+    (:func:`~sroi_lib.paths.data_dir`). A contract's own files are not among them: they travel with it
+    (:func:`bundle`)."""
+    data = data_dir().resolve()
+    return {f"{p.relative_to(data).as_posix()} in sroi's data folder": (DATA_BASE, p.relative_to(data).as_posix())
+            for p in sorted(p for p in data.rglob("*") if p.is_file() and "__pycache__" not in p.parts)}
 
-    Each contract's own files (:meth:`~sroi_lib.reports.params.ContractParams.input_files`) and the theme
-    (``theme`` or the contract's) with its logo, by absolute path (``base`` ``""``): the workers read them at that
-    path. And every file of sroi's data folder (proxies, reference tables, frameworks, themes, settings) by its
-    path inside it (``base`` :data:`DATA_BASE`), which each worker finds in its own data folder. A parameters
-    file that cannot be read adds only itself: its run is refused as in the local batch.
+
+@dataclass(frozen=True)
+class Bundle:
+    """One contract as it travels to the worker that runs it: its files by value, never a path to read there.
+
+    ``files`` maps each file's path relative to ``base`` (the folder of this computer that the report's manifest
+    records the contract's files against: :func:`~sroi_lib.reports.manifest.input_base`) to its bytes: the
+    parameters file (``params``), every file it names (impact map, inputs, commitments, returns, own proxies,
+    place lookup, scenarios, theme and its logo) and the batch's theme (``theme``). ``git`` is the git state of
+    those files here (:func:`~sroi_lib.reports.manifest.git_record`), for the manifest written there.
     """
+
+    name: str
+    base: str
+    params: str
+    theme: str | None
+    files: dict = field(repr=False)
+    git: dict = field(repr=False)
+
+    def hashes(self) -> dict[str, str]:
+        """The sha256 of each file sent, by its path relative to ``base``."""
+        return {rel: hashlib.sha256(data).hexdigest() for rel, data in self.files.items()}
+
+
+def bundle(params_file: str | Path, theme: str | Path | None = None) -> Bundle:
+    """Read one contract's files into a :class:`Bundle`: what is sent to the worker that runs it.
+
+    Raises
+    ------
+    InputError
+        When the parameters or the theme cannot be read (the contract is refused here, as the local batch
+        refuses it); or when a file it names lies in sroi's data folder outside the folder holding the contract's
+        other files, so it cannot travel with them.
+    """
+    from .manifest import git_record, input_base
     from .params import load_params
     from .theme import load_theme
 
-    found: dict[str, tuple[str, str]] = {}
-
-    def keep(path: Path) -> None:
-        path = Path(path).resolve()
-        found[str(path)] = ("", str(path))
-
-    themes = [Path(theme)] if theme is not None else []
-    for file in params_files:
-        keep(file)
-        try:
-            params = load_params(file)
-        except InputError:
-            continue
-        for path in params.input_files().values():
-            keep(path)
-        if params.theme is not None and theme is None:
-            themes.append(params.theme)
-    for path in themes:
-        try:
-            logo = load_theme(path).logo_path
-        except InputError:
-            logo = None
-        keep(path)
+    params = load_params(params_file)
+    named = dict(params.input_files())
+    chosen = Path(theme) if theme is not None else params.theme
+    if theme is not None:
+        named["batch_theme"] = Path(theme)
+    if chosen is not None:
+        logo = load_theme(chosen).logo_path
         if logo is not None:
-            keep(logo)
-    data = data_dir().resolve()
-    for path in sorted(p for p in data.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        rel = path.relative_to(data).as_posix()
-        found[f"{rel} in sroi's data folder"] = (DATA_BASE, rel)
-    return found
+            named["theme_logo"] = logo
+    paths = {role: Path(path).resolve() for role, path in named.items()}
+    base = input_base(list(paths.values()), params.path)
+    outside = [path for path in paths.values() if not _inside(path, base)]
+    if outside:
+        raise InputError([Problem(f"{path} lies in sroi's data folder, apart from the contract's other files, so it "
+                                  "cannot be sent to the cluster with them", file=str(params_file),
+                                  fix="Copy it beside the contract's other files and name that copy.")
+                          for path in outside])
+    files = {}
+    for path in paths.values():
+        try:
+            files[path.relative_to(base).as_posix()] = path.read_bytes()
+        except OSError:
+            continue  # not readable here: the contract's run on the worker refuses it, naming it as here
+    rel = {role: path.relative_to(base).as_posix() for role, path in paths.items()}
+    return Bundle(name=str(params_file), base=str(base), params=rel["parameters"], theme=rel.get("batch_theme"),
+                  files=files, git=git_record(base, sorted(files)))
 
 
 def code_files() -> dict[str, Path]:
@@ -295,24 +339,127 @@ def _differences_here(check: tuple) -> list[str]:
         return _CHECKED[batch]
 
 
-def run_job_on_worker(job: tuple, check: tuple | None = None) -> tuple[str, str, object]:
-    """A Dask task: one contract's :func:`~sroi_lib.reports.runner.run_job`, one at a time in this process.
+def run_bundle_on_worker(sent: Bundle, options: tuple, check: tuple | None = None) -> tuple:
+    """A Dask task: one contract's report, from its :class:`Bundle`, one at a time in this worker process.
+
+    The bundle's files are written into a staging folder of this computer's temporary folder
+    (``<tmp>/sroi-worker/.sroi-staging/``: :func:`~sroi_lib.reports.folder.staging`, removed when the task ends;
+    one left by a killed worker is removed by the next task there) and the report is made from them by
+    :func:`~sroi_lib.reports.runner.run_job` (``options``: ``(pdf, kernel, timeout, strict, docx)``), its manifest
+    recording the paths and git state of the computer that sent it. Returns ``(status, detail, files)``:
+    ``done`` with ``{"contract_id", "seconds", "notes"}`` and the report folder's files by value
+    (``{path: bytes}``), or ``refused``/``failed`` with why (paths named as on the computer that sent it) and
+    ``None``.
 
     Not started, and reported failed with why, when :data:`MAX_ATTEMPTS` workers have died running it; or, given
     ``check`` (``(batch, inputs, fingerprint, kernel)``: the batch's :func:`preflight`), when this worker runs
-    other sroi code or sees other inputs than the computer that sent the batch (a worker that joined the cluster
-    after the preflight: each worker process checks itself once a batch, at its first contract).
+    other sroi code or sees another data folder than the computer that sent the batch (a worker that joined the
+    cluster after the preflight: each worker process checks itself once a batch, at its first contract).
     """
     if check is not None:
         differences = _differences_here(check)
         if differences:
-            return str(job[0]), "failed", "; ".join(differences)
+            return "failed", "; ".join(differences), None
     deaths = _earlier_deaths()
     if deaths >= MAX_ATTEMPTS:
-        return (str(job[0]), "failed", f"the workers running it stopped {deaths} times before it finished (out of "
-                "memory, or killed); see the Dask workers' logs")
+        return ("failed", f"the workers running it stopped {deaths} times before it finished (out of memory, or "
+                "killed); see the Dask workers' logs", None)
     with _ONE_AT_A_TIME:
-        return run_job(job)
+        return _run_bundle(sent, *options)
+
+
+def _run_bundle(sent: Bundle, pdf: bool, kernel: str, timeout: int, strict: bool, docx: bool) -> tuple:
+    area = Path(tempfile.gettempdir()) / WORKER_AREA
+    with staging(area, Path(sent.params).stem) as stage:
+        root = (stage.root / "inputs").resolve()
+        for rel, data in sent.files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        params = root / sent.params
+        theme = root / sent.theme if sent.theme is not None else None
+        away = _named_elsewhere(params, theme, root)
+        if away:
+            return ("failed", f"its parameters name {away} by an absolute path, which a cluster's worker does not "
+                    "read (a contract travels to the worker by value); name it relative to the parameters file",
+                    None)
+        _, status, detail = run_job((params, stage.root / "out", pdf, kernel, timeout, strict, docx, theme),
+                                    origin={"base": str(root), "git": sent.git})
+        if status != "done":
+            return status, _as_sent(detail, root, sent.base), None
+        files = {p.relative_to(detail.folder).as_posix(): p.read_bytes()
+                 for p in sorted(detail.folder.rglob("*")) if p.is_file()}
+        return ("done", {"contract_id": detail.contract_id, "seconds": detail.seconds,
+                         "notes": [_as_sent(n, root, sent.base) for n in detail.notes]}, files)
+
+
+def _named_elsewhere(params: Path, theme: Path | None, root: Path) -> str | None:
+    """A file the contract (or its theme) names outside ``root``, where its bundle was written: one named by an
+    absolute path. None when every file is inside (or the parameters cannot be read: its run says why)."""
+    from .params import load_params
+    from .theme import load_theme
+
+    try:
+        named = list(load_params(params).input_files().values())
+        chosen = theme if theme is not None else load_params(params).theme
+        if chosen is not None:
+            named.append(load_theme(chosen).logo_path)
+    except InputError:
+        return None
+    return next((str(p) for p in named if p is not None and not _inside(Path(p).resolve(), root)), None)
+
+
+def _as_sent(text: str, root: Path, base: str) -> str:
+    """``text`` with the worker's folder of the bundle's files named as the folder they came from."""
+    return str(text).replace(str(root), base)
+
+
+def _received(out: Path, sent: dict, result: tuple) -> tuple[str, object]:
+    """Write a report that came back from a worker into ``out``, atomically; returns ``(status, detail)``.
+
+    ``sent`` is the sha256 of each file the contract sent (:meth:`Bundle.hashes`). The report is checked
+    first: every output's sha256 is its manifest's, and every input the manifest records against the
+    contract's folder is a file sent, with the same sha256. Then it is written in the output folder's staging
+    area and moved into place with one rename (as :func:`~sroi_lib.reports.runner.run_contract` does).
+    """
+    status, detail, files = result
+    if status != "done":
+        return status, detail
+    cid = detail["contract_id"]
+    problem = _unlike_sent(files, sent)
+    if problem:
+        return "failed", f"the report that came back from the worker is not the one asked for: {problem}"
+    try:
+        with staging(out, cid) as stage:
+            for rel, data in files.items():
+                path = stage.report / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            replace_folder(stage.report, out / cid, stage.old)
+    except OSError as exc:
+        error = write_error(exc, out)
+        if error is exc:
+            return "failed", f"the report could not be written into {out} ({exc.strerror or exc})"
+        return ("refused" if isinstance(error, InputError) else "failed"), str(error)
+    return "done", RunResult(cid, out / cid, detail["seconds"], list(detail["notes"]))
+
+
+def _unlike_sent(files: dict, sent: dict) -> str | None:
+    try:
+        manifest = json.loads(files[MANIFEST_FILE])
+        outputs, inputs = manifest["outputs"], manifest["inputs"]
+    except (KeyError, ValueError, TypeError):
+        return f"it has no readable {MANIFEST_FILE}"
+    for rel in files:
+        if rel.startswith("/") or ".." in rel.split("/"):
+            return f"it holds a file outside its folder ({rel})"
+    for name, digest in outputs.items():
+        if name not in files or hashlib.sha256(files[name]).hexdigest() != digest:
+            return f"{name} differs from its manifest"
+    for role, entry in inputs.items():
+        if "base" not in entry and sent.get(entry.get("path")) != entry.get("sha256"):
+            return f"the {role} it was made from ({entry.get('path')}) is not the file sent"
+    return None
 
 
 def _lost(exc: BaseException) -> str:
@@ -334,20 +481,20 @@ def run_batch_on_cluster(params_dir: str | Path, out_root: str | Path = "reports
     :func:`~sroi_lib.reports.runner.run_batch` returns, for the same contracts.
 
     The batch's checks (:func:`~sroi_lib.reports.runner.batch_jobs`), then :func:`connect` and
-    :func:`preflight`, then one task per contract (:func:`run_job_on_worker`) with absolute paths, gathered as
-    they complete under the same progress bar. ``client``: an open ``Client`` to use instead of connecting (it is
-    left open).
+    :func:`preflight`, then one task per contract (:func:`run_bundle_on_worker`) with its files by value
+    (:func:`bundle`), gathered as they complete under the same progress bar; each report comes back by value and
+    is written here (:func:`_received`). ``client``: an open ``Client`` to use instead of connecting (it is left
+    open).
 
     Raises
     ------
     InputError
         As :func:`~sroi_lib.reports.runner.run_batch`; and when the scheduler cannot be reached, or a worker runs
-        other sroi code or sees other input files (:func:`preflight`).
+        other sroi code or sees another data folder (:func:`preflight`).
     """
     jobs = batch_jobs(params_dir, out_root, pdf=pdf, kernel=kernel, timeout=timeout, strict=strict, docx=docx,
                       theme=theme)
-    out = Path(out_root).resolve()
-    theme_path = Path(theme).resolve() if theme is not None else None
+    out = Path(out_root)
     own = client is None
     client = connect(scheduler) if own else client
     results = {}
@@ -356,33 +503,40 @@ def run_batch_on_cluster(params_dir: str | Path, out_root: str | Path = "reports
     try:
         from dask.distributed import as_completed
 
-        inputs = batch_inputs([job[0] for job in jobs], theme)
+        inputs = shared_inputs()
         mine = preflight(client, inputs, kernel)
         batch = uuid.uuid4().hex[:8]
         # Sent once to every worker (not with every contract); a copy on each, so a worker's death loses none.
         check = client.scatter((batch, inputs, mine, kernel), hash=False, broadcast=True)
-        for i, job in enumerate(jobs):
-            remote = (Path(job[0]).resolve(), out, pdf, kernel, timeout, strict, docx, theme_path)
-            future = client.submit(run_job_on_worker, remote, check,
-                                   key=f"sroi-batch-{batch}-{i}-{Path(job[0]).stem}", pure=False)
-            futures[future] = str(job[0])
+        options = (pdf, kernel, timeout, strict, docx)
         bar = progress_bar(len(jobs), progress)
-        for future in as_completed(list(futures), loop=client.loop):
-            file = futures[future]
+        for i, job in enumerate(jobs):
+            file = str(job[0])
             try:
-                _, status, detail = future.result()
+                sent = bundle(job[0], theme)
+            except InputError as exc:  # refused here, as the local batch refuses it
+                results[file] = (file, "refused", "; ".join(str(p) for p in exc.problems))
+                bar.update(1)
+                continue
+            future = client.submit(run_bundle_on_worker, sent, options, check,
+                                   key=f"sroi-batch-{batch}-{i}-{Path(job[0]).stem}", pure=False)
+            futures[future] = (file, sent.hashes())
+        for future in as_completed(list(futures), loop=client.loop):
+            file, sent = futures[future]
+            try:
+                status, detail = _received(out, sent, future.result())
             except Exception as exc:  # the task ended without a result: the cluster says why
                 status, detail = "failed", _lost(exc)
             results[file] = (file, status, detail)
+            future.release()  # the report's files are written: the cluster may forget them
             bar.update(1)
     except BaseException:
         if futures:
-            client.cancel(list(futures))  # contracts not started stay unstarted; running ones finish atomically
+            client.cancel(list(futures))  # contracts not started stay unstarted; nothing is written for them here
         raise
     finally:
         if bar is not None:
             bar.close()
         if own:
             client.close()
-    clean_staging(out_root)  # a killed worker's staging folder, when it ran on this computer
     return [results[str(job[0])] for job in jobs]

@@ -43,7 +43,8 @@ from ..paths import data_dir
 from .folder import MANIFEST_FILE, OUTPUTS, REPORT_NOTEBOOK, sha256
 from .theme import load_theme
 
-__all__ = ["sha256", "git_root", "git_commit", "git_changed", "git_uncommitted", "input_base", "write_manifest",
+__all__ = ["sha256", "git_root", "git_commit", "git_changed", "git_uncommitted", "git_record", "input_base",
+           "write_manifest",
            "GIT_HARDENING", "THEME_LOGO"]
 
 THEME_LOGO = "theme_logo"  # the role of the theme's logo among the inputs
@@ -171,7 +172,25 @@ def _entry(path: Path, root: Path, *, digest: bool = True) -> dict:
     return entry
 
 
-def write_manifest(run, folder: Path, parameters: dict, kernel: str, theme: Path | None = None) -> Path:
+def git_record(root: Path, paths: list[str]) -> dict:
+    """The manifest's ``git``: ``commit`` (checked out in the repository holding ``root``; None outside one),
+    ``inputs_changed`` (which of ``paths``, relative to ``root``, are untracked, uncommitted or modified there:
+    :func:`git_changed`) and a ``note`` saying what that means."""
+    top = git_root(root)
+    commit = git_commit(root) if top is not None else None
+    changed = None
+    if top is not None:
+        top = top.resolve()
+        changed = git_changed(top, [(root / p).resolve().relative_to(top).as_posix() for p in paths
+                                    if _inside((root / p).resolve(), top)])
+    return {"commit": commit, "inputs_changed": changed,
+            "note": ("outside a git repository" if top is None else
+                     "every input was committed and unmodified" if not changed else
+                     "some inputs were uncommitted or modified, so the commit alone does not identify them")}
+
+
+def write_manifest(run, folder: Path, parameters: dict, kernel: str, theme: Path | None = None,
+                   origin: dict | None = None) -> Path:
     """Write manifest.json into ``folder`` for a :class:`~sroi_lib.reports.contract.ContractRun`.
 
     ``parameters`` are those passed to the notebook; the inputs are the files
@@ -179,6 +198,11 @@ def write_manifest(run, folder: Path, parameters: dict, kernel: str, theme: Path
     with ``theme``, the theme file the report was styled with (role ``theme``), in
     place of any the parameters name, and the logo that theme names (role ``theme_logo``), so that ``sroi audit``
     names a changed logo.
+
+    ``origin``, for a contract run on a cluster's worker from files sent by value
+    (:mod:`~sroi_lib.reports.distributed`): ``{"base": the folder holding those files there, "git": the
+    git_record of the computer that sent them}``, so the manifest records the same paths and git state as a run
+    on that computer.
     """
     import numpy
     import pandas
@@ -194,15 +218,13 @@ def write_manifest(run, folder: Path, parameters: dict, kernel: str, theme: Path
         logo = load_theme(used["theme"]).logo_path  # the theme was checked before the run: it loads
         if logo is not None:
             used[THEME_LOGO] = logo
-    root = input_base(list(used.values()) + ([named] if named is not None else []), run.params.path)
+    if origin is not None:  # a run on a cluster's worker: the base and git state of the computer that sent it
+        root = Path(origin["base"])
+    else:
+        root = input_base(list(used.values()) + ([named] if named is not None else []), run.params.path)
     inputs = {role: _entry(p, root) for role, p in used.items()}
-    top = git_root(root)
-    commit = git_commit(root) if top is not None else None
-    changed = None
-    if top is not None:
-        in_repo = [(root / e["path"]).resolve().relative_to(top.resolve()).as_posix()
-                   for e in inputs.values() if "base" not in e and _inside((root / e["path"]).resolve(), top.resolve())]
-        changed = git_changed(top, in_repo)
+    git = origin["git"] if origin is not None else git_record(root, [e["path"] for e in inputs.values()
+                                                                     if "base" not in e])
     manifest = {
         "contract_id": run.params.contract_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -214,11 +236,8 @@ def write_manifest(run, folder: Path, parameters: dict, kernel: str, theme: Path
         "kernel": kernel,
         "versions": {"sroi": __version__, "python": platform.python_version(), "pandas": pandas.__version__,
                      "numpy": numpy.__version__, "papermill": papermill.__version__},
-        "git_commit": commit,
-        "git": {"commit": commit, "inputs_changed": changed,
-                "note": ("outside a git repository" if top is None else
-                         "every input was committed and unmodified" if not changed else
-                         "some inputs were uncommitted or modified, so the commit alone does not identify them")},
+        "git_commit": git["commit"],
+        "git": git,
     }
     path = folder / MANIFEST_FILE
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

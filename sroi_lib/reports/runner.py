@@ -258,7 +258,7 @@ def output_folder(out_root: str | Path) -> Path:
 
 def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, pdf: bool = False,
                  kernel: str = DEFAULT_KERNEL, timeout: int = DEFAULT_TIMEOUT, strict: bool = False,
-                 docx: bool = False, theme: str | Path | None = None) -> RunResult:
+                 docx: bool = False, theme: str | Path | None = None, origin: dict | None = None) -> RunResult:
     """Value a contract and write ``<out_root>/<contract_id>/`` atomically.
 
     The parameters, every input and the theme are checked first (an :class:`InputError`
@@ -271,7 +271,8 @@ def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, p
     only when everything has been written is the folder moved into place,
     replacing any previous report. The staging folder, with the kernel's
     connection file, is removed however the run ends (a killed run's is removed
-    by the next run).
+    by the next run). ``origin``: for a run on a cluster's worker, as
+    :func:`~sroi_lib.reports.manifest.write_manifest`.
 
     Raises
     ------
@@ -304,7 +305,7 @@ def run_contract(params_file: str | Path, out_root: str | Path = "reports", *, p
             if missing:
                 raise RunFailed(f"the report notebook did not write {', '.join(missing)}")
             export_html(tmp / NOTEBOOK_FILE, tmp / HTML_FILE, theme=style, title=run.params.title)
-            write_manifest(run, tmp, parameters, kernel, theme=theme_file)
+            write_manifest(run, tmp, parameters, kernel, theme=theme_file, origin=origin)
             if chromium:
                 print_pdf(tmp / HTML_FILE, tmp / PDF_FILE, chromium)
             if docx:
@@ -398,16 +399,16 @@ def _sigint_noted():
         signal.signal(signal.SIGINT, saved)
 
 
-def run_job(args) -> tuple[str, str, object]:
+def run_job(args, origin: dict | None = None) -> tuple[str, str, object]:
     """Worker: run one contract's job (one item of :func:`batch_jobs`); returns ``(file, status, detail)`` as
     :func:`run_batch` does, and never raises. The local pool and a Dask cluster's workers
-    (:mod:`~sroi_lib.reports.distributed`) both run this."""
+    (:mod:`~sroi_lib.reports.distributed`, with ``origin``: see :func:`run_contract`) both run this."""
     global _busy
     params_file, out_root, pdf, kernel, timeout, strict, docx, theme = args
     _busy = True
     try:
         result = run_contract(params_file, out_root, pdf=pdf, kernel=kernel, timeout=timeout, strict=strict,
-                              docx=docx, theme=theme)
+                              docx=docx, theme=theme, origin=origin)
         return str(params_file), "done", result
     except InputError as exc:
         return str(params_file), "refused", "; ".join(str(p) for p in exc.problems)
