@@ -46,7 +46,8 @@ one, each contract's model and uncertain assumptions are scattered once to every
 none), then one task per (contract, chunk of ``chunk_size`` draws), gathered in order. A task is a pure function of
 what it is sent, so a task whose worker died and which the scheduler gives to another worker gives the same numbers;
 a task lost for good (Dask's ``KilledWorker``) stops the command, naming the contract and the draws. Before any work,
-every worker must run the same sroi code as this computer (its draws would differ otherwise).
+every worker must run the same sroi code as this computer (its draws would differ otherwise). The contracts are
+sent at once, before any task (again if a worker dies meanwhile).
 """
 
 from __future__ import annotations
@@ -233,9 +234,9 @@ def _on_cluster(client, ordered, seed: int, draws: int, chunk_size: int) -> dict
     run = uuid.uuid4().hex[:8]
     tasks = []  # (contract, first, count, future)
     try:
-        for c in ordered:
-            model, assumptions = client.scatter([c.model, (tuple(c.uncertain), dict(c.correlations))], hash=False,
-                                                broadcast=True)
+        sent = _scatter(client, [x for c in ordered for x in (c.model, (tuple(c.uncertain), dict(c.correlations)))])
+        for i, c in enumerate(ordered):
+            model, assumptions = sent[2 * i], sent[2 * i + 1]
             s = contract_seed(seed, c.contract_id)
             for first, count in _chunks(c, draws, chunk_size):
                 future = client.submit(_chunk, model, assumptions, s, first, count, pure=False,
@@ -256,6 +257,21 @@ def _on_cluster(client, ordered, seed: int, draws: int, chunk_size: int) -> dict
     for (c, *_), result in zip(tasks, results):
         parts[c.contract_id].append(result)
     return parts
+
+
+SCATTER_ATTEMPTS = 3  # a worker that dies while the contracts are being sent: they are sent again
+
+
+def _scatter(client, items: list) -> list:
+    """Send every contract's model and uncertain assumptions to every worker at once (a copy on each, so a worker's
+    death loses none); sent again when a worker dies meanwhile (its connection closes)."""
+    for attempt in range(SCATTER_ATTEMPTS):
+        try:
+            return client.scatter(items, hash=False, broadcast=True)
+        except OSError as exc:  # distributed's CommClosedError is one
+            if attempt == SCATTER_ATTEMPTS - 1:
+                raise RunFailed(f"the contracts could not be sent to the cluster's workers: {exc}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def portfolio_tornado(contracts: Sequence[PortfolioContract], top: int = TORNADO_SIZE) -> pd.DataFrame:

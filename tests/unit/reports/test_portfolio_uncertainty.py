@@ -255,3 +255,26 @@ def test_workers_running_other_sroi_code_are_refused():
     with pytest.raises(InputError, match="the worker tcp://10.0.0.9:4000 runs sroi 0.0.0"):
         check_workers(FakeClient(differing=True))
     check_workers(FakeClient())  # the same code: no refusal (the kernel is not asked for)
+
+
+class ClosingClient(FakeClient):
+    """A cluster whose connection closes ``fails`` times while the contracts are sent (a worker died)."""
+
+    def __init__(self, fails):
+        super().__init__()
+        self.fails, self.sent = fails, 0
+
+    def scatter(self, items, **kw):
+        self.sent += 1
+        if self.sent <= self.fails:
+            raise ConnectionResetError("Stream is closed")
+        return list(items)
+
+
+def test_contracts_are_sent_again_when_a_worker_dies_while_they_are_sent(examples):
+    client = ClosingClient(fails=pu.SCATTER_ATTEMPTS - 1)
+    with pytest.raises(RunFailed, match="draws 1 to 10"):  # sent at the last attempt; then the fake loses the tasks
+        portfolio_draws(examples, draws=10, client=client)
+    assert client.sent == pu.SCATTER_ATTEMPTS
+    with pytest.raises(RunFailed, match="the contracts could not be sent to the cluster's workers: Stream is closed"):
+        portfolio_draws(examples, draws=10, client=ClosingClient(fails=pu.SCATTER_ATTEMPTS))
