@@ -278,3 +278,13 @@ def test_contracts_are_sent_again_when_a_worker_dies_while_they_are_sent(example
     assert client.sent == pu.SCATTER_ATTEMPTS
     with pytest.raises(RunFailed, match="the contracts could not be sent to the cluster's workers: Stream is closed"):
         portfolio_draws(examples, draws=10, client=ClosingClient(fails=pu.SCATTER_ATTEMPTS))
+
+
+class CancelledError(Exception):
+    """Named as Dask's."""
+
+
+def test_why_a_task_was_lost_in_plain_words():
+    assert pu._why_lost(KilledWorker("x")).startswith("the workers running it stopped before it finished")
+    assert pu._why_lost(CancelledError("x")).startswith("the cluster dropped it")
+    assert pu._why_lost(ValueError("bad\n  thing")) == "the cluster could not run it (ValueError: bad thing)"
