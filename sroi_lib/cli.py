@@ -219,17 +219,25 @@ def _add_new_command(sub) -> None:
 
 
 def _add_sensitivity_command(sub) -> None:
-    p = sub.add_parser("sensitivity", help="how far a contract's ratio moves with its assumptions",
+    p = sub.add_parser("sensitivity", help="how far a contract's ratio (or a portfolio's) moves with its assumptions",
                        description="Value a contract and test its uncertainty, as its parameters' uncertainty and "
                        "scenarios sections say (docs/uncertainty.md): each assumption moved on its own (the "
                        "tornado), the value at which each would bring the ratio to 1 (tipping points), a Monte "
                        "Carlo range from the distributions, and the scenarios side by side. The options override "
-                       "the parameters; the same seed gives the same figures, however the draws are chunked.")
-    p.add_argument("params", metavar="PARAMS.yaml")
+                       "the parameters; the same seed gives the same figures, however the draws are chunked. "
+                       "Given a folder of parameters files: the portfolio's range, each kind of contract apart, "
+                       "and the single assumptions that move each kind's ratio most; with --scheduler, its draws "
+                       "are valued in chunks on a Dask cluster, with the same figures.")
+    p.add_argument("params", metavar="PARAMS.yaml|FOLDER")
     p.add_argument("--draws", type=bounded("--draws"), default=None, metavar="N",
-                   help=f"Monte Carlo draws (default: the parameters', else 10,000; at most {MAX_DRAWS:,})")
+                   help=f"Monte Carlo draws (default: the parameters', else 10,000; for a folder 10,000; "
+                   f"at most {MAX_DRAWS:,})")
     p.add_argument("--seed", type=bounded("--seed"), default=None, metavar="S",
-                   help="the seed of the draws, recorded in the output (default: the parameters')")
+                   help="the seed of the draws, recorded in the output (default: the parameters'; for a folder "
+                   "20261130, each contract's own seed derived from it and its contract_id)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="for a folder: value the draws in chunks as tasks on the Dask cluster whose scheduler is at "
+                   "ADDRESS (tcp://host:8786); the figures are the same as without it")
     p.add_argument("--chunk-size", type=bounded("--chunk-size"), default=None, metavar="K",
                    help=f"draws valued at once: changes memory, never the figures (1 to {MAX_CHUNK:,})")
     p.add_argument("--target", type=target_ratio, default=None, metavar="R",
@@ -520,6 +528,14 @@ def _cmd_new(args) -> int:
 
 
 def _cmd_sensitivity(args) -> int:
+    from pathlib import Path
+
+    if Path(args.params).is_dir():
+        return _cmd_portfolio_sensitivity(args)
+    if args.scheduler is not None:
+        raise InputError(Problem("--scheduler is for a folder of contracts; one contract's draws are valued here",
+                                 file=str(args.params), fix="Leave out --scheduler, or give the folder of "
+                                 "parameters files."))
     from .reports.contract import load_contract
     from .views.sensitivity_text import sensitivity_text
 
@@ -534,6 +550,33 @@ def _cmd_sensitivity(args) -> int:
         print_json(analysis.to_dict())
     else:
         print(sensitivity_text(analysis, f"{run.params.title} ({args.params})"))
+    return EXIT_OK
+
+
+def _cmd_portfolio_sensitivity(args) -> int:
+    from .reports.portfolio_uncertainty import load_contracts, portfolio_range
+    from .reports.uncertainty import DEFAULT_SEED
+    from .core.uncertainty import DEFAULT_CHUNK, DEFAULT_DRAWS
+    from .views.sensitivity_text import portfolio_sensitivity_text
+
+    contracts = load_contracts(args.params, target=args.target)  # read and valued here, before any cluster
+    client = None
+    if args.scheduler is not None:
+        from .reports.distributed import connect  # imports Dask: only when a scheduler is given
+
+        client = connect(args.scheduler)
+    try:
+        result = portfolio_range(contracts, seed=DEFAULT_SEED if args.seed is None else args.seed,
+                                 draws=DEFAULT_DRAWS if args.draws is None else args.draws,
+                                 chunk_size=DEFAULT_CHUNK if args.chunk_size is None else args.chunk_size,
+                                 target=1.0 if args.target is None else args.target, client=client)
+    finally:
+        if client is not None:
+            client.close()
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(portfolio_sensitivity_text(result, str(args.params)))
     return EXIT_OK
 
 

@@ -59,7 +59,7 @@ from .discounting import DiscountSchedule, parse_discounting
 
 __all__ = ["Model", "Distribution", "Uncertain", "MonteCarlo", "Scenario", "LINE_ASSUMPTIONS", "ADJUSTMENTS",
            "DISTRIBUTIONS", "MAX_DRAWS", "GRID_CELLS", "DEFAULT_DRAWS", "DEFAULT_CHUNK", "DEFAULT_RANGES", "one_way",
-           "tornado", "tipping_points", "monte_carlo", "run_scenarios", "uniforms", "assumption_label"]
+           "tornado", "tipping_points", "monte_carlo", "monte_carlo_chunk", "run_scenarios", "uniforms", "assumption_label"]
 
 LINE_ASSUMPTIONS = ("quantity", "value", "deadweight", "displacement", "attribution", "drop_off", "duration",
                     "start_year")
@@ -592,40 +592,65 @@ def monte_carlo(model: Model, uncertain: Iterable[Uncertain], *, draws: int = DE
                                  fix=f"Give a number of draws such as {DEFAULT_DRAWS:,}."))
     if chunk_size < 1:
         raise InputError(Problem(f"the chunk size must be 1 or more, not {chunk_size}"))
+    ratios = np.empty(draws)
+    pvs = np.empty(draws)
+    for first in range(0, draws, chunk_size):
+        count = min(chunk_size, draws - first)
+        pv, inputs = monte_carlo_chunk(model, uncertain, seed=seed, first=first, count=count,
+                                       correlations=correlations)
+        pvs[first:first + count] = pv
+        ratios[first:first + count] = pv / inputs
+    return MonteCarlo(seed=int(seed), draws=int(draws), ratios=ratios, present_values=pvs, target=target)
+
+
+def monte_carlo_chunk(model: Model, uncertain: Iterable[Uncertain], *, seed: int, first: int, count: int,
+                      correlations: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Draws ``first`` … ``first + count − 1`` of :func:`monte_carlo`: each draw's present value and total inputs.
+
+    Each uncertain assumption's uniform number for draw ``k`` is :func:`uniforms` ``(seed, stream, k)`` (its
+    stream: its position in ``uncertain``), so a draw depends only on (seed, its index) and the chunks of any
+    size, valued anywhere in any order, concatenate to the same arrays to the last bit. For draw ``k``::
+
+        PV_k     = Σ_i PV_i(assumptions of draw k)              (:meth:`Model.present_value`)
+        inputs_k = Σ_j input_j × DF(year_j) × m_k               (m_k: the product of the ``inputs`` multipliers
+                                                                drawn, 1 without any)
+
+    and the ratio of draw ``k`` is ``PV_k ÷ inputs_k``. A pure function of its arguments, so a Dask task running
+    it may be run again (after its worker died) with the same result.
+
+    Returns
+    -------
+    (present_values, inputs) : two arrays of length ``count``
+    """
+    uncertain = list(uncertain)
     correlations = dict(correlations or {})
     groups = sorted({u.group for u in uncertain if u.group})
     batches = _batches(uncertain, groups, correlations)
-    ratios = np.empty(draws)
-    pvs = np.empty(draws)
     n = model.lines
-    for first in range(0, draws, chunk_size):
-        count = min(chunk_size, draws - first)
-        changed = {}
-        scale = np.ones(count)
-        factor = _common_normals(seed, len(groups), first, count) if groups else None
-        for b in batches:
-            raw = uniforms(seed, b["streams"], first, count)  # (assumptions, draws)
-            if b["group"] is not None:
-                from scipy.special import ndtr, ndtri
+    changed = {}
+    scale = np.ones(count)
+    factor = _common_normals(seed, len(groups), first, count) if groups else None
+    for b in batches:
+        raw = uniforms(seed, b["streams"], first, count)  # (assumptions, draws)
+        if b["group"] is not None:
+            from scipy.special import ndtr, ndtri
 
-                rho = b["rho"]
-                raw = ndtr(np.sqrt(rho) * factor[b["group"]] + np.sqrt(1 - rho) * ndtri(raw))
-            values = _sample(b["kind"], b["params"], raw, _draw_bounds(model, b))
-            if b["assumption"] in WHOLE:
-                values = np.clip(np.rint(values), 1, MAX_YEARS).astype(np.int64)
-            if b["assumption"] == "inputs":
-                scale = scale * np.prod(values, axis=0)
-                continue
-            if b["assumption"] not in changed:
-                changed[b["assumption"]] = np.broadcast_to(getattr(model, b["assumption"]), (count, n)).copy()
-            changed[b["assumption"]][:, b["lines"]] = values.T
-        if changed:
-            pv = model.present_value(**changed)
-        else:
-            pv = np.full(count, model.present_value())
-        pvs[first:first + count] = pv
-        ratios[first:first + count] = pv / model.total_inputs(scale=scale)
-    return MonteCarlo(seed=int(seed), draws=int(draws), ratios=ratios, present_values=pvs, target=target)
+            rho = b["rho"]
+            raw = ndtr(np.sqrt(rho) * factor[b["group"]] + np.sqrt(1 - rho) * ndtri(raw))
+        values = _sample(b["kind"], b["params"], raw, _draw_bounds(model, b))
+        if b["assumption"] in WHOLE:
+            values = np.clip(np.rint(values), 1, MAX_YEARS).astype(np.int64)
+        if b["assumption"] == "inputs":
+            scale = scale * np.prod(values, axis=0)
+            continue
+        if b["assumption"] not in changed:
+            changed[b["assumption"]] = np.broadcast_to(getattr(model, b["assumption"]), (count, n)).copy()
+        changed[b["assumption"]][:, b["lines"]] = values.T
+    if changed:
+        pv = model.present_value(**changed)
+    else:
+        pv = np.full(count, model.present_value())
+    return pv, model.total_inputs(scale=scale)
 
 
 def _draw_bounds(model: Model, batch: dict):

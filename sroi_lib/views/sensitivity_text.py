@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import formatting as fmt
 
-__all__ = ["sensitivity_text", "assumption_figure"]
+__all__ = ["sensitivity_text", "portfolio_sensitivity_text", "assumption_figure"]
 
 
 def assumption_figure(assumption: str, x) -> str:
@@ -76,4 +76,50 @@ def sensitivity_text(analysis, title: str) -> str:
                              fmt.money(r.total_inputs, pence=False), fmt.ratio(r.sroi_ratio),
                              fmt.money(r.npv, pence=False), r.description]
                             for r in a.scenarios.itertuples()], right={1, 2, 3, 4}, max_width=120)]
+    return "\n".join(out)
+
+
+def portfolio_sensitivity_text(result, folder: str) -> str:
+    """What ``sroi sensitivity FOLDER`` prints for a :class:`~sroi_lib.reports.portfolio_uncertainty.PortfolioRange`:
+    what was valued, then each kind of contract apart (never pooled): its central ratio, its Monte Carlo range, its
+    contracts' own ranges within the run and the assumptions that move its ratio most."""
+    d = result.to_dict()
+    kinds = d["kinds"]
+    out = [f"Sensitivity of the portfolio in {folder}", "",
+           f"Valued: {d['contracts']:,} contract{'s' if d['contracts'] != 1 else ''} of {len(kinds)} kind"
+           f"{'s' if len(kinds) != 1 else ''} ({', '.join(k['kind'] for k in kinds)}), {d['lines']:,} lines; "
+           f"{d['draws']:,} draws (seed {d['seed']}), so {d['line_draws']:,} line-draws (lines × draws).",
+           "Kinds of contract are never pooled into one ratio: each kind has its own range."]
+    by_id = {c["contract_id"]: c for c in d["by_contract"]}
+    for k in kinds:
+        s = k["monte_carlo"]
+        pv = s["present_value"]
+        n = len(k["contracts"])
+        out += ["", f"{k['kind']}: {n} contract{'s' if n != 1 else ''}, {k['lines']:,} lines, "
+                f"{k['line_draws']:,} line-draws",
+                f"Central: present value {fmt.money(k['present_value'], pence=False)} ÷ inputs "
+                f"{fmt.money(k['inputs'], pence=False)} = {fmt.ratio(k['base_ratio'])}",
+                fmt.text_table(["Figure", "5th percentile", "Median", "95th percentile", "Mean"],
+                               [["SROI ratio", fmt.ratio(s["p5"]), fmt.ratio(s["p50"]), fmt.ratio(s["p95"]),
+                                 fmt.ratio(s["mean"])],
+                                ["Present value", fmt.money(pv["p5"], pence=False), fmt.money(pv["p50"], pence=False),
+                                 fmt.money(pv["p95"], pence=False), fmt.money(pv["mean"], pence=False)]],
+                               right={1, 2, 3, 4}),
+                f"The ratio is below 1 in {fmt.percent(s['prob_below_1'], 1)} of draws.",
+                "Each contract's own range in these draws",
+                fmt.text_table(["Contract", "Central", "5th percentile", "Median", "95th percentile", "Uncertain"],
+                               [[cid, fmt.ratio(by_id[cid]["base_ratio"]), fmt.ratio(by_id[cid]["p5"]),
+                                 fmt.ratio(by_id[cid]["p50"]), fmt.ratio(by_id[cid]["p95"]),
+                                 f"{by_id[cid]['uncertain_assumptions']} assumptions"
+                                 if by_id[cid]["uncertain_assumptions"] else "none (central figures)"]
+                                for cid in k["contracts"]], right={1, 2, 3, 4}),
+                f"What moves the {k['kind'].lower()} ratio most: one assumption of one contract moved, all else held",
+                fmt.text_table(["Contract", "Assumption", "Line", "Now", "Moved to", "Kind's ratio", "Swing"],
+                               [[r["contract_id"], r["assumption"].replace("_", "-" if r["assumption"] == "drop_off"
+                                                                           else " "),
+                                 r["label"], assumption_figure(r["assumption"], r["base"]),
+                                 f"{assumption_figure(r['assumption'], r['low'])} to "
+                                 f"{assumption_figure(r['assumption'], r['high'])}",
+                                 f"{r['ratio_low']:,.2f} to {r['ratio_high']:,.2f}", f"{r['swing']:,.2f}"]
+                                for r in k["tornado"]], right={3, 5, 6}, max_width=40)]
     return "\n".join(out)

@@ -99,6 +99,16 @@ case("draws-option-zero", "scenarios:\n  lower: {discounting: reduced-rate}\n",
      ["argument --draws", "from 1 to 1,000,000"], "--draws 0 is refused naming the option",
      command=SENSITIVITY + ["--draws", "0"], file="good.yaml")
 
+case("portfolio-folder-without-parameters", None, "holds no parameters files (*.yaml)",
+     "sroi sensitivity on a folder with no parameters files has no portfolio to value",
+     command=["sensitivity", "{tmp}"], file="good.yaml")
+case("portfolio-scheduler-with-one-file", None, ["--scheduler is for a folder of contracts", "Leave out --scheduler"],
+     "one contract's draws are valued here: --scheduler is refused plainly rather than ignored",
+     command=SENSITIVITY + ["--scheduler", "tcp://127.0.0.1:1"], file="good.yaml")
+case("portfolio-scheduler-unreachable", None, ["no Dask scheduler answered at tcp://127.0.0.1:1", "leave out --scheduler"],
+     "a scheduler that does not answer is refused in plain words, before any draw",
+     command=["sensitivity", "{parameters}", "--scheduler", "tcp://127.0.0.1:1", "--draws", "10"], file="good.yaml")
+
 
 def main() -> None:
     for old in HERE.iterdir():
