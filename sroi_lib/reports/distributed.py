@@ -48,7 +48,7 @@ Faults
 
 Workers
     A worker that joins the cluster after the check is checked by the batch's
-    tasks themselves (:func:`run_job_on_worker`): the first contract a worker
+    tasks themselves (:func:`run_bundle_on_worker`): the first contract a worker
     process runs compares it with this computer, and on a difference every
     contract it is given is reported failed, naming the difference.
 
@@ -226,7 +226,7 @@ def fingerprint(inputs: dict[str, tuple[str, str]], kernel: str = DEFAULT_KERNEL
 
     Returns ``{"sroi": version, "code": {name: sha256}, "kernel": bool, "inputs": {label: sha256 or None}}``:
     the sha256 of each file of :func:`code_files`, whether the Jupyter kernel ``kernel`` is installed, and the
-    sha256 of each input of :func:`batch_inputs` (None when it cannot be read here).
+    sha256 of each input of :func:`shared_inputs` (None when it cannot be read here).
     """
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 

@@ -112,17 +112,21 @@ def test_a_batch_on_a_cluster_survives_a_killed_worker_and_matches_the_local_bat
     local_out, cluster_out = tmp_path / "local", tmp_path / "cluster"
     local = run_sroi("batch", PARAMS, "--out", local_out, "--workers", "2", cwd=ROOT)
     assert local.returncode == 0, local.stdout + local.stderr
-    with cluster(tmp_path, [{}, {}]) as (address, workers):
+    temps = [tmp_path / "worker0-tmp", tmp_path / "worker1-tmp"]  # each worker's temporary folder
+    for t in temps:
+        t.mkdir()
+    with cluster(tmp_path, [{"TMPDIR": str(t)} for t in temps]) as (address, workers):
         batch = subprocess.Popen([sys.executable, "-m", "sroi_lib.cli", "batch", str(PARAMS), "--out",
                                   str(cluster_out), "--scheduler", address], cwd=ROOT, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, env=_env())
         try:
-            # Once a first report is complete, kill a worker while it is writing a report (its staging folder,
-            # owned by its pid, is there).
+            # Once a first report is complete, kill a worker while it is making a report (its staging folder in
+            # its own temporary folder, owned by its pid, is there).
             _wait_for(lambda: scan_reports(cluster_out).folders, BATCH_TIMEOUT, "a first report")
+            busy = lambda: {pid for t in temps for pid in _staging_owner_pids(t / "sroi-worker")}  # noqa: E731
             victim_address, victim = _wait_for(
-                lambda: next(((a, p) for a, p in workers.items() if p.pid in _staging_owner_pids(cluster_out)), None),
-                BATCH_TIMEOUT, "a worker writing a report")
+                lambda: next(((a, p) for a, p in workers.items() if p.pid in busy()), None),
+                BATCH_TIMEOUT, "a worker making a report")
             victim.send_signal(signal.SIGKILL)
             victim.wait(30)
             stdout, stderr = batch.communicate(timeout=BATCH_TIMEOUT)
@@ -137,10 +141,10 @@ def test_a_batch_on_a_cluster_survives_a_killed_worker_and_matches_the_local_bat
     assert "5 of 5 contracts done" in stdout
     ids = sorted(p.stem for p in PARAMS.glob("*.yaml"))
     assert sorted(p.name for p in scan_reports(cluster_out).folders) == ids
-    assert not (cluster_out / STAGING_DIR).exists()  # the killed worker's half-written report is gone
-    # and so is the notebook kernel it had started (its connection file was in the run's staging folder)
+    assert not (cluster_out / STAGING_DIR).exists()  # nothing half-written reached the output folder
+    # and the notebook kernel the killed worker had started is gone (its connection file was in its staging folder)
     assert [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
-            if any(str(cluster_out) in part for part in (p.info["cmdline"] or []))] == []
+            if any(str(t) in part for t in temps for part in (p.info["cmdline"] or []))] == []
     assert sorted(p.name for p in cluster_out.iterdir()) == ids  # and nothing else was left
     for folder in sorted(cluster_out.iterdir()):
         assert (folder / MANIFEST_FILE).is_file()
@@ -170,15 +174,15 @@ def test_a_worker_that_sees_another_data_folder_is_named_and_nothing_runs(tmp_pa
 def test_a_contract_whose_workers_die_twice_is_reported_failed_and_not_run_again(tmp_path):
     params = tmp_path / "params"
     params.mkdir()
-    text = (PARAMS / "lcc-school-catering.yaml").read_text().replace("../data/", f"{ROOT / 'data'}/")
-    (params / "lcc-school-catering.yaml").write_text(text)
+    shutil.copy(PARAMS / "lcc-school-catering.yaml", params)  # its files beside it, named relative to it
+    shutil.copytree(ROOT / "data/examples/lcc-school-catering", tmp_path / "data/examples/lcc-school-catering")
     out = tmp_path / "out"
 
     def die_in_every_run():  # sent by value to each worker: its next contract kills it
         import importlib
         import os
 
-        importlib.import_module("sroi_lib.reports.distributed").run_job = lambda job: os._exit(1)
+        importlib.import_module("sroi_lib.reports.distributed").run_job = lambda *args, **kw: os._exit(1)
 
     with cluster(tmp_path, [{}, {}, {}]) as (address, workers):
         from distributed import Client

@@ -12,8 +12,8 @@ import pytest
 from sroi_lib.cli import main
 from sroi_lib.errors import InputError
 from sroi_lib.reports import distributed
-from sroi_lib.reports.distributed import (DATA_BASE, MAX_SHOWN, batch_inputs, code_files, fingerprint, mismatches,
-                                          run_job_on_worker)
+from sroi_lib.reports.distributed import (DATA_BASE, MAX_SHOWN, bundle, code_files, fingerprint, mismatches,
+                                          run_bundle_on_worker, shared_inputs)
 from tests.conftest import ROOT
 
 PARAMS = ROOT / "parameters"
@@ -22,7 +22,7 @@ WORKER = "tcp://10.0.0.7:40123"
 
 @pytest.fixture(scope="module")
 def inputs():
-    return batch_inputs(sorted(PARAMS.glob("*.yaml")))
+    return shared_inputs()
 
 
 @pytest.fixture(scope="module")
@@ -30,28 +30,45 @@ def mine(inputs):
     return fingerprint(inputs)
 
 
-def test_the_inputs_are_each_contracts_own_files_and_the_whole_data_folder(inputs):
-    care = (PARAMS / "lcc-care-at-home.yaml").resolve()
-    assert inputs[str(care)] == ("", str(care))
-    returns = (ROOT / "data/examples/lcc-care-at-home/returns.xlsx").resolve()
-    assert inputs[str(returns)] == ("", str(returns))  # named by the parameters, read at the same path
+def test_the_shared_inputs_are_the_whole_data_folder(inputs):
     assert inputs["proxies/health_and_care.csv in sroi's data folder"] == (DATA_BASE, "proxies/health_and_care.csv")
     assert inputs["settings.yaml in sroi's data folder"] == (DATA_BASE, "settings.yaml")
+    assert all(base == DATA_BASE for base, _ in inputs.values())  # a contract's own files travel with it
 
 
-def test_a_theme_given_for_the_batch_is_an_input_with_its_logo():
+def test_a_contract_travels_with_every_file_it_names_and_a_batch_theme_with_its_logo():
     theme = ROOT / "data" / "themes" / "example-council.yaml"
-    found = batch_inputs([PARAMS / "lcc-care-at-home.yaml"], theme)
-    own = sorted(Path(path).name for base, path in found.values() if base == "")
-    assert own == sorted(["lcc-care-at-home.yaml", "impact_map.csv", "inputs.csv", "commitments.csv", "returns.xlsx",
-                          "example-council.yaml", "example-crest.png"])
+    sent = bundle(PARAMS / "lcc-care-at-home.yaml", theme)
+    assert Path(sent.base) == ROOT.resolve() and sent.params == "parameters/lcc-care-at-home.yaml"
+    assert sent.theme == "data/themes/example-council.yaml"
+    assert sorted(Path(rel).name for rel in sent.files) == sorted([
+        "lcc-care-at-home.yaml", "impact_map.csv", "inputs.csv", "commitments.csv", "returns.xlsx",
+        "example-council.yaml", "example-crest.png"])
+    assert sent.files["data/examples/lcc-care-at-home/returns.xlsx"] == (
+        ROOT / "data/examples/lcc-care-at-home/returns.xlsx").read_bytes()
+    assert sent.git["commit"] is None or len(sent.git["commit"]) == 40
 
 
-def test_a_parameters_file_that_cannot_be_read_adds_only_itself(tmp_path):
+def test_a_parameters_file_that_cannot_be_read_is_refused_before_it_is_sent(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("contract_id: [unclosed\n")
-    found = batch_inputs([bad])
-    assert [k for k, (base, _) in found.items() if base != DATA_BASE] == [str(bad.resolve())]
+    with pytest.raises(InputError) as caught:
+        bundle(bad)
+    assert str(caught.value.problems[0]).startswith("bad.yaml, line 1, key 'contract_id': the parameters file is not valid")
+
+
+def test_a_report_made_from_a_bundle_carries_the_sending_computers_paths(tmp_path):
+    sent = bundle(PARAMS / "lcc-school-catering.yaml")
+    status, detail, files = run_bundle_on_worker(sent, (False, "sroi", 600, False, False))
+    assert status == "done" and detail["contract_id"] == "lcc-school-catering"
+    import json
+
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["inputs"]["parameters"]["path"] == "parameters/lcc-school-catering.yaml"
+    assert manifest["git"] == sent.git
+    assert distributed._unlike_sent(files, sent.hashes()) is None
+    changed = dict(sent.hashes(), **{"parameters/lcc-school-catering.yaml": "0" * 64})
+    assert "the parameters it was made from" in distributed._unlike_sent(files, changed)
 
 
 def test_this_computer_agrees_with_itself(mine, inputs):
@@ -68,7 +85,7 @@ def test_each_difference_names_the_worker_and_the_file(mine):
     theirs["kernel"] = False
     label = "proxies/wellbeing.csv in sroi's data folder"
     theirs["inputs"][label] = "f" * 64
-    missing = next(k for k, (base, _) in batch_inputs([PARAMS / "lcc-school-catering.yaml"]).items() if base == "")
+    missing = "settings.yaml in sroi's data folder"
     theirs["inputs"][missing] = None
     found = mismatches(WORKER, mine, theirs)
     assert found == [
@@ -76,9 +93,9 @@ def test_each_difference_names_the_worker_and_the_file(mine):
         f"the worker {WORKER} runs other sroi code than this computer: sroi_lib/reports/runner.py differs",
         f"the worker {WORKER} has no Jupyter kernel 'sroi' (run `make setup` there, or python -m ipykernel install "
         "--sys-prefix --name sroi)",
-        f"the worker {WORKER} cannot read {missing}",  # the contracts' own files come before the data folder's
         f"the worker {WORKER} sees a different {label} (sha256 ffffffffffff... there, "
         f"{mine['inputs'][label][:12]}... here)",
+        f"the worker {WORKER} cannot read {missing}",
     ]
 
 
@@ -108,11 +125,11 @@ def test_a_worker_unlike_the_batchs_computer_runs_no_contract(tmp_path, inputs, 
     theirs = copy.deepcopy(mine)
     label = "proxies/wellbeing.csv in sroi's data folder"
     theirs["inputs"][label] = "0" * 64  # what the batch's computer saw; this process sees the real file
-    job = (PARAMS / "lcc-school-catering.yaml", tmp_path / "out", False, "sroi", 600, False, False, None)
-    file, status, detail = run_job_on_worker(job, ("batch-1", inputs, theirs, "sroi"))
-    assert (file, status) == (str(job[0]), "failed")
+    sent = bundle(PARAMS / "lcc-school-catering.yaml")
+    status, detail, files = run_bundle_on_worker(sent, (False, "sroi", 600, False, False),
+                                                 ("batch-1", inputs, theirs, "sroi"))
+    assert (status, files) == ("failed", None)
     assert detail.startswith(f"the worker running it sees a different {label} (sha256 ")
-    assert not (tmp_path / "out").exists()  # nothing was run
 
 
 def _free_port() -> int:
