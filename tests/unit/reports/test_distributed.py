@@ -200,3 +200,15 @@ def test_the_preflight_refuses_a_batch_naming_each_difference(inputs, mine):
                                                           f"{mine['sroi']}"]
     assert "the same files at the same paths" in caught.value.problems[0].fix
     assert distributed.preflight(ClusterOf({"tcp://a:1": copy.deepcopy(mine)}), inputs) == mine
+
+
+def test_a_file_in_sroi_data_folder_apart_from_the_contract_cannot_travel_with_it(tmp_path):
+    text = (PARAMS / "lcc-school-catering.yaml").read_text().replace("../data/", f"{ROOT / 'data'}/")
+    params = tmp_path / "lcc-school-catering.yaml"
+    params.write_text(text)
+    with pytest.raises(InputError) as caught:
+        bundle(params)
+    problem = caught.value.problems[0]
+    assert problem.file == str(params)
+    assert (f"{(ROOT / 'data/examples/lcc-school-catering/impact_map.csv').resolve()} lies in sroi's data folder, "
+            "apart from the contract's other files") in str(problem)
