@@ -286,8 +286,9 @@ def _add_report_commands(sub) -> None:
     p.add_argument("--out", default="reports", metavar="DIR")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="run the contracts on the Dask cluster whose scheduler is at ADDRESS, like "
-                   "tcp://127.0.0.1:8786 (needs sroi[distributed]; its workers must run this sroi and see the same "
-                   "files at the same paths, which is checked first)")
+                   "tcp://127.0.0.1:8786 (needs sroi[distributed]; each contract's files are sent to the workers and "
+                   "its report comes back; the workers must run this sroi with the same data folder, which is checked "
+                   "first; docs/scaling.md)")
     copy_options(p)
     notebook_options(p)
     p.set_defaults(handler=_cmd_batch)

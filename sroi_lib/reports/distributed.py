@@ -71,11 +71,12 @@ from pathlib import Path
 from ..errors import InputError, Problem
 from ..paths import data_dir
 from .folder import MANIFEST_FILE, REPORT_NOTEBOOK, replace_folder, sha256, staging, write_error
+from .manifest import is_inside
 from .runner import DEFAULT_KERNEL, DEFAULT_TIMEOUT, RunResult, batch_jobs, progress_bar, run_job
 
 __all__ = ["CONNECT_TIMEOUT", "MAX_ATTEMPTS", "DATA_BASE", "WORKER_AREA", "Bundle", "bundle", "connect",
            "shared_inputs", "fingerprint", "code_files", "preflight", "mismatches", "run_bundle_on_worker",
-           "run_batch_on_cluster"]
+           "run_batch_on_cluster", "lost_reason"]
 
 CONNECT_TIMEOUT = 5  # seconds to reach the scheduler, and to wait for a first worker
 MAX_ATTEMPTS = 2  # a contract whose workers died this many times while running it is reported failed
@@ -127,14 +128,6 @@ def connect(address: str):
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 200 else text[:200] + "..."
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-    except ValueError:
-        return False
-    return True
 
 
 def shared_inputs() -> dict[str, tuple[str, str]]:
@@ -196,7 +189,7 @@ def bundle(params_file: str | Path, theme: str | Path | None = None) -> Bundle:
             named["theme_logo"] = logo
     paths = {role: Path(path).resolve() for role, path in named.items()}
     base = input_base(list(paths.values()), params.path)
-    outside = [path for path in paths.values() if not _inside(path, base)]
+    outside = [path for path in paths.values() if not is_inside(path, base)]
     if outside:
         raise InputError([Problem(f"{path} lies in sroi's data folder, apart from the contract's other files, so it "
                                   "cannot be sent to the cluster with them", file=str(params_file),
@@ -400,13 +393,14 @@ def _named_elsewhere(params: Path, theme: Path | None, root: Path) -> str | None
     from .theme import load_theme
 
     try:
-        named = list(load_params(params).input_files().values())
-        chosen = theme if theme is not None else load_params(params).theme
+        contract = load_params(params)
+        named = list(contract.input_files().values())
+        chosen = theme if theme is not None else contract.theme
         if chosen is not None:
             named.append(load_theme(chosen).logo_path)
     except InputError:
         return None
-    return next((str(p) for p in named if p is not None and not _inside(Path(p).resolve(), root)), None)
+    return next((str(p) for p in named if p is not None and not is_inside(Path(p).resolve(), root)), None)
 
 
 def _as_sent(text: str, root: Path, base: str) -> str:
@@ -462,8 +456,9 @@ def _unlike_sent(files: dict, sent: dict) -> str | None:
     return None
 
 
-def _lost(exc: BaseException) -> str:
-    """Why a contract's task ended without a result, in plain words."""
+def lost_reason(exc: BaseException) -> str:
+    """Why a task (a contract's report, or a chunk of a portfolio's draws) ended without a result, in plain
+    words."""
     name = type(exc).__name__
     if name == "KilledWorker":
         return ("the workers running it stopped before it finished, as many times as the scheduler allows "
@@ -526,7 +521,7 @@ def run_batch_on_cluster(params_dir: str | Path, out_root: str | Path = "reports
             try:
                 status, detail = _received(out, sent, future.result())
             except Exception as exc:  # the task ended without a result: the cluster says why
-                status, detail = "failed", _lost(exc)
+                status, detail = "failed", lost_reason(exc)
             results[file] = (file, status, detail)
             future.release()  # the report's files are written: the cluster may forget them
             bar.update(1)

@@ -43,7 +43,7 @@ from ..paths import data_dir
 from .folder import MANIFEST_FILE, OUTPUTS, REPORT_NOTEBOOK, sha256
 from .theme import load_theme
 
-__all__ = ["sha256", "git_root", "git_commit", "git_changed", "git_uncommitted", "git_record", "input_base",
+__all__ = ["sha256", "git_root", "git_commit", "git_changed", "git_uncommitted", "git_record", "input_base", "is_inside",
            "write_manifest",
            "GIT_HARDENING", "THEME_LOGO"]
 
@@ -134,7 +134,8 @@ def git_uncommitted(top: Path, paths: list[str]) -> list[str] | None:
     return sorted(changed)
 
 
-def _inside(path: Path, folder: Path) -> bool:
+def is_inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies in ``folder`` (both as given: resolve them first to follow links)."""
     try:
         path.relative_to(folder)
     except ValueError:
@@ -150,10 +151,10 @@ def input_base(files: list[Path], params_file: Path) -> Path:
     parameters file and all those files.
     """
     data = data_dir().resolve()
-    own = [p.resolve() for p in files if not _inside(p.resolve(), data)]
+    own = [p.resolve() for p in files if not is_inside(p.resolve(), data)]
     params_dir = params_file.resolve().parent
     top = git_root(params_dir)
-    if top is not None and all(_inside(p, top.resolve()) for p in own):
+    if top is not None and all(is_inside(p, top.resolve()) for p in own):
         return top.resolve()
     return Path(os.path.commonpath([str(params_dir)] + [str(p.parent) for p in own]))
 
@@ -161,9 +162,9 @@ def input_base(files: list[Path], params_file: Path) -> Path:
 def _entry(path: Path, root: Path, *, digest: bool = True) -> dict:
     resolved = path.resolve()
     data = data_dir().resolve()
-    if _inside(resolved, root):
+    if is_inside(resolved, root):
         entry = {"path": resolved.relative_to(root).as_posix()}
-    elif _inside(resolved, data):
+    elif is_inside(resolved, data):
         entry = {"path": resolved.relative_to(data).as_posix(), "base": "sroi-data"}
     else:  # cannot happen: input_base holds every file outside the data folder
         raise ValueError(f"{path} is outside {root} and {data}")
@@ -182,7 +183,7 @@ def git_record(root: Path, paths: list[str]) -> dict:
     if top is not None:
         top = top.resolve()
         changed = git_changed(top, [(root / p).resolve().relative_to(top).as_posix() for p in paths
-                                    if _inside((root / p).resolve(), top)])
+                                    if is_inside((root / p).resolve(), top)])
     return {"commit": commit, "inputs_changed": changed,
             "note": ("outside a git repository" if top is None else
                      "every input was committed and unmodified" if not changed else

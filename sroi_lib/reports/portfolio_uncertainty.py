@@ -227,18 +227,9 @@ def portfolio_draws(contracts: Sequence[PortfolioContract], *, seed: int = DEFAU
             for cid, got in parts.items()}
 
 
-def _why_lost(exc: BaseException) -> str:
-    """Why a chunk's task ended without a result, in plain words (as ``sroi batch --scheduler`` says it)."""
-    name = type(exc).__name__
-    if name == "KilledWorker":
-        return ("the workers running it stopped before it finished, as many times as the scheduler allows "
-                "(allowed-failures); see the Dask workers' logs")
-    if name in ("CancelledError", "FutureCancelledError"):
-        return "the cluster dropped it (the scheduler or this computer's connection to it stopped)"
-    return f"the cluster could not run it ({name}: {' '.join(str(exc).split())[:200]})"
-
-
 def _on_cluster(client, ordered, seed: int, draws: int, chunk_size: int) -> dict[str, list]:
+    from .distributed import lost_reason
+
     check_workers(client)
     run = uuid.uuid4().hex[:8]
     tasks = []  # (contract, first, count, future)
@@ -256,10 +247,10 @@ def _on_cluster(client, ordered, seed: int, draws: int, chunk_size: int) -> dict
         except Exception as exc:
             for c, first, count, future in tasks:
                 if future.status in ("error", "cancelled", "lost"):
-                    why = _why_lost(future.exception() if future.status == "error" else exc)
+                    why = lost_reason(future.exception() if future.status == "error" else exc)
                     raise RunFailed(f"draws {first + 1:,} to {first + count:,} of the contract {c.contract_id} "
                                     f"({c.file}) were not valued: {why}") from None
-            raise RunFailed(f"the portfolio's draws were not valued: {_why_lost(exc)}") from None
+            raise RunFailed(f"the portfolio's draws were not valued: {lost_reason(exc)}") from None
     finally:
         client.cancel([f for *_, f in tasks])
     parts: dict[str, list] = {c.contract_id: [] for c in ordered}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import formatting as fmt
 
-__all__ = ["sensitivity_text", "portfolio_sensitivity_text", "assumption_figure"]
+__all__ = ["sensitivity_text", "portfolio_sensitivity_text", "range_table", "assumption_figure"]
 
 
 def assumption_figure(assumption: str, x) -> str:
@@ -59,14 +59,8 @@ def sensitivity_text(analysis, title: str) -> str:
         out.append("Monte Carlo range: not run (the parameters give no distributions; see docs/uncertainty.md).")
     else:
         s = a.monte_carlo.summary()
-        pv = s["present_value"]
         out += [f"Monte Carlo range: {s['draws']:,} draws of the uncertain assumptions (seed {s['seed']})",
-                fmt.text_table(["Figure", "5th percentile", "Median", "95th percentile", "Mean"],
-                               [["SROI ratio", fmt.ratio(s["p5"]), fmt.ratio(s["p50"]), fmt.ratio(s["p95"]),
-                                 fmt.ratio(s["mean"])],
-                                ["Present value", fmt.money(pv["p5"], pence=False), fmt.money(pv["p50"], pence=False),
-                                 fmt.money(pv["p95"], pence=False), fmt.money(pv["mean"], pence=False)]],
-                               right={1, 2, 3, 4}),
+                range_table(s),
                 f"The ratio is below 1 in {fmt.percent(s['prob_below_1'], 1)} of draws"
                 + (f", and below the target {target} in {fmt.percent(s['prob_below_target'], 1)}."
                    if spec.target != 1 else ".")]
@@ -77,6 +71,17 @@ def sensitivity_text(analysis, title: str) -> str:
                              fmt.money(r.npv, pence=False), r.description]
                             for r in a.scenarios.itertuples()], right={1, 2, 3, 4}, max_width=120)]
     return "\n".join(out)
+
+
+def range_table(s: dict) -> str:
+    """A Monte Carlo summary (:meth:`~sroi_lib.core.uncertainty.MonteCarlo.summary`) as a table: the ratio and
+    the present value at the 5th percentile, median, 95th percentile and mean."""
+    pv = s["present_value"]
+    return fmt.text_table(["Figure", "5th percentile", "Median", "95th percentile", "Mean"],
+                          [["SROI ratio", fmt.ratio(s["p5"]), fmt.ratio(s["p50"]), fmt.ratio(s["p95"]),
+                            fmt.ratio(s["mean"])],
+                           ["Present value", *(fmt.money(pv[k], pence=False) for k in ("p5", "p50", "p95", "mean"))]],
+                          right={1, 2, 3, 4})
 
 
 def portfolio_sensitivity_text(result, folder: str) -> str:
@@ -93,18 +98,12 @@ def portfolio_sensitivity_text(result, folder: str) -> str:
     by_id = {c["contract_id"]: c for c in d["by_contract"]}
     for k in kinds:
         s = k["monte_carlo"]
-        pv = s["present_value"]
         n = len(k["contracts"])
         out += ["", f"{k['kind']}: {n} contract{'s' if n != 1 else ''}, {k['lines']:,} lines, "
                 f"{k['line_draws']:,} line-draws",
                 f"Central: present value {fmt.money(k['present_value'], pence=False)} ÷ inputs "
                 f"{fmt.money(k['inputs'], pence=False)} = {fmt.ratio(k['base_ratio'])}",
-                fmt.text_table(["Figure", "5th percentile", "Median", "95th percentile", "Mean"],
-                               [["SROI ratio", fmt.ratio(s["p5"]), fmt.ratio(s["p50"]), fmt.ratio(s["p95"]),
-                                 fmt.ratio(s["mean"])],
-                                ["Present value", fmt.money(pv["p5"], pence=False), fmt.money(pv["p50"], pence=False),
-                                 fmt.money(pv["p95"], pence=False), fmt.money(pv["mean"], pence=False)]],
-                               right={1, 2, 3, 4}),
+                range_table(s),
                 f"The ratio is below 1 in {fmt.percent(s['prob_below_1'], 1)} of draws.",
                 "Each contract's own range in these draws",
                 fmt.text_table(["Contract", "Central", "5th percentile", "Median", "95th percentile", "Uncertain"],

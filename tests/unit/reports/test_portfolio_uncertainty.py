@@ -15,6 +15,7 @@ from sroi_lib.core.uncertainty import Distribution, Model, Uncertain, monte_carl
 from sroi_lib.core.valuation import value
 from sroi_lib.errors import InputError, RunFailed
 from sroi_lib.reports import portfolio_uncertainty as pu
+from sroi_lib.reports.distributed import lost_reason
 from sroi_lib.reports.portfolio_uncertainty import (PortfolioContract, check_workers, contract_seed, load_contracts,
                                                     portfolio_draws, portfolio_range, portfolio_tornado)
 from sroi_lib.reports.uncertainty import DEFAULT_SEED
@@ -285,6 +286,6 @@ class CancelledError(Exception):
 
 
 def test_why_a_task_was_lost_in_plain_words():
-    assert pu._why_lost(KilledWorker("x")).startswith("the workers running it stopped before it finished")
-    assert pu._why_lost(CancelledError("x")).startswith("the cluster dropped it")
-    assert pu._why_lost(ValueError("bad\n  thing")) == "the cluster could not run it (ValueError: bad thing)"
+    assert lost_reason(KilledWorker("x")).startswith("the workers running it stopped before it finished")
+    assert lost_reason(CancelledError("x")).startswith("the cluster dropped it")
+    assert lost_reason(ValueError("bad\n  thing")) == "the cluster could not run it (ValueError: bad thing)"
