@@ -76,7 +76,7 @@ from .runner import DEFAULT_KERNEL, DEFAULT_TIMEOUT, RunResult, batch_jobs, prog
 
 __all__ = ["CONNECT_TIMEOUT", "MAX_ATTEMPTS", "DATA_BASE", "WORKER_AREA", "Bundle", "bundle", "connect",
            "shared_inputs", "fingerprint", "code_files", "preflight", "mismatches", "run_bundle_on_worker",
-           "run_batch_on_cluster", "lost_reason"]
+           "run_batch_on_cluster", "lost_reason", "kept"]
 
 CONNECT_TIMEOUT = 5  # seconds to reach the scheduler, and to wait for a first worker
 MAX_ATTEMPTS = 2  # a contract whose workers died this many times while running it is reported failed
@@ -123,6 +123,35 @@ def connect(address: str):
         raise InputError(Problem(f"the Dask scheduler at {address} has no workers",
                                  fix="Start workers for it (dask worker ADDRESS --nthreads 1), then run again."))
     return client
+
+
+def _same(value):
+    """The value it is given: the task behind each of :func:`kept`'s futures."""
+    return value
+
+
+def kept(client, values: list, keys: list[str]) -> list:
+    """Futures for ``values``, sent once for the tasks of a run to share: each is a task that returns its value.
+
+    Not ``Client.scatter``: the scheduler's Active Memory Manager drops the copies of data it thinks no task needs
+    (every 2 seconds by default), so scattered data soon lives on one worker, even when broadcast; when that worker
+    dies it is lost for good and every task needing it is cancelled. A task's result whose worker dies is made again
+    by the scheduler from what was sent, on another worker. The cost: the scheduler holds each value (in its task)
+    until the run ends.
+
+    Parameters
+    ----------
+    client : dask.distributed.Client
+    values : list
+        What the tasks share (each sent by value, pickled).
+    keys : list of str
+        One unique task name per value.
+    """
+    import warnings
+
+    with warnings.catch_warnings():  # sending the values in the graph is the point; Dask would advise against it
+        warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+        return client.map(_same, values, key=keys, pure=False)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -501,8 +530,8 @@ def run_batch_on_cluster(params_dir: str | Path, out_root: str | Path = "reports
         inputs = shared_inputs()
         mine = preflight(client, inputs, kernel)
         batch = uuid.uuid4().hex[:8]
-        # Sent once to every worker (not with every contract); a copy on each, so a worker's death loses none.
-        check = client.scatter((batch, inputs, mine, kernel), hash=False, broadcast=True)
+        # Sent once (not with every contract), as a task the cluster makes again if its worker dies.
+        check, = kept(client, [(batch, inputs, mine, kernel)], [f"sroi-batch-{batch}-check"])
         options = (pdf, kernel, timeout, strict, docx)
         bar = progress_bar(len(jobs), progress)
         for i, job in enumerate(jobs):

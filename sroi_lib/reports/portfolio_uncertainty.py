@@ -42,12 +42,12 @@ with ``PV_K``, ``I_K`` the kind's central totals. A contract's discount schedule
 the ratio alone, not how its present value and inputs each move.
 
 **Execution** (:func:`portfolio_draws`). Without a Dask client the chunks are valued here, one after another. With
-one, each contract's model and uncertain assumptions are scattered once to every worker (so a worker's death loses
-none), then one task per (contract, chunk of ``chunk_size`` draws), gathered in order. A task is a pure function of
+one, each contract's model and uncertain assumptions are sent once, as tasks the cluster makes again when their
+worker dies (:func:`~sroi_lib.reports.distributed.kept`), then one task per (contract, chunk of ``chunk_size``
+draws), gathered in order. A task is a pure function of
 what it is sent, so a task whose worker died and which the scheduler gives to another worker gives the same numbers;
 a task lost for good (Dask's ``KilledWorker``) stops the command, naming the contract and the draws. Before any work,
-every worker must run the same sroi code as this computer (its draws would differ otherwise). The contracts are
-sent at once, before any task (again if a worker dies meanwhile).
+every worker must run the same sroi code as this computer (its draws would differ otherwise).
 """
 
 from __future__ import annotations
@@ -228,13 +228,15 @@ def portfolio_draws(contracts: Sequence[PortfolioContract], *, seed: int = DEFAU
 
 
 def _on_cluster(client, ordered, seed: int, draws: int, chunk_size: int) -> dict[str, list]:
-    from .distributed import lost_reason
+    from .distributed import kept, lost_reason
 
     check_workers(client)
     run = uuid.uuid4().hex[:8]
     tasks = []  # (contract, first, count, future)
+    sent = []
     try:
-        sent = _scatter(client, [x for c in ordered for x in (c.model, (tuple(c.uncertain), dict(c.correlations)))])
+        sent = kept(client, [x for c in ordered for x in (c.model, (tuple(c.uncertain), dict(c.correlations)))],
+                    [f"sroi-portfolio-{run}-{c.contract_id}-{part}" for c in ordered for part in ("model", "risks")])
         for i, c in enumerate(ordered):
             model, assumptions = sent[2 * i], sent[2 * i + 1]
             s = contract_seed(seed, c.contract_id)
@@ -252,26 +254,11 @@ def _on_cluster(client, ordered, seed: int, draws: int, chunk_size: int) -> dict
                                     f"({c.file}) were not valued: {why}") from None
             raise RunFailed(f"the portfolio's draws were not valued: {lost_reason(exc)}") from None
     finally:
-        client.cancel([f for *_, f in tasks])
+        client.cancel([f for *_, f in tasks] + list(sent))
     parts: dict[str, list] = {c.contract_id: [] for c in ordered}
     for (c, *_), result in zip(tasks, results):
         parts[c.contract_id].append(result)
     return parts
-
-
-SCATTER_ATTEMPTS = 3  # a worker that dies while the contracts are being sent: they are sent again
-
-
-def _scatter(client, items: list) -> list:
-    """Send every contract's model and uncertain assumptions to every worker at once (a copy on each, so a worker's
-    death loses none); sent again when a worker dies meanwhile (its connection closes)."""
-    for attempt in range(SCATTER_ATTEMPTS):
-        try:
-            return client.scatter(items, hash=False, broadcast=True)
-        except OSError as exc:  # distributed's CommClosedError is one
-            if attempt == SCATTER_ATTEMPTS - 1:
-                raise RunFailed(f"the contracts could not be sent to the cluster's workers: {exc}") from None
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def portfolio_tornado(contracts: Sequence[PortfolioContract], top: int = TORNADO_SIZE) -> pd.DataFrame:

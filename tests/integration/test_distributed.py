@@ -27,6 +27,10 @@ from tests.conftest import ROOT, run_sroi
 PARAMS = ROOT / "parameters"
 START_TIMEOUT = 60  # seconds for the scheduler and its workers to come up
 BATCH_TIMEOUT = 600
+# The scheduler's Active Memory Manager drops the copies of data it thinks no task needs, every 2 s by default; here
+# every 50 ms, so that a test whose worker dies after it has run would lose anything sent as scattered data (which the
+# cluster cannot make again), as a long batch on a real cluster would.
+AMM_OFTEN = {"DASK_DISTRIBUTED__SCHEDULER__ACTIVE_MEMORY_MANAGER__INTERVAL": "50ms"}
 
 
 def _env(**extra) -> dict:
@@ -64,7 +68,7 @@ def cluster(tmp_path: Path, workers: list[dict]):
 
     try:
         start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
-               str(scheduler_file)], "scheduler")
+               str(scheduler_file)], "scheduler", AMM_OFTEN)
         def written():
             with contextlib.suppress(OSError, ValueError, KeyError):
                 return json.loads(scheduler_file.read_text())["address"]
@@ -178,11 +182,13 @@ def test_a_contract_whose_workers_die_twice_is_reported_failed_and_not_run_again
     shutil.copytree(ROOT / "data/examples/lcc-school-catering", tmp_path / "data/examples/lcc-school-catering")
     out = tmp_path / "out"
 
-    def die_in_every_run():  # sent by value to each worker: its next contract kills it
-        import importlib
+    def die_in_every_run():  # sent by value to each worker: its next contract kills it, after the cluster has
+        import importlib  # had time to drop the copies of data it thinks no task needs (AMM_OFTEN)
         import os
+        import time
 
-        importlib.import_module("sroi_lib.reports.distributed").run_job = lambda *args, **kw: os._exit(1)
+        importlib.import_module("sroi_lib.reports.distributed").run_job = (
+            lambda *args, **kw: (time.sleep(0.5), os._exit(1)))
 
     with cluster(tmp_path, [{}, {}, {}]) as (address, workers):
         from distributed import Client
@@ -197,6 +203,24 @@ def test_a_contract_whose_workers_die_twice_is_reported_failed_and_not_run_again
             "finished") in result.stdout
     assert len(alive) == 1  # two workers died running it; the third refused to start it a third time
     assert scan_reports(out).folders == [] and not (out / STAGING_DIR).exists()
+
+
+@pytest.mark.slow
+def test_what_a_run_shares_survives_the_death_of_the_worker_holding_its_one_copy(tmp_path):
+    from distributed import Client, wait
+
+    from sroi_lib.reports.distributed import kept
+
+    with cluster(tmp_path, [{}, {}]) as (address, workers), Client(address, timeout=START_TIMEOUT) as client:
+        shared, = kept(client, [{"contract": "lcc-school-catering"}], ["shared-by-a-run"])
+        wait(shared)
+        time.sleep(0.5)  # the cluster's memory manager has run (AMM_OFTEN): one copy is kept
+        holders = client.who_has(shared)[shared.key]
+        assert len(holders) == 1
+        workers[holders[0]].send_signal(signal.SIGKILL)
+        workers[holders[0]].wait(30)
+        # a task needing it still runs: the scheduler made it again on the other worker
+        assert client.submit(lambda d: d["contract"], shared, pure=False).result(timeout=60) == "lcc-school-catering"
 
 
 def test_a_batch_without_a_scheduler_never_imports_dask(tmp_path):

@@ -14,7 +14,6 @@ import pytest
 from sroi_lib.core.uncertainty import Distribution, Model, Uncertain, monte_carlo, monte_carlo_chunk
 from sroi_lib.core.valuation import value
 from sroi_lib.errors import InputError, RunFailed
-from sroi_lib.reports import portfolio_uncertainty as pu
 from sroi_lib.reports.distributed import lost_reason
 from sroi_lib.reports.portfolio_uncertainty import (PortfolioContract, check_workers, contract_seed, load_contracts,
                                                     portfolio_draws, portfolio_range, portfolio_tornado)
@@ -231,8 +230,8 @@ class FakeClient:
         mine = fingerprint({})
         return {"tcp://10.0.0.9:4000": {**mine, "sroi": "0.0.0"} if self.differing else mine}
 
-    def scatter(self, items, **kw):
-        return list(items)
+    def map(self, function, items, **kw):  # what a run shares (kept): sent as tasks
+        return [function(x) for x in items]
 
     def submit(self, *args, **kw):
         return FakeFuture("error", KilledWorker("gone"))
@@ -249,36 +248,13 @@ def test_a_task_lost_for_good_names_the_contract_and_its_draws(examples):
     with pytest.raises(RunFailed, match=r"draws 1 to 200 of the contract lcc-care-at-home \(.*\) were not valued: "
                                         r"the workers running it stopped"):
         portfolio_draws(examples, draws=400, chunk_size=200, client=client)
-    assert len(client.cancelled) == 2 * len(examples)
+    assert len(client.cancelled) == (2 + 2) * len(examples)  # two chunks of draws and two shared values a contract
 
 
 def test_workers_running_other_sroi_code_are_refused():
     with pytest.raises(InputError, match="the worker tcp://10.0.0.9:4000 runs sroi 0.0.0"):
         check_workers(FakeClient(differing=True))
     check_workers(FakeClient())  # the same code: no refusal (the kernel is not asked for)
-
-
-class ClosingClient(FakeClient):
-    """A cluster whose connection closes ``fails`` times while the contracts are sent (a worker died)."""
-
-    def __init__(self, fails):
-        super().__init__()
-        self.fails, self.sent = fails, 0
-
-    def scatter(self, items, **kw):
-        self.sent += 1
-        if self.sent <= self.fails:
-            raise ConnectionResetError("Stream is closed")
-        return list(items)
-
-
-def test_contracts_are_sent_again_when_a_worker_dies_while_they_are_sent(examples):
-    client = ClosingClient(fails=pu.SCATTER_ATTEMPTS - 1)
-    with pytest.raises(RunFailed, match="draws 1 to 10"):  # sent at the last attempt; then the fake loses the tasks
-        portfolio_draws(examples, draws=10, client=client)
-    assert client.sent == pu.SCATTER_ATTEMPTS
-    with pytest.raises(RunFailed, match="the contracts could not be sent to the cluster's workers: Stream is closed"):
-        portfolio_draws(examples, draws=10, client=ClosingClient(fails=pu.SCATTER_ATTEMPTS))
 
 
 class CancelledError(Exception):
