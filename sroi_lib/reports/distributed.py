@@ -44,7 +44,8 @@ Faults
     local batch reports it, not retried. Nothing reaches the output folder but
     whole reports: a killed worker's work was in its own temporary folder
     (:data:`WORKER_AREA`), which the next contract run on that computer removes
-    (:func:`~sroi_lib.reports.folder.clean_staging`).
+    (:func:`~sroi_lib.reports.folder.clean_staging`). The preflight's hashes travel with each contract, so a
+    worker's death never loses them.
 
 Workers
     A worker that joins the cluster after the check is checked by the batch's
@@ -530,8 +531,9 @@ def run_batch_on_cluster(params_dir: str | Path, out_root: str | Path = "reports
         inputs = shared_inputs()
         mine = preflight(client, inputs, kernel)
         batch = uuid.uuid4().hex[:8]
-        # Sent once (not with every contract), as a task the cluster makes again if its worker dies.
-        check, = kept(client, [(batch, inputs, mine, kernel)], [f"sroi-batch-{batch}-check"])
+        # Sent with every contract, by value (some kilobytes, beside the contract's own files): sent once, as a
+        # task of its own, every contract would wait for the one worker holding it, and the batch would run there.
+        check = (batch, inputs, mine, kernel)
         options = (pdf, kernel, timeout, strict, docx)
         bar = progress_bar(len(jobs), progress)
         for i, job in enumerate(jobs):

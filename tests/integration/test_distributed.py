@@ -124,10 +124,14 @@ def test_a_batch_on_a_cluster_survives_a_killed_worker_and_matches_the_local_bat
                                   str(cluster_out), "--scheduler", address], cwd=ROOT, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, env=_env())
         try:
-            # Once a first report is complete, kill a worker while it is making a report (its staging folder in
-            # its own temporary folder, owned by its pid, is there).
-            _wait_for(lambda: scan_reports(cluster_out).folders, BATCH_TIMEOUT, "a first report")
             busy = lambda: {pid for t in temps for pid in _staging_owner_pids(t / "sroi-worker")}  # noqa: E731
+            # The contracts are shared between the workers: both make a report at once (each has a staging folder
+            # in its own temporary folder, owned by its pid), before the batch ends.
+            both = _wait_for(lambda: "ended" if batch.poll() is not None else len(busy()) == 2, BATCH_TIMEOUT,
+                             "both workers making a report")
+            assert both is True, "the batch ended before both workers had made a report at once"
+            # Once a first report is complete, kill a worker while it is making a report.
+            _wait_for(lambda: scan_reports(cluster_out).folders, BATCH_TIMEOUT, "a first report")
             victim_address, victim = _wait_for(
                 lambda: next(((a, p) for a, p in workers.items() if p.pid in busy()), None),
                 BATCH_TIMEOUT, "a worker making a report")
