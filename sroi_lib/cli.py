@@ -555,25 +555,11 @@ def _cmd_sensitivity(args) -> int:
 
 
 def _cmd_portfolio_sensitivity(args) -> int:
-    from .reports.portfolio_uncertainty import load_contracts, portfolio_range
-    from .reports.uncertainty import DEFAULT_SEED
-    from .core.uncertainty import DEFAULT_CHUNK, DEFAULT_DRAWS
+    from .reports.portfolio_uncertainty import portfolio_sensitivity
     from .views.sensitivity_text import portfolio_sensitivity_text
 
-    contracts = load_contracts(args.params, target=args.target)  # read and valued here, before any cluster
-    client = None
-    if args.scheduler is not None:
-        from .reports.distributed import connect  # imports Dask: only when a scheduler is given
-
-        client = connect(args.scheduler)
-    try:
-        result = portfolio_range(contracts, seed=DEFAULT_SEED if args.seed is None else args.seed,
-                                 draws=DEFAULT_DRAWS if args.draws is None else args.draws,
-                                 chunk_size=DEFAULT_CHUNK if args.chunk_size is None else args.chunk_size,
-                                 target=1.0 if args.target is None else args.target, client=client)
-    finally:
-        if client is not None:
-            client.close()
+    result = portfolio_sensitivity(args.params, seed=args.seed, draws=args.draws, chunk_size=args.chunk_size,
+                                   target=args.target, scheduler=args.scheduler)
     if args.json:
         print_json(result.to_dict())
     else:

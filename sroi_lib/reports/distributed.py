@@ -75,13 +75,12 @@ from .folder import MANIFEST_FILE, REPORT_NOTEBOOK, replace_folder, sha256, stag
 from .manifest import is_inside
 from .runner import DEFAULT_KERNEL, DEFAULT_TIMEOUT, RunResult, batch_jobs, progress_bar, run_job
 
-__all__ = ["CONNECT_TIMEOUT", "MAX_ATTEMPTS", "DATA_BASE", "WORKER_AREA", "Bundle", "bundle", "connect",
+__all__ = ["CONNECT_TIMEOUT", "MAX_ATTEMPTS", "WORKER_AREA", "Bundle", "bundle", "connect",
            "shared_inputs", "fingerprint", "code_files", "preflight", "mismatches", "run_bundle_on_worker",
            "run_batch_on_cluster", "lost_reason", "kept"]
 
 CONNECT_TIMEOUT = 5  # seconds to reach the scheduler, and to wait for a first worker
 MAX_ATTEMPTS = 2  # a contract whose workers died this many times while running it is reported failed
-DATA_BASE = "sroi-data"  # an input found in each computer's own data folder, as in the manifest
 MAX_SHOWN = 5  # differences named per worker; the rest are counted
 WORKER_AREA = "sroi-worker"  # in a worker's temporary folder: the contracts it is running, by value
 INSTALL_FIX = "Install it with: pip install 'sroi[distributed]' (Dask's distributed scheduler)."
@@ -103,7 +102,7 @@ def connect(address: str):
     except ImportError:
         raise InputError(Problem("--scheduler needs Dask, which is not installed here", fix=INSTALL_FIX)) from None
     fix = ("Give the scheduler's address as it prints it, like tcp://127.0.0.1:8786, and check that the scheduler "
-           "is running and that this computer may reach it; or leave out --scheduler to run the batch here.")
+           "is running and that this computer may reach it; or leave out --scheduler to run it on this computer.")
     try:  # a malformed address is refused before a Client is made (one half-made would complain when collected)
         from distributed.comm.addressing import parse_address
         from distributed.comm.registry import get_backend
@@ -160,15 +159,15 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-def shared_inputs() -> dict[str, tuple[str, str]]:
-    """The input files every worker must see as this computer does, as ``{label: (base, path)}``, for
-    :func:`fingerprint`: every file of sroi's data folder (proxies, reference tables, frameworks, themes,
-    settings) by its path inside it (``base`` :data:`DATA_BASE`), which each worker finds in its own data folder
-    (:func:`~sroi_lib.paths.data_dir`). A contract's own files are not among them: they travel with it
-    (:func:`bundle`)."""
+def shared_inputs() -> dict[str, str]:
+    """The input files every worker must see as this computer does, as ``{label: path}``, for :func:`fingerprint`:
+    every file of sroi's data folder (proxies, reference tables, frameworks, themes, settings) by its path inside
+    it, which each worker finds in its own data folder (:func:`~sroi_lib.paths.data_dir`). A contract's own files
+    are not among them: they travel with it (:func:`bundle`)."""
     data = data_dir().resolve()
-    return {f"{p.relative_to(data).as_posix()} in sroi's data folder": (DATA_BASE, p.relative_to(data).as_posix())
-            for p in sorted(p for p in data.rglob("*") if p.is_file() and "__pycache__" not in p.parts)}
+    return {f"{rel} in sroi's data folder": rel
+            for rel in sorted(p.relative_to(data).as_posix() for p in data.rglob("*")
+                              if p.is_file() and "__pycache__" not in p.parts)}
 
 
 @dataclass(frozen=True)
@@ -194,6 +193,22 @@ class Bundle:
         return {rel: hashlib.sha256(data).hexdigest() for rel, data in self.files.items()}
 
 
+def _named_files(contract, theme: Path | None) -> dict[str, Path]:
+    """Every file a contract's report reads apart from sroi's data folder, by role: those its parameters name
+    (:meth:`~sroi_lib.reports.params.ContractParams.input_files`), the batch's ``theme`` (``batch_theme``) and the
+    logo of the theme the report is styled with (``theme_logo``)."""
+    from .theme import load_theme
+
+    named = dict(contract.input_files())
+    if theme is not None:
+        named["batch_theme"] = Path(theme)
+    chosen = theme if theme is not None else contract.theme
+    logo = load_theme(chosen).logo_path if chosen is not None else None
+    if logo is not None:
+        named["theme_logo"] = logo
+    return named
+
+
 def bundle(params_file: str | Path, theme: str | Path | None = None) -> Bundle:
     """Read one contract's files into a :class:`Bundle`: what is sent to the worker that runs it.
 
@@ -206,18 +221,9 @@ def bundle(params_file: str | Path, theme: str | Path | None = None) -> Bundle:
     """
     from .manifest import git_record, input_base
     from .params import load_params
-    from .theme import load_theme
 
     params = load_params(params_file)
-    named = dict(params.input_files())
-    chosen = Path(theme) if theme is not None else params.theme
-    if theme is not None:
-        named["batch_theme"] = Path(theme)
-    if chosen is not None:
-        logo = load_theme(chosen).logo_path
-        if logo is not None:
-            named["theme_logo"] = logo
-    paths = {role: Path(path).resolve() for role, path in named.items()}
+    paths = {role: Path(path).resolve() for role, path in _named_files(params, theme).items()}
     base = input_base(list(paths.values()), params.path)
     outside = [path for path in paths.values() if not is_inside(path, base)]
     if outside:
@@ -244,34 +250,36 @@ def code_files() -> dict[str, Path]:
     return files
 
 
-def fingerprint(inputs: dict[str, tuple[str, str]], kernel: str = DEFAULT_KERNEL) -> dict:
+def fingerprint(inputs: dict[str, str], kernel: str | None = DEFAULT_KERNEL) -> dict:
     """What this process runs and sees: run on this computer and, by :func:`preflight`, on every worker.
 
     Returns ``{"sroi": version, "code": {name: sha256}, "kernel": bool, "inputs": {label: sha256 or None}}``:
-    the sha256 of each file of :func:`code_files`, whether the Jupyter kernel ``kernel`` is installed, and the
-    sha256 of each input of :func:`shared_inputs` (None when it cannot be read here).
+    the sha256 of each file of :func:`code_files`, whether the Jupyter kernel ``kernel`` is installed (not asked
+    when ``kernel`` is None: work that runs no notebook), and the sha256 of each file of sroi's data folder named
+    in ``inputs`` (:func:`shared_inputs`; None when it cannot be read here).
     """
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
     from .. import __version__
 
     data = data_dir().resolve()
     hashes = {}
-    for label, (base, path) in inputs.items():
+    for label, path in inputs.items():
         try:
-            hashes[label] = sha256(data / path if base == DATA_BASE else Path(path))
+            hashes[label] = sha256(data / path)
         except OSError:
             hashes[label] = None
-    try:
-        KernelSpecManager().get_kernel_spec(kernel)
-        has_kernel = True
-    except NoSuchKernel:
-        has_kernel = False
+    has_kernel = True
+    if kernel is not None:
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+        try:
+            KernelSpecManager().get_kernel_spec(kernel)
+        except NoSuchKernel:
+            has_kernel = False
     return {"sroi": __version__, "code": {name: sha256(p) for name, p in code_files().items()},
             "kernel": has_kernel, "inputs": hashes}
 
 
-def mismatches(worker: str, mine: dict, theirs, kernel: str = DEFAULT_KERNEL) -> list[str]:
+def mismatches(worker: str, mine: dict, theirs, kernel: str | None = DEFAULT_KERNEL) -> list[str]:
     """How a worker's :func:`fingerprint` (``theirs``; an exception when it could not run there) differs from
     this computer's (``mine``), in plain words naming the worker and each file; empty when they agree."""
     if isinstance(theirs, BaseException):
@@ -305,9 +313,9 @@ def mismatches(worker: str, mine: dict, theirs, kernel: str = DEFAULT_KERNEL) ->
     return found
 
 
-def preflight(client, inputs: dict[str, tuple[str, str]], kernel: str = DEFAULT_KERNEL) -> dict:
-    """Check that every worker of ``client``'s cluster runs this sroi and sees these inputs, before any work;
-    returns this computer's :func:`fingerprint`.
+def preflight(client, inputs: dict[str, str], kernel: str | None = DEFAULT_KERNEL) -> dict:
+    """Check that every worker of ``client``'s cluster runs this sroi and sees these inputs (and has the notebook
+    kernel ``kernel``, unless None), before any work; returns this computer's :func:`fingerprint`.
 
     Runs :func:`fingerprint` here and on every worker (``Client.run``) and compares them (:func:`mismatches`).
 
@@ -318,8 +326,8 @@ def preflight(client, inputs: dict[str, tuple[str, str]], kernel: str = DEFAULT_
     """
     mine = fingerprint(inputs, kernel)
     theirs = client.run(fingerprint, inputs, kernel, on_error="return")
-    problems = [Problem(text, fix="Give every worker the same sroi installation and the same files at the same "
-                        "paths (a shared folder, or the same checkout at the same place), then run again.")
+    problems = [Problem(text, fix="Give every worker the same sroi installation as this computer, with the same "
+                        "data folder, then run again; or leave out --scheduler to run it on this computer.")
                 for worker in sorted(theirs) for text in mismatches(worker, mine, theirs[worker], kernel)]
     if problems:
         raise InputError(problems)
@@ -420,17 +428,12 @@ def _named_elsewhere(params: Path, theme: Path | None, root: Path) -> str | None
     """A file the contract (or its theme) names outside ``root``, where its bundle was written: one named by an
     absolute path. None when every file is inside (or the parameters cannot be read: its run says why)."""
     from .params import load_params
-    from .theme import load_theme
 
     try:
-        contract = load_params(params)
-        named = list(contract.input_files().values())
-        chosen = theme if theme is not None else contract.theme
-        if chosen is not None:
-            named.append(load_theme(chosen).logo_path)
+        named = _named_files(load_params(params), theme)
     except InputError:
         return None
-    return next((str(p) for p in named if p is not None and not is_inside(Path(p).resolve(), root)), None)
+    return next((str(p) for p in named.values() if not is_inside(Path(p).resolve(), root)), None)
 
 
 def _as_sent(text: str, root: Path, base: str) -> str:

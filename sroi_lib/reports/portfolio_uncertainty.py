@@ -68,7 +68,7 @@ from ..errors import InputError, Problem, RunFailed
 from .uncertainty import DEFAULT_SEED, MAX_CHUNK_CELLS, TORNADO_SIZE
 
 __all__ = ["PortfolioContract", "PortfolioRange", "contract_seed", "load_contracts", "portfolio_draws",
-           "portfolio_range", "portfolio_sensitivity", "portfolio_tornado", "check_workers"]
+           "portfolio_range", "portfolio_sensitivity", "portfolio_tornado"]
 
 
 def contract_seed(seed: int, contract_id: str) -> int:
@@ -170,29 +170,6 @@ def _chunks(c: PortfolioContract, draws: int, chunk_size: int) -> list[tuple[int
     return [(first, min(size, draws - first)) for first in range(0, draws, size)]
 
 
-def check_workers(client) -> None:
-    """Refuse a cluster whose workers run other sroi code than this computer (their draws could differ).
-
-    Raises
-    ------
-    InputError
-        One problem per worker that differs (:func:`~sroi_lib.reports.distributed.mismatches`), naming it and a file.
-    """
-    from .distributed import fingerprint, mismatches
-
-    mine = fingerprint({})
-    theirs = client.run(fingerprint, {}, on_error="return")
-    found = []
-    for worker in sorted(theirs):
-        there = theirs[worker]
-        if not isinstance(there, BaseException):
-            there = {**there, "kernel": True}  # the draws need no notebook kernel
-        found += mismatches(worker, mine, there)
-    if found:
-        raise InputError([Problem(text, fix="Give every worker the same sroi installation as this computer, then "
-                                  "run again; or leave out --scheduler.") for text in found])
-
-
 def portfolio_draws(contracts: Sequence[PortfolioContract], *, seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS,
                     chunk_size: int = DEFAULT_CHUNK, client=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each contract's draws: ``{contract_id: (present_values, inputs)}``, arrays of length ``draws``.
@@ -204,7 +181,8 @@ def portfolio_draws(contracts: Sequence[PortfolioContract], *, seed: int = DEFAU
     Raises
     ------
     InputError
-        Draws or chunk size out of range; a worker running other sroi code (:func:`check_workers`).
+        Draws or chunk size out of range; a worker running other sroi code
+        (:func:`~sroi_lib.reports.distributed.preflight`, without the notebook kernel: the draws need none).
     RunFailed
         A task the cluster lost for good, naming the contract and its draws.
     """
@@ -228,9 +206,9 @@ def portfolio_draws(contracts: Sequence[PortfolioContract], *, seed: int = DEFAU
 
 
 def _on_cluster(client, ordered, seed: int, draws: int, chunk_size: int) -> dict[str, list]:
-    from .distributed import kept, lost_reason
+    from .distributed import kept, lost_reason, preflight
 
-    check_workers(client)
+    preflight(client, {}, kernel=None)  # the same sroi code everywhere, or the draws could differ
     run = uuid.uuid4().hex[:8]
     tasks = []  # (contract, first, count, future)
     sent = []
@@ -383,10 +361,31 @@ def portfolio_range(contracts: Sequence[PortfolioContract], *, seed: int = DEFAU
 
 
 def portfolio_sensitivity(folder: str | Path, *, seed: int | None = None, draws: int | None = None,
-                          chunk_size: int | None = None, target: float | None = None, client=None) -> PortfolioRange:
-    """``sroi sensitivity FOLDER``: :func:`load_contracts`, then :func:`portfolio_range` (``None``: the defaults)."""
+                          chunk_size: int | None = None, target: float | None = None,
+                          scheduler: str | None = None) -> PortfolioRange:
+    """``sroi sensitivity FOLDER [--scheduler ADDRESS]``: :func:`load_contracts` here, then :func:`portfolio_range`
+    (``None``: the defaults), on the Dask cluster at ``scheduler`` when one is given
+    (:func:`~sroi_lib.reports.distributed.connect`, after the contracts are read, so a refused contract is named
+    before any cluster is reached; Dask is imported only then).
+
+    Raises
+    ------
+    InputError
+        As :func:`load_contracts`, :func:`portfolio_range` and :func:`~sroi_lib.reports.distributed.connect`.
+    RunFailed
+        As :func:`portfolio_draws`.
+    """
     contracts = load_contracts(folder, target=target)
-    return portfolio_range(contracts, seed=DEFAULT_SEED if seed is None else seed,
-                           draws=DEFAULT_DRAWS if draws is None else draws,
-                           chunk_size=DEFAULT_CHUNK if chunk_size is None else chunk_size,
-                           target=1.0 if target is None else target, client=client)
+    client = None
+    if scheduler is not None:
+        from .distributed import connect
+
+        client = connect(scheduler)
+    try:
+        return portfolio_range(contracts, seed=DEFAULT_SEED if seed is None else seed,
+                               draws=DEFAULT_DRAWS if draws is None else draws,
+                               chunk_size=DEFAULT_CHUNK if chunk_size is None else chunk_size,
+                               target=1.0 if target is None else target, client=client)
+    finally:
+        if client is not None:
+            client.close()

@@ -24,8 +24,8 @@ def assumption_figure(assumption: str, x) -> str:
     return fmt.assumption_value(assumption, x)
 
 
-def _what(r) -> str:
-    return r.assumption.replace("_", "-" if r.assumption == "drop_off" else " ")
+def _what(assumption: str) -> str:
+    return assumption.replace("_", "-" if assumption == "drop_off" else " ")
 
 
 def sensitivity_text(analysis, title: str) -> str:
@@ -36,7 +36,7 @@ def sensitivity_text(analysis, title: str) -> str:
     out += [f"What moves the ratio most: the {len(a.tornado)} assumptions with the widest swing, each moved on its "
             "own with the others held",
             fmt.text_table(["Assumption", "Line", "Now", "Moved to", "Ratio", "Swing"],
-                           [[_what(r), r.label, assumption_figure(r.assumption, r.base),
+                           [[_what(r.assumption), r.label, assumption_figure(r.assumption, r.base),
                              f"{assumption_figure(r.assumption, r.low)} to {assumption_figure(r.assumption, r.high)}",
                              f"{r.ratio_low:,.2f} to {r.ratio_high:,.2f}", f"{r.swing:,.2f}"]
                             for r in a.tornado.itertuples()], right={2, 4, 5}, max_width=48)]
@@ -47,7 +47,7 @@ def sensitivity_text(analysis, title: str) -> str:
         out.append(f"None: no assumption on its own, within its valid range, brings the ratio to {target}.")
     else:
         out.append(fmt.text_table(["Assumption", "Line", "Now", f"Ratio {target} at", "Which way"],
-                                  [[_what(r), r.label, assumption_figure(r.assumption, r.base),
+                                  [[_what(r.assumption), r.label, assumption_figure(r.assumption, r.base),
                                     assumption_figure(r.assumption, r.tipping), r.direction]
                                    for r in tips.itertuples()], right={2, 3}, max_width=48))
     if never:
@@ -114,9 +114,7 @@ def portfolio_sensitivity_text(result, folder: str) -> str:
                                 for cid in k["contracts"]], right={1, 2, 3, 4}),
                 f"What moves the {k['kind'].lower()} ratio most: one assumption of one contract moved, all else held",
                 fmt.text_table(["Contract", "Assumption", "Line", "Now", "Moved to", "Kind's ratio", "Swing"],
-                               [[r["contract_id"], r["assumption"].replace("_", "-" if r["assumption"] == "drop_off"
-                                                                           else " "),
-                                 r["label"], assumption_figure(r["assumption"], r["base"]),
+                               [[r["contract_id"], _what(r["assumption"]), r["label"], assumption_figure(r["assumption"], r["base"]),
                                  f"{assumption_figure(r['assumption'], r['low'])} to "
                                  f"{assumption_figure(r['assumption'], r['high'])}",
                                  f"{r['ratio_low']:,.2f} to {r['ratio_high']:,.2f}", f"{r['swing']:,.2f}"]

@@ -12,7 +12,7 @@ import pytest
 from sroi_lib.cli import main
 from sroi_lib.errors import InputError
 from sroi_lib.reports import distributed
-from sroi_lib.reports.distributed import (DATA_BASE, MAX_SHOWN, bundle, code_files, fingerprint, mismatches,
+from sroi_lib.reports.distributed import (MAX_SHOWN, bundle, code_files, fingerprint, mismatches,
                                           run_bundle_on_worker, shared_inputs)
 from tests.conftest import ROOT
 
@@ -31,9 +31,11 @@ def mine(inputs):
 
 
 def test_the_shared_inputs_are_the_whole_data_folder(inputs):
-    assert inputs["proxies/health_and_care.csv in sroi's data folder"] == (DATA_BASE, "proxies/health_and_care.csv")
-    assert inputs["settings.yaml in sroi's data folder"] == (DATA_BASE, "settings.yaml")
-    assert all(base == DATA_BASE for base, _ in inputs.values())  # a contract's own files travel with it
+    assert inputs["proxies/health_and_care.csv in sroi's data folder"] == "proxies/health_and_care.csv"
+    assert inputs["settings.yaml in sroi's data folder"] == "settings.yaml"
+    # every one a file of the data folder, by its path inside it: a contract's own files travel with it
+    assert all(label == f"{rel} in sroi's data folder" and not Path(rel).is_absolute() and ".." not in rel
+               for label, rel in inputs.items())
 
 
 def test_a_contract_travels_with_every_file_it_names_and_a_batch_theme_with_its_logo():
@@ -113,10 +115,10 @@ def test_a_worker_without_sroi_is_named(mine):
                      "'sroi_lib'); is sroi installed there?"]
 
 
-def test_a_file_unreadable_here_is_left_to_the_contracts_run(tmp_path):
-    gone = tmp_path / "gone.csv"
-    found = fingerprint({str(gone): ("", str(gone))})
-    assert found["inputs"] == {str(gone): None}
+def test_a_file_unreadable_here_is_left_to_the_contracts_run():
+    gone = "no-such-folder/gone.csv in sroi's data folder"
+    found = fingerprint({gone: "no-such-folder/gone.csv"})
+    assert found["inputs"] == {gone: None}
     assert mismatches(WORKER, found, {**found, "inputs": {}}) == []
 
 
@@ -198,7 +200,7 @@ def test_the_preflight_refuses_a_batch_naming_each_difference(inputs, mine):
         distributed.preflight(ClusterOf({"tcp://a:1": copy.deepcopy(mine), "tcp://b:2": other}), inputs)
     assert [p.message for p in caught.value.problems] == [f"the worker tcp://b:2 runs sroi 9.9, this computer sroi "
                                                           f"{mine['sroi']}"]
-    assert "the same files at the same paths" in caught.value.problems[0].fix
+    assert "the same sroi installation as this computer, with the same data folder" in caught.value.problems[0].fix
     assert distributed.preflight(ClusterOf({"tcp://a:1": copy.deepcopy(mine)}), inputs) == mine
 
 

@@ -14,8 +14,8 @@ import pytest
 from sroi_lib.core.uncertainty import Distribution, Model, Uncertain, monte_carlo, monte_carlo_chunk
 from sroi_lib.core.valuation import value
 from sroi_lib.errors import InputError, RunFailed
-from sroi_lib.reports.distributed import lost_reason
-from sroi_lib.reports.portfolio_uncertainty import (PortfolioContract, check_workers, contract_seed, load_contracts,
+from sroi_lib.reports.distributed import lost_reason, preflight
+from sroi_lib.reports.portfolio_uncertainty import (PortfolioContract, contract_seed, load_contracts,
                                                     portfolio_draws, portfolio_range, portfolio_tornado)
 from sroi_lib.reports.uncertainty import DEFAULT_SEED
 from tests.conftest import ROOT
@@ -225,9 +225,7 @@ class FakeClient:
         self.cancelled = []
 
     def run(self, function, *args, on_error="raise"):
-        from sroi_lib.reports.distributed import fingerprint
-
-        mine = fingerprint({})
+        mine = function(*args)  # each worker's fingerprint, as this computer's
         return {"tcp://10.0.0.9:4000": {**mine, "sroi": "0.0.0"} if self.differing else mine}
 
     def map(self, function, items, **kw):  # what a run shares (kept): sent as tasks
@@ -253,8 +251,8 @@ def test_a_task_lost_for_good_names_the_contract_and_its_draws(examples):
 
 def test_workers_running_other_sroi_code_are_refused():
     with pytest.raises(InputError, match="the worker tcp://10.0.0.9:4000 runs sroi 0.0.0"):
-        check_workers(FakeClient(differing=True))
-    check_workers(FakeClient())  # the same code: no refusal (the kernel is not asked for)
+        preflight(FakeClient(differing=True), {}, kernel=None)
+    preflight(FakeClient(), {}, kernel=None)  # the same code: no refusal (the kernel is not asked for)
 
 
 class CancelledError(Exception):
