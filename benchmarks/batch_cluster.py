@@ -1,7 +1,7 @@
 """Benchmark: a batch of 40 reports on the local process pool and on a local Dask cluster.
 
 40 contracts (the five examples, each eight times under another id, with their files copied beside them:
-:func:`portfolio_monte_carlo.synthetic_portfolio`) run by ``sroi batch``:
+:func:`synthetic.synthetic_portfolio`) run by ``sroi batch``:
 
 * the local pool with 1 worker, and with 2 workers;
 * a Dask cluster on this computer (``LocalCluster``: 2 worker processes, 1 thread each), each contract sent by
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from portfolio_monte_carlo import synthetic_portfolio  # noqa: E402
+from synthetic import synthetic_portfolio  # noqa: E402
 
 from sroi_lib.reports.distributed import run_batch_on_cluster  # noqa: E402
 from sroi_lib.reports.runner import run_batch  # noqa: E402

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
-import shutil
 import sys
 import tempfile
 import time
@@ -29,21 +27,7 @@ import numpy as np
 
 from sroi_lib.core.uncertainty import DEFAULT_CHUNK
 from sroi_lib.reports.portfolio_uncertainty import load_contracts, portfolio_range
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def synthetic_portfolio(folder: Path, copies: int) -> Path:
-    """``copies`` copies of each example contract in ``folder/parameters``, the examples' data in ``folder/data``."""
-    shutil.copytree(ROOT / "data" / "examples", folder / "data" / "examples")
-    params = folder / "parameters"
-    params.mkdir()
-    for p in sorted((ROOT / "parameters").glob("*.yaml")):
-        text = p.read_text(encoding="utf-8")
-        for i in range(1, copies + 1):
-            copy = re.sub(r"(?m)^contract_id:\s*(\S+)", lambda m: f"contract_id: {m.group(1)}-{i:02d}", text, count=1)
-            (params / f"{p.stem}-{i:02d}.yaml").write_text(copy, encoding="utf-8")
-    return params
+from synthetic import synthetic_portfolio
 
 
 def main() -> int:

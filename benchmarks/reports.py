@@ -18,7 +18,6 @@ Record the figures in benchmarks/README.md.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ import nbformat
 import papermill as pm
 
 from sroi_lib.reports.runner import DEFAULT_KERNEL, run_contract
+from synthetic import synthetic_portfolio
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = sorted((ROOT / "parameters").glob("*.yaml"))
@@ -55,14 +55,6 @@ def best(fn, n=3) -> float:
     return min(times)
 
 
-def ten_contracts(folder: Path) -> None:
-    for copy in (1, 2):
-        for p in PARAMS:
-            text = p.read_text().replace("../data/", str(ROOT / "data") + "/")
-            text = re.sub(r"^contract_id: (\S+)", rf"contract_id: \1-copy{copy}", text, flags=re.M)
-            (folder / f"{p.stem}-copy{copy}.yaml").write_text(text)
-
-
 def batch(params: Path, out: Path, workers: int) -> float:
     """`sroi batch` in a fresh process, as a user runs it; returns the wall-clock seconds."""
     t0 = time.perf_counter()
@@ -79,9 +71,7 @@ def main() -> None:
         floor = best(lambda: pm.execute_notebook(str(floor_nb), str(tmp / "floor-out.ipynb"), kernel_name=DEFAULT_KERNEL,
                                                  progress_bar=False, parameters={"params_file": "x"}))
         one = best(lambda: run_contract(PARAMS[0], tmp / "reports"))
-        batch_params = tmp / "batch"
-        batch_params.mkdir()
-        ten_contracts(batch_params)
+        batch_params = synthetic_portfolio(tmp / "batch", 2)  # ten contracts: the five examples twice
         n = len(list(batch_params.glob("*.yaml")))
         one_worker = batch(batch_params, tmp / "b1", 1)
         two_workers = batch(batch_params, tmp / "b2", 2)
